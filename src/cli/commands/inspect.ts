@@ -1,0 +1,51 @@
+import { inspectDocument, type ImageFacts, type InspectDocument } from '../../core/image/summary';
+import type { CliIo } from '../io';
+import { imageFacts } from '../facts';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function textReport(doc: InspectDocument): string {
+  const lines: string[] = [`format: ${doc.format}`, `images: ${doc.images.length}`];
+  for (const [i, image] of doc.images.entries()) {
+    lines.push('', `image ${i}: ${image.tags.join(', ') || '(untagged)'}  ${image.id}  ${image.platform}`);
+    const a = image.analysis;
+    lines.push(
+      `  size ${formatBytes(a.sizeBytes)}, efficiency ${(a.efficiency * 100).toFixed(2)} %, wasted ${formatBytes(a.wastedBytes)} (${(a.wastedUserPercent * 100).toFixed(2)} % of user layers)`,
+    );
+    for (const layer of image.layers) {
+      const cmd = (layer.createdBy ?? '').replace(/^\/bin\/sh -c (#\(nop\) )?/, '').trim();
+      lines.push(
+        `  ${String(layer.index).padStart(3)}  ${formatBytes(layer.sizeBytes).padStart(9)}  ${String(layer.entries).padStart(6)} entries  +${layer.added} ~${layer.modified} -${layer.removed}  ${layer.compression.padEnd(4)}  ${cmd.slice(0, 80)}`,
+      );
+    }
+  }
+  if (doc.warnings.length) lines.push('', 'warnings:', ...doc.warnings.map((w) => `  ${w}`));
+  if (doc.errors.length) lines.push('', 'errors:', ...doc.errors.map((e) => `  ${e}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promise<number> {
+  const json = args.includes('--json');
+  const path = args.find((a) => !a.startsWith('--'));
+  if (!path) {
+    io.stderr('usage: inspect <archive> [--json]\n');
+    return 2;
+  }
+  const archive = await io.openArchive(path);
+  const doc = inspectDocument(archive, facts ?? (await imageFacts(archive)));
+  io.stdout(json ? `${JSON.stringify(doc, null, 2)}\n` : textReport(doc));
+  if (archive.errors.length) {
+    io.stderr(`${path}: ${archive.errors.join('\n')}\n`);
+    return 2;
+  }
+  return 0;
+}

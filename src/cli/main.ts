@@ -1,0 +1,51 @@
+import { ArchiveReadError, openArchive } from '../core/image/open';
+import type { CliIo } from './io';
+import { NodeFileSource } from './nodeFileSource';
+
+const USAGE = `usage:
+  inspect <archive> [--json]                         images, layers, history and analysis
+  ls <archive> [--image <tag|index>] --layer <n> [--merged]   files of a layer (JSON lines)
+  ci <archive> [--lowest-efficiency 0.9] [--highest-wasted-bytes 20MB] [--highest-user-wasted-percent 0.1]
+exit codes: 0 success, 1 a rule failed, 2 the archive could not be read`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  inspect: () => import('./commands/inspect'),
+  ls: () => import('./commands/ls'),
+  ci: () => import('./commands/ci'),
+};
+
+export const nodeIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  async openArchive(path) {
+    let source: NodeFileSource;
+    try {
+      source = new NodeFileSource(path);
+    } catch (error) {
+      throw new ArchiveReadError(`cannot open ${path}: ${(error as Error).message}`);
+    }
+    return openArchive(source);
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const load = name ? COMMANDS[name] : undefined;
+  if (!load) {
+    process.stderr.write(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
+    return 2;
+  }
+  const command = await load();
+  try {
+    return await command.run(args, nodeIo);
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

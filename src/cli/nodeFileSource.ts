@@ -1,0 +1,35 @@
+import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ByteSource } from '../core/bytes/byteSource';
+
+/**
+ * A file on disk. Synchronous positional reads: the CLI does one thing at a time, and
+ * readSync into a fresh buffer is the cheapest way Node has to fetch a window.
+ */
+export class NodeFileSource implements ByteSource {
+  readonly size: number;
+  readonly name: string;
+  private readonly fd: number;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+    this.name = basename(path);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const len = Math.max(0, Math.min(length, this.size - offset));
+    const buffer = new Uint8Array(len);
+    let filled = 0;
+    while (filled < len) {
+      const n = readSync(this.fd, buffer, filled, len - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled === len ? buffer : buffer.subarray(0, filled);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one interface every importer reads through, so the same code runs on a dropped File in the
+ * worker, a file on disk in Node and a buffer in a test.
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** A short label for messages (file name or URL). */
+  readonly name: string;
+  /**
+   * Reads up to `length` bytes at `offset`; fewer only at the end of the source. The returned
+   * array may be a view into a shared buffer: copy it to keep it past the next read.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export class MemorySource implements ByteSource {
+  readonly size: number;
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = 'memory',
+  ) {
+    this.size = bytes.length;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    return this.bytes.subarray(offset, Math.min(this.size, offset + length));
+  }
+}
+
+/** Blob and File exist both in browsers (and workers) and in Node 20, so this stays pure. */
+export class BlobSource implements ByteSource {
+  readonly size: number;
+  readonly name: string;
+  constructor(private readonly blob: Blob, name?: string) {
+    this.size = blob.size;
+    this.name = name ?? ((blob as { name?: string }).name || 'blob');
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + length);
+    if (end <= offset) return new Uint8Array(0);
+    return new Uint8Array(await this.blob.slice(offset, end).arrayBuffer());
+  }
+}
+
+/** A window [start, start+size) of another source, e.g. one member of an outer tar. */
+export class SliceSource implements ByteSource {
+  constructor(
+    private readonly parent: ByteSource,
+    private readonly start: number,
+    readonly size: number,
+    readonly name: string,
+  ) {}
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const clipped = Math.max(0, Math.min(length, this.size - offset));
+    return this.parent.read(this.start + offset, clipped);
+  }
+}

@@ -1,0 +1,183 @@
+import type { ByteSource } from './byteSource';
+
+/**
+ * A forward-only cursor. Tar walking needs nothing more, and both a random-access file (where
+ * `skip` jumps without reading) and a decompression stream (where `skip` must consume) fit it.
+ */
+export interface SequentialReader {
+  /** Bytes consumed (read or skipped) so far, relative to the start of this reader. */
+  readonly position: number;
+  /** Exactly `n` bytes, or fewer only at the end of the data. The view is valid until the next call. */
+  read(n: number): Promise<Uint8Array>;
+  /** Advances by `n` bytes; returns how many were actually skipped (fewer at the end). */
+  skip(n: number): Promise<number>;
+  /** Total length when known (random access), else undefined. */
+  readonly length: number | undefined;
+}
+
+export const DEFAULT_WINDOW = 2 * 1024 * 1024;
+
+/**
+ * Reads a range of a ByteSource through a read-ahead window. One `Blob.slice().arrayBuffer()`
+ * costs about half a millisecond, so reading each 512-byte header on its own would be a hundred
+ * times slower than fetching a 2 MiB window and serving headers out of it. Bodies larger than the
+ * window are jumped over, never fetched.
+ */
+export class WindowedReader implements SequentialReader {
+  private window: Uint8Array = new Uint8Array(0);
+  private windowStart = 0;
+  private pos = 0;
+  readonly length: number;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly start = 0,
+    end = source.size,
+    private readonly windowSize = DEFAULT_WINDOW,
+  ) {
+    this.length = Math.max(0, end - start);
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  async read(n: number): Promise<Uint8Array> {
+    const want = Math.min(n, this.length - this.pos);
+    if (want <= 0) return new Uint8Array(0);
+    const rel = this.pos - this.windowStart;
+    if (rel < 0 || rel + want > this.window.length) {
+      const fetchLen = Math.min(Math.max(want, this.windowSize), this.length - this.pos);
+      this.window = await this.source.read(this.start + this.pos, fetchLen);
+      this.windowStart = this.pos;
+      if (this.window.length < want) {
+        const got = this.window;
+        this.pos += got.length;
+        return got;
+      }
+    }
+    const off = this.pos - this.windowStart;
+    this.pos += want;
+    return this.window.subarray(off, off + want);
+  }
+
+  async skip(n: number): Promise<number> {
+    const step = Math.max(0, Math.min(n, this.length - this.pos));
+    this.pos += step;
+    return step;
+  }
+}
+
+/**
+ * A cursor over a stream of chunks (a decompressor's output, a network body). Skipping has to
+ * consume, but it drops whole chunks without copying them.
+ */
+export class StreamReader implements SequentialReader {
+  private chunks: Uint8Array[] = [];
+  private head = 0; // offset into chunks[0]
+  private buffered = 0;
+  private pos = 0;
+  private done = false;
+  readonly length = undefined;
+
+  constructor(private readonly next: () => Promise<Uint8Array | null>) {}
+
+  get position(): number {
+    return this.pos;
+  }
+
+  private async fill(n: number): Promise<void> {
+    while (this.buffered < n && !this.done) {
+      const chunk = await this.next();
+      if (chunk === null) {
+        this.done = true;
+        break;
+      }
+      if (chunk.length === 0) continue;
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+  }
+
+  async read(n: number): Promise<Uint8Array> {
+    await this.fill(n);
+    const want = Math.min(n, this.buffered);
+    if (want === 0) return new Uint8Array(0);
+    const first = this.chunks[0];
+    let out: Uint8Array;
+    if (first.length - this.head >= want) {
+      out = first.subarray(this.head, this.head + want);
+      this.head += want;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    } else {
+      out = new Uint8Array(want);
+      let filled = 0;
+      while (filled < want) {
+        const c = this.chunks[0];
+        const take = Math.min(c.length - this.head, want - filled);
+        out.set(c.subarray(this.head, this.head + take), filled);
+        filled += take;
+        this.head += take;
+        if (this.head === c.length) {
+          this.chunks.shift();
+          this.head = 0;
+        }
+      }
+    }
+    this.buffered -= want;
+    this.pos += want;
+    return out;
+  }
+
+  async skip(n: number): Promise<number> {
+    let left = n;
+    while (left > 0) {
+      if (this.buffered === 0) {
+        await this.fill(1);
+        if (this.buffered === 0) break;
+      }
+      const c = this.chunks[0];
+      const take = Math.min(c.length - this.head, left);
+      this.head += take;
+      left -= take;
+      this.buffered -= take;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    const skipped = n - left;
+    this.pos += skipped;
+    return skipped;
+  }
+}
+
+/** Reads exactly `n` bytes of a reader into a new array (for bodies we keep, like JSON). */
+export async function readFully(reader: SequentialReader, n: number): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let filled = 0;
+  while (filled < n) {
+    const part = await reader.read(Math.min(n - filled, DEFAULT_WINDOW));
+    if (part.length === 0) break;
+    out.set(part, filled);
+    filled += part.length;
+  }
+  return filled === n ? out : out.subarray(0, filled);
+}
+
+/** Yields a source range as chunks, for feeding a decompressor. */
+export async function* chunksOf(
+  source: ByteSource,
+  start: number,
+  end: number,
+  chunkSize = DEFAULT_WINDOW,
+): AsyncGenerator<Uint8Array> {
+  for (let off = start; off < end; off += chunkSize) {
+    const part = await source.read(off, Math.min(chunkSize, end - off));
+    if (part.length === 0) return;
+    yield part;
+  }
+}

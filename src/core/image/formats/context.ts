@@ -1,0 +1,74 @@
+import type { Compression } from '../../compress/sniff';
+import type { ArchiveDirectory } from '../directory';
+import type { Image, LayerBlob } from '../model';
+
+/** What every format reader gets: the archive's members, and a place to register layer blobs and problems. */
+export class FormatContext {
+  readonly blobs = new Map<string, LayerBlob>();
+  readonly warnings: string[] = [];
+  readonly errors: string[] = [];
+
+  constructor(readonly dir: ArchiveDirectory) {}
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  error(message: string): void {
+    if (!this.errors.includes(message)) this.errors.push(message);
+  }
+
+  /**
+   * Registers the blob behind a layer member and returns its key. Many images (and docker's
+   * `layer.tar` symlinks) point at the same stored copy, which is then read once.
+   */
+  blobFor(memberName: string, digest: string | null, mediaTypeCompression?: Compression): string {
+    const member = this.dir.resolve(memberName);
+    if (!member) {
+      const key = `missing:${memberName}`;
+      if (!this.blobs.has(key)) {
+        const reason = `layer ${this.dir.explainMissing(memberName)}`;
+        this.error(reason);
+        this.blobs.set(key, {
+          member: memberName,
+          storedName: memberName,
+          digest,
+          compression: mediaTypeCompression ?? 'none',
+          storedSize: 0,
+          entries: null,
+          error: reason,
+        });
+      }
+      return key;
+    }
+    const existing = this.blobs.get(member.name);
+    if (existing) {
+      existing.digest ??= digest;
+    } else {
+      this.blobs.set(member.name, {
+        member: member.name,
+        storedName: member.storedName,
+        digest,
+        compression: 'none', // sniffed from the bytes when the layer is indexed
+        storedSize: member.size,
+        entries: null,
+        error: null,
+      });
+    }
+    return member.name;
+  }
+}
+
+export interface FormatReader {
+  readonly format: Image extends never ? never : 'docker-legacy' | 'docker-archive' | 'oci-layout' | 'rootfs';
+  /** Cheap test on member names only. */
+  detect(dir: ArchiveDirectory): boolean;
+  read(ctx: FormatContext): Promise<Image[]>;
+}
+
+export function digestFromBlobPath(path: string): string | null {
+  const m = /(?:^|\/)blobs\/([a-z0-9]+)\/([a-f0-9]{32,128})$/.exec(path);
+  if (m) return `${m[1]}:${m[2]}`;
+  const kaniko = /(?:^|\/)(sha256):?([a-f0-9]{64})(?:\.tar(?:\.gz|\.zst)?|\.json)?$/.exec(path);
+  return kaniko ? `sha256:${kaniko[2]}` : null;
+}

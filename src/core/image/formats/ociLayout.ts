@@ -1,0 +1,134 @@
+import { field, isObject, objList, str, strList, strMap, type JsonObject } from '../json';
+import type { Image } from '../model';
+import type { FormatContext, FormatReader } from './context';
+import { imageFromConfig } from './dockerArchive';
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+const MANIFEST_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]);
+const IMAGE_CONFIG_TYPES = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+
+function blobPath(digest: string): string {
+  const [alg, hex] = digest.split(':');
+  return `blobs/${alg}/${hex}`;
+}
+
+function describePlatform(descriptor: JsonObject): string {
+  const p = field(descriptor, 'platform');
+  if (!isObject(p)) return '';
+  const parts = [str(field(p, 'os')), str(field(p, 'architecture')), str(field(p, 'variant'))].filter(Boolean);
+  return parts.length ? ` (${parts.join('/')})` : '';
+}
+
+/**
+ * OCI image layouts (skopeo, podman, buildah, umoci, buildkit) and the Docker 25+ / containerd
+ * exports that put an OCI layout and a manifest.json side by side. Walks index.json through
+ * nested indexes; every platform whose manifest is present becomes an image, the rest are noted.
+ */
+export const ociLayoutReader: FormatReader = {
+  format: 'oci-layout',
+  detect: (dir) => dir.has('index.json') && (dir.has('oci-layout') || dir.names().some((n) => n.startsWith('blobs/'))),
+  async read(ctx) {
+    const index = await ctx.dir.readJson('index.json');
+    if (!isObject(index)) throw new Error('index.json is not a JSON object');
+    // Docker 25+ writes the tags into manifest.json as well: keep them, keyed by config blob.
+    const repoTagsByConfig = new Map<string, string[]>();
+    if (ctx.dir.has('manifest.json')) {
+      try {
+        const manifest = await ctx.dir.readJson('manifest.json');
+        for (const entry of Array.isArray(manifest) ? manifest : []) {
+          const config = str(field(entry, 'Config'));
+          if (config) repoTagsByConfig.set(config.replace(/^\.\//, ''), strList(field(entry, 'RepoTags')));
+        }
+      } catch (error) {
+        ctx.warn(`manifest.json beside index.json was ignored: ${(error as Error).message}`);
+      }
+    }
+    const images: Image[] = [];
+    const seenManifests = new Set<string>();
+    const visit = async (descriptors: JsonObject[], inheritedTags: string[], depth: number, where: string) => {
+      if (depth > 8) {
+        ctx.error(`${where}: indexes nested more than 8 deep`);
+        return;
+      }
+      for (const d of descriptors) {
+        const mediaType = str(field(d, 'mediaType')) ?? '';
+        const digest = str(field(d, 'digest'));
+        const annotations = strMap(field(d, 'annotations'));
+        const tags = [
+          ...(annotations['io.containerd.image.name'] ? [annotations['io.containerd.image.name']] : []),
+          ...(!annotations['io.containerd.image.name'] && annotations['org.opencontainers.image.ref.name']
+            ? [annotations['org.opencontainers.image.ref.name']]
+            : []),
+        ];
+        const effectiveTags = tags.length ? tags : inheritedTags;
+        if (!digest) {
+          ctx.warn(`${where}: a descriptor without a digest was skipped`);
+          continue;
+        }
+        const path = blobPath(digest);
+        if (annotations['vnd.docker.reference.type'] === 'attestation-manifest') {
+          ctx.warn(`skipped attestation manifest ${digest}`);
+          continue;
+        }
+        if (!ctx.dir.has(path)) {
+          const isIndex = INDEX_TYPES.has(mediaType);
+          ctx.warn(`${isIndex ? 'index' : 'manifest'} ${digest}${describePlatform(d)} is not in the archive (skipped)`);
+          continue;
+        }
+        let blob: unknown;
+        try {
+          blob = await ctx.dir.readJson(path);
+        } catch (error) {
+          ctx.error(`${where}: ${(error as Error).message}`);
+          continue;
+        }
+        const actualType = mediaType || str(field(blob, 'mediaType')) || '';
+        if (INDEX_TYPES.has(actualType) || (!MANIFEST_TYPES.has(actualType) && Array.isArray(field(blob, 'manifests')))) {
+          await visit(objList(field(blob, 'manifests')), effectiveTags, depth + 1, `index ${digest}`);
+          continue;
+        }
+        if (seenManifests.has(digest)) continue;
+        seenManifests.add(digest);
+        const config = field(blob, 'config');
+        const configType = str(field(config, 'mediaType')) ?? '';
+        const configDigest = str(field(config, 'digest'));
+        if (!configDigest || (configType && !IMAGE_CONFIG_TYPES.has(configType)) || str(field(blob, 'artifactType'))) {
+          ctx.warn(`skipped artifact ${digest} (config type ${configType || 'none'})`);
+          continue;
+        }
+        const configPath = blobPath(configDigest);
+        const layers = objList(field(blob, 'layers')).map((l) => {
+          const layerDigest = str(field(l, 'digest')) ?? '';
+          return { member: blobPath(layerDigest), digest: layerDigest || null };
+        });
+        const label = `manifest ${digest}${describePlatform(d)}`;
+        try {
+          const image = await imageFromConfig(
+            ctx,
+            configPath,
+            layers,
+            repoTagsByConfig.get(configPath) ?? effectiveTags,
+            digest,
+            label,
+          );
+          images.push(image);
+        } catch (error) {
+          ctx.error(`${label}: ${(error as Error).message}`);
+        }
+      }
+    };
+    const manifests = field(index, 'manifests');
+    if (manifests === null || manifests === undefined) ctx.warn('index.json lists no manifests');
+    await visit(objList(manifests), [], 0, 'index.json');
+    return images;
+  },
+};

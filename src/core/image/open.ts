@@ -1,0 +1,384 @@
+import type { ByteSource } from '../bytes/byteSource';
+import { StreamReader, WindowedReader, type SequentialReader } from '../bytes/reader';
+import { decompressChunks, decompressedReader } from '../compress/decompress';
+import { looksLikeTar, sniffCompression, type Compression } from '../compress/sniff';
+import { EntryTable } from '../tar/entryTable';
+import { TarError } from '../tar/types';
+import { walkTar } from '../tar/walker';
+import { ArchiveDirectory, cleanMemberName, MAX_JSON_BYTES } from './directory';
+import { FormatContext, type FormatReader } from './formats/context';
+import { dockerArchiveReader } from './formats/dockerArchive';
+import { dockerLegacyReader } from './formats/dockerLegacy';
+import { ociLayoutReader } from './formats/ociLayout';
+import { buildLayerTree } from './layerTree';
+import { emptyConfig } from './config';
+import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
+
+export interface OpenOptions {
+  onProgress?(progress: OpenProgress): void;
+  /** Called once images and the layer tree are known, before the layers are indexed. */
+  onImages?(archive: ImageArchive): void;
+  onLayerIndexed?(blobKey: string, archive: ImageArchive): void;
+  signal?: AbortSignal;
+}
+
+/** The archive could not be read at all (not a tar, or broken before anything useful). */
+export class ArchiveReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveReadError';
+  }
+}
+
+/** Most specific first: a Docker 25+ save has both index.json and manifest.json. */
+const READERS: FormatReader[] = [ociLayoutReader, dockerArchiveReader, dockerLegacyReader];
+
+/** Layer members inside a compressed outer archive are recognised by where tools put them. */
+const LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/|\.(tar|tgz|tar\.gz|tar\.zst)$|(^|\/)[a-f0-9]{64}$|sha256:/;
+
+const PROGRESS_EVERY = 4096;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new DOMException('Opening was cancelled', 'AbortError');
+}
+
+class ProgressTracker {
+  readonly state: OpenProgress;
+  private last = 0;
+  constructor(
+    totalBytes: number,
+    private readonly sink: OpenOptions['onProgress'],
+  ) {
+    this.state = { phase: 'scanning', bytesRead: 0, totalBytes, layersDone: 0, layersTotal: 0, entries: 0 };
+  }
+  report(force = false): void {
+    if (!this.sink) return;
+    const now = Date.now();
+    if (!force && now - this.last < 50) return;
+    this.last = now;
+    this.sink({ ...this.state });
+  }
+}
+
+/**
+ * Reads every entry header of a tar into a table. Errors end the walk but keep what was read:
+ * the caller gets the error message back and the entries stay usable.
+ */
+async function indexTar(
+  reader: SequentialReader,
+  table: EntryTable,
+  progress: ProgressTracker,
+  signal: AbortSignal | undefined,
+  onEntry?: (entry: import('../tar/types').TarEntry, reader: SequentialReader) => Promise<void>,
+  position?: () => number,
+): Promise<string | null> {
+  try {
+    for await (const entry of walkTar(reader)) {
+      table.add(entry);
+      progress.state.entries++;
+      if (onEntry) await onEntry(entry, reader);
+      if (table.count % PROGRESS_EVERY === 0) {
+        checkAbort(signal);
+        if (position) progress.state.bytesRead = position();
+        progress.report();
+      }
+    }
+    return null;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    if (signal?.aborted) throw signal.reason;
+    return describe(error);
+  }
+}
+
+function rootfsImage(name: string): Image {
+  return {
+    tags: [],
+    id: `rootfs:${name}`,
+    manifestDigest: null,
+    platform: 'unknown/unknown',
+    created: null,
+    author: null,
+    config: emptyConfig(),
+    layers: [{ index: 0, blob: '', diffId: null, chainId: 'rootfs', createdBy: null, created: null, comment: null }],
+    history: [],
+  };
+}
+
+/** A reader that serves `head` first and then `remaining` more bytes of `parent`. */
+function continuing(head: Uint8Array, parent: SequentialReader, remaining: number): StreamReader {
+  let sentHead = false;
+  let left = remaining;
+  return new StreamReader(async () => {
+    if (!sentHead) {
+      sentHead = true;
+      if (head.length) return head;
+    }
+    if (left <= 0) return null;
+    const part = await parent.read(Math.min(left, 1 << 20));
+    if (part.length === 0) return null;
+    left -= part.length;
+    return part;
+  });
+}
+
+interface ScanResult {
+  dir: ArchiveDirectory;
+  table: EntryTable;
+  scanError: string | null;
+  /** Layers read during the scan itself (streaming mode only). */
+  streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
+}
+
+async function scanRandomAccess(source: ByteSource, progress: ProgressTracker, signal?: AbortSignal): Promise<ScanResult> {
+  const dir = new ArchiveDirectory(source);
+  const table = new EntryTable();
+  const reader = new WindowedReader(source);
+  const scanError = await indexTar(
+    reader,
+    table,
+    progress,
+    signal,
+    async (entry) => {
+      dir.add({
+        name: cleanMemberName(entry.name),
+        storedName: entry.name,
+        type: entry.type,
+        size: entry.storedSize,
+        dataOffset: entry.dataOffset,
+        linkTarget: entry.linkTarget,
+      });
+    },
+    () => reader.position,
+  );
+  progress.state.bytesRead = reader.position;
+  return { dir, table, scanError, streamed: new Map() };
+}
+
+/**
+ * A compressed outer archive (`docker save | gzip`) can only be read forwards, so one pass keeps
+ * the metadata JSON and indexes every layer member as it goes by; nothing is read twice.
+ */
+async function scanStream(
+  source: ByteSource,
+  compression: Compression,
+  progress: ProgressTracker,
+  signal?: AbortSignal,
+): Promise<ScanResult> {
+  const dir = new ArchiveDirectory(null);
+  const table = new EntryTable();
+  const streamed: ScanResult['streamed'] = new Map();
+  let compressedRead = 0;
+  const reader = decompressedReader(source, 0, source.size, compression, (n) => {
+    compressedRead += n;
+  });
+  const scanError = await indexTar(
+    reader,
+    table,
+    progress,
+    signal,
+    async (entry, outer) => {
+      const name = cleanMemberName(entry.name);
+      dir.add({ name, storedName: entry.name, type: entry.type, size: entry.storedSize, dataOffset: -1, linkTarget: entry.linkTarget });
+      if (entry.type !== 'file' || entry.storedSize === 0) return;
+      const head = (await outer.read(Math.min(512, entry.storedSize))).slice();
+      let i = 0;
+      while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+      const rest = entry.storedSize - head.length;
+      if ((head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout') && entry.storedSize <= MAX_JSON_BYTES) {
+        const body = new Uint8Array(entry.storedSize);
+        body.set(head);
+        let filled = head.length;
+        while (filled < entry.storedSize) {
+          const part = await outer.read(Math.min(entry.storedSize - filled, 1 << 20));
+          if (part.length === 0) break;
+          body.set(part, filled);
+          filled += part.length;
+        }
+        dir.bodies.set(name, body.subarray(0, filled));
+        return;
+      }
+      if (!LAYER_NAME.test(name)) return;
+      const layerCompression = sniffCompression(head);
+      if (layerCompression === 'bzip2' || layerCompression === 'xz') {
+        streamed.set(name, { compression: 'none', entries: new EntryTable(), error: `${layerCompression} layers are not supported` });
+        return;
+      }
+      if (layerCompression === 'none' && !looksLikeTar(head)) return;
+      const inner = continuing(head, outer, rest);
+      const layerReader =
+        layerCompression === 'none'
+          ? inner
+          : decompressChunks(
+              async function* () {
+                for (;;) {
+                  const part = await inner.read(1 << 20);
+                  if (part.length === 0) return;
+                  yield part.slice();
+                }
+              },
+              layerCompression,
+              false,
+            );
+      const entries = new EntryTable();
+      const error = await indexTar(layerReader, entries, progress, signal);
+      streamed.set(name, { compression: layerCompression, entries, error });
+      progress.state.layersDone++;
+    },
+    () => compressedRead,
+  );
+  progress.state.bytesRead = compressedRead;
+  return { dir, table, scanError, streamed };
+}
+
+async function indexBlob(
+  source: ByteSource,
+  dir: ArchiveDirectory,
+  blob: LayerBlob,
+  progress: ProgressTracker,
+  signal?: AbortSignal,
+): Promise<void> {
+  const member = dir.resolve(blob.member);
+  if (!member) {
+    blob.error = dir.explainMissing(blob.member);
+    return;
+  }
+  blob.entries = new EntryTable();
+  if (member.size === 0) return; // legacy saves write empty layer.tar files for metadata-only steps
+  const head = await source.read(member.dataOffset, Math.min(1024, member.size));
+  const sniffed = sniffCompression(head);
+  if (sniffed === 'bzip2' || sniffed === 'xz') {
+    blob.error = `layer ${JSON.stringify(blob.member)} is ${sniffed}-compressed, which image tools do not write and this reader does not read`;
+    return;
+  }
+  blob.compression = sniffed;
+  const end = member.dataOffset + member.size;
+  const before = progress.state.bytesRead;
+  const reader =
+    sniffed === 'none'
+      ? new WindowedReader(source, member.dataOffset, end)
+      : decompressedReader(source, member.dataOffset, end, sniffed, (n) => {
+          progress.state.bytesRead += n;
+        });
+  const error = await indexTar(reader, blob.entries, progress, signal, undefined, () =>
+    sniffed === 'none' ? before + reader.position : progress.state.bytesRead,
+  );
+  progress.state.bytesRead = before + member.size;
+  if (error) blob.error = `layer ${JSON.stringify(blob.member)}: ${error}`;
+}
+
+/**
+ * Opens any saved-image archive: sniffs the outer compression, lists the members, hands them to
+ * the format reader that recognises them (or treats the whole tar as one rootfs layer), then
+ * indexes each distinct layer blob once. Problems are recorded in `errors` and whatever was read
+ * stays in the result; only an archive with nothing readable at all throws.
+ */
+export async function openArchive(source: ByteSource, options: OpenOptions = {}): Promise<ImageArchive> {
+  const { signal } = options;
+  const progress = new ProgressTracker(source.size, options.onProgress);
+  progress.report(true);
+  if (source.size === 0) throw new ArchiveReadError(`${source.name} is empty (0 bytes)`);
+  const head = await source.read(0, Math.min(1024, source.size));
+  const outer = sniffCompression(head);
+  if (outer === 'bzip2' || outer === 'xz') {
+    throw new ArchiveReadError(`${source.name} is ${outer}-compressed; decompress it first (only gzip and zstd are read)`);
+  }
+  if (outer === 'none' && !looksLikeTar(head)) {
+    throw new ArchiveReadError(
+      `${source.name} is not a tar archive: no tar header at byte 0 (and it is not gzip or zstd compressed)`,
+    );
+  }
+  const scan = outer === 'none' ? await scanRandomAccess(source, progress, signal) : await scanStream(source, outer, progress, signal);
+  checkAbort(signal);
+  if (scan.table.count === 0 && scan.scanError) {
+    throw new ArchiveReadError(`${source.name}: ${scan.scanError}`);
+  }
+
+  const ctx = new FormatContext(scan.dir);
+  if (scan.scanError) ctx.error(`archive ${source.name}: ${scan.scanError}; the members before it were kept`);
+  let format: ArchiveFormat = 'rootfs';
+  let images: Image[] = [];
+  for (const reader of READERS) {
+    if (!reader.detect(scan.dir)) continue;
+    try {
+      images = await reader.read(ctx);
+      format = reader.format;
+    } catch (error) {
+      ctx.error(`${reader.format}: ${describe(error)}`);
+      format = reader.format;
+    }
+    break;
+  }
+
+  const archive: ImageArchive = {
+    format,
+    name: source.name,
+    outerCompression: outer,
+    images,
+    blobs: ctx.blobs,
+    layerTree: [],
+    warnings: ctx.warnings,
+    errors: ctx.errors,
+  };
+  if (format === 'rootfs') {
+    archive.images = [rootfsImage(source.name)];
+    archive.blobs.set('', {
+      member: '',
+      storedName: '',
+      digest: null,
+      compression: outer,
+      storedSize: source.size,
+      entries: scan.table,
+      error: scan.scanError,
+    });
+  }
+  archive.layerTree = buildLayerTree(archive.images);
+  progress.state.phase = 'indexing';
+  progress.state.layersTotal = archive.blobs.size;
+  progress.state.layersDone = format === 'rootfs' ? 1 : 0;
+  if (format !== 'rootfs') {
+    progress.state.entries = 0;
+    progress.state.bytesRead = 0;
+  }
+  options.onImages?.(archive);
+  progress.report(true);
+
+  if (format !== 'rootfs') {
+    for (const [key, blob] of archive.blobs) {
+      checkAbort(signal);
+      if (blob.error === null) {
+        if (outer === 'none') {
+          await indexBlob(source, scan.dir, blob, progress, signal);
+        } else {
+          const streamed = scan.streamed.get(blob.member);
+          if (streamed) {
+            blob.entries = streamed.entries;
+            blob.compression = streamed.compression;
+            blob.error = streamed.error ? `layer ${JSON.stringify(blob.member)}: ${streamed.error}` : null;
+            progress.state.entries += streamed.entries.count;
+          } else {
+            blob.error = `layer ${JSON.stringify(blob.member)} was not recognised as a tar while streaming the archive`;
+          }
+        }
+        if (blob.error) ctx.error(blob.error);
+      }
+      progress.state.layersDone++;
+      options.onLayerIndexed?.(key, archive);
+      progress.report(true);
+    }
+  }
+  progress.state.phase = 'done';
+  progress.state.bytesRead = source.size;
+  progress.report(true);
+  return archive;
+}
+
+export function totalEntries(archive: ImageArchive): number {
+  let total = 0;
+  for (const blob of archive.blobs.values()) total += blob.entries?.count ?? 0;
+  return total;
+}

@@ -1,0 +1,86 @@
+import { ENTRY_TYPES, type EntryType, type TarEntry } from './types';
+
+/**
+ * The entries of one layer in columns: typed arrays for the numbers and one array of names, so a
+ * layer of 100k entries costs a few MB instead of 100k objects.
+ */
+export class EntryTable {
+  count = 0;
+  private capacity: number;
+  names: string[] = [];
+  types: Uint8Array;
+  sizes: Float64Array;
+  modes: Uint32Array;
+  uids: Float64Array;
+  gids: Float64Array;
+  mtimes: Float64Array;
+  dataOffsets: Float64Array;
+  headerOffsets: Float64Array;
+  /** Sparse: only links have targets. */
+  linkTargets = new Map<number, string>();
+  owners = new Map<number, [string, string]>();
+  xattrs = new Map<number, Record<string, string>>();
+
+  constructor(initialCapacity = 256) {
+    this.capacity = initialCapacity;
+    this.types = new Uint8Array(initialCapacity);
+    this.sizes = new Float64Array(initialCapacity);
+    this.modes = new Uint32Array(initialCapacity);
+    this.uids = new Float64Array(initialCapacity);
+    this.gids = new Float64Array(initialCapacity);
+    this.mtimes = new Float64Array(initialCapacity);
+    this.dataOffsets = new Float64Array(initialCapacity);
+    this.headerOffsets = new Float64Array(initialCapacity);
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const g = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
+      const next = new make(cap);
+      next.set(a);
+      return next;
+    };
+    this.types = g(this.types, Uint8Array);
+    this.sizes = g(this.sizes, Float64Array);
+    this.modes = g(this.modes, Uint32Array);
+    this.uids = g(this.uids, Float64Array);
+    this.gids = g(this.gids, Float64Array);
+    this.mtimes = g(this.mtimes, Float64Array);
+    this.dataOffsets = g(this.dataOffsets, Float64Array);
+    this.headerOffsets = g(this.headerOffsets, Float64Array);
+    this.capacity = cap;
+  }
+
+  add(e: TarEntry): number {
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.names.push(e.name);
+    this.types[i] = ENTRY_TYPES.indexOf(e.type);
+    this.sizes[i] = e.size;
+    this.modes[i] = e.mode;
+    this.uids[i] = e.uid;
+    this.gids[i] = e.gid;
+    this.mtimes[i] = e.mtime;
+    this.dataOffsets[i] = e.dataOffset;
+    this.headerOffsets[i] = e.headerOffset;
+    if (e.linkTarget && (e.type === 'symlink' || e.type === 'hardlink')) this.linkTargets.set(i, e.linkTarget);
+    if (e.uname || e.gname) this.owners.set(i, [e.uname, e.gname]);
+    if (e.xattrs) this.xattrs.set(i, e.xattrs);
+    return i;
+  }
+
+  type(i: number): EntryType {
+    return ENTRY_TYPES[this.types[i]];
+  }
+
+  linkTarget(i: number): string {
+    return this.linkTargets.get(i) ?? '';
+  }
+
+  /** Sum of regular-file sizes, the contract's layer `sizeBytes` (dive counts header sizes of files only). */
+  regularFileBytes(): number {
+    let total = 0;
+    for (let i = 0; i < this.count; i++) if (this.types[i] === 0) total += this.sizes[i];
+    return total;
+  }
+}

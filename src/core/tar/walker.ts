@@ -1,0 +1,230 @@
+import { readFully, type SequentialReader } from '../bytes/reader';
+import {
+  BLOCK,
+  checksumMatches,
+  cString,
+  decodeUtf8,
+  headerFormat,
+  isHeaderOnly,
+  isZeroBlock,
+  padded,
+  parseNumeric,
+  typeFromFlag,
+} from './header';
+import { TarError, type TarEntry } from './types';
+
+/** Same bound as Go's archive/tar: a PAX or GNU long-name record larger than this is hostile, not a name. */
+export const MAX_SPECIAL_HEADER = 1 << 20;
+
+interface PaxRecords {
+  [key: string]: string;
+}
+
+function parsePax(body: Uint8Array, offset: number, lastName: string | null): PaxRecords {
+  const records: PaxRecords = {};
+  let pos = 0;
+  while (pos < body.length) {
+    if (body[pos] === 0) break; // padding after the last record
+    let sp = pos;
+    let len = 0;
+    while (sp < body.length && body[sp] >= 0x30 && body[sp] <= 0x39 && sp - pos < 12) {
+      len = len * 10 + (body[sp] - 0x30);
+      sp++;
+    }
+    if (sp >= body.length || body[sp] !== 0x20 || len <= sp - pos + 1 || pos + len > body.length) {
+      throw new TarError(`malformed PAX record (length ${len})`, offset + pos, lastName);
+    }
+    const record = body.subarray(sp + 1, pos + len);
+    if (record[record.length - 1] !== 0x0a) {
+      throw new TarError('malformed PAX record (no newline)', offset + pos, lastName);
+    }
+    const eq = record.indexOf(0x3d);
+    if (eq <= 0) throw new TarError('malformed PAX record (no key)', offset + pos, lastName);
+    const key = decodeUtf8(record.subarray(0, eq));
+    records[key] = decodeUtf8(record.subarray(eq + 1, record.length - 1));
+    pos += len;
+  }
+  return records;
+}
+
+function cutAtNul(value: string): string {
+  const nul = value.indexOf('\0');
+  return nul < 0 ? value : value.slice(0, nul);
+}
+
+function paxNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return Number.NaN;
+  return Number(value);
+}
+
+/**
+ * Walks a tar archive header by header, folding PAX (`x`, `g`) and GNU (`L`, `K`) prefix headers
+ * into the entry that follows. After each yield the walker moves to the next header itself: a
+ * consumer may read some or all of the body from the same reader first, or none (a
+ * random-access reader then jumps, never reads). Stops at the first zero block or at the end of
+ * the data, whichever comes first, the way GNU tar does. A malformed header throws a TarError
+ * naming the offset and the last good entry; entries yielded before it stay valid.
+ */
+export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntry> {
+  let globals: PaxRecords = {};
+  let local: PaxRecords | null = null;
+  let longName: string | null = null;
+  let longLink: string | null = null;
+  let prefixStart = -1;
+  let lastName: string | null = null;
+
+  for (;;) {
+    const headerOffset = reader.position;
+    const block = await reader.read(BLOCK);
+    if (block.length === 0) {
+      if (prefixStart >= 0) {
+        // GNU tar, too, ends quietly when a lone PAX header is the last thing in the archive.
+        return;
+      }
+      return; // end of data without zero blocks: accepted, like GNU tar
+    }
+    if (block.length < BLOCK) {
+      throw new TarError(`truncated header (${block.length} of 512 bytes)`, headerOffset, lastName);
+    }
+    if (isZeroBlock(block)) return;
+    if (!checksumMatches(block)) {
+      throw new TarError('header checksum mismatch', headerOffset, lastName);
+    }
+    const flag = block[156];
+    const format = headerFormat(block);
+    const headerSize = parseNumeric(block, 124, 12);
+    if (Number.isNaN(headerSize) || headerSize < 0) {
+      throw new TarError('invalid size field', headerOffset, lastName);
+    }
+    if (prefixStart < 0) prefixStart = headerOffset;
+
+    // Prefix headers: their body describes the next entry.
+    if (flag === 0x78 || flag === 0x67 || flag === 0x4c || flag === 0x4b) {
+      const kind = flag === 0x78 ? 'PAX' : flag === 0x67 ? 'PAX global' : flag === 0x4c ? 'GNU long name' : 'GNU long link';
+      if (headerSize > MAX_SPECIAL_HEADER) {
+        throw new TarError(`${kind} header of ${headerSize} bytes exceeds the 1 MiB limit`, headerOffset, lastName);
+      }
+      const body = await readFully(reader, headerSize);
+      if (body.length < headerSize) {
+        throw new TarError(`truncated ${kind} header body`, headerOffset, lastName);
+      }
+      await reader.skip(padded(headerSize) - headerSize);
+      if (flag === 0x78) {
+        // GNU tar keeps only the last of several `x` headers in a row (pax-multi-hdrs.tar).
+        local = parsePax(body, headerOffset + BLOCK, lastName);
+      } else if (flag === 0x67) {
+        globals = { ...globals, ...parsePax(body, headerOffset + BLOCK, lastName) };
+        prefixStart = -1;
+      } else {
+        const value = cString(body, 0, body.length);
+        if (flag === 0x4c) longName = value;
+        else longLink = value;
+      }
+      continue;
+    }
+
+    const pax: PaxRecords = local ? { ...globals, ...local } : globals;
+    let name = cString(block, 0, 100);
+    if (format === 'ustar') {
+      const prefix = cString(block, 345, 155);
+      if (prefix) name = `${prefix}/${name}`;
+    }
+    if (longName !== null) name = longName;
+    // GNU tar applies a PAX path even when empty (a global `path=` blanks later names) and ends it at a NUL.
+    if ('path' in pax) name = cutAtNul(pax.path);
+    if (pax['GNU.sparse.name']) name = pax['GNU.sparse.name'];
+    let linkTarget = cString(block, 157, 100);
+    if (longLink !== null) linkTarget = longLink;
+    if ('linkpath' in pax) linkTarget = cutAtNul(pax.linkpath);
+
+    let storedSize = headerSize;
+    const paxSize = paxNumber(pax.size);
+    if (paxSize !== undefined) {
+      if (Number.isNaN(paxSize) || paxSize < 0) throw new TarError('invalid PAX size', headerOffset, lastName);
+      storedSize = paxSize;
+    }
+    if (isHeaderOnly(flag)) storedSize = 0;
+
+    let size = storedSize;
+    let sparse = false;
+    let extraBlocks = 0;
+    if (flag === 0x53) {
+      // GNU old sparse: real size at 483, and extension blocks follow while byte 482 is set.
+      sparse = true;
+      const real = parseNumeric(block, 483, 12);
+      if (Number.isNaN(real) || real < 0) throw new TarError('invalid sparse real size', headerOffset, lastName);
+      size = real;
+      let extended = block[482] !== 0;
+      while (extended) {
+        const ext = await reader.read(BLOCK);
+        if (ext.length < BLOCK) throw new TarError('truncated sparse extension header', headerOffset, lastName);
+        extraBlocks++;
+        extended = ext[504] !== 0;
+      }
+    }
+    const realSize = paxNumber(pax['GNU.sparse.realsize'] ?? pax['GNU.sparse.size']);
+    if (realSize !== undefined && !Number.isNaN(realSize)) {
+      sparse = true;
+      size = realSize;
+    }
+
+    const uid = paxNumber(pax.uid) ?? parseNumeric(block, 108, 8);
+    const gid = paxNumber(pax.gid) ?? parseNumeric(block, 116, 8);
+    const mtime = paxNumber(pax.mtime) ?? parseNumeric(block, 136, 12);
+    let xattrs: Record<string, string> | null = null;
+    for (const key in pax) {
+      if (key.startsWith('SCHILY.xattr.')) {
+        xattrs ??= {};
+        xattrs[key.slice(13)] = pax[key];
+      }
+    }
+    const entry: TarEntry = {
+      name,
+      type: typeFromFlag(flag, name),
+      size,
+      mode: parseNumeric(block, 100, 8) || 0,
+      uid: Number.isNaN(uid) ? 0 : uid,
+      gid: Number.isNaN(gid) ? 0 : gid,
+      uname: pax.uname ?? (format === 'v7' ? '' : cString(block, 265, 32)),
+      gname: pax.gname ?? (format === 'v7' ? '' : cString(block, 297, 32)),
+      mtime: Number.isNaN(mtime) ? 0 : mtime,
+      linkTarget,
+      devMajor: format === 'v7' ? 0 : parseNumeric(block, 329, 8) || 0,
+      devMinor: format === 'v7' ? 0 : parseNumeric(block, 337, 8) || 0,
+      headerOffset: prefixStart,
+      dataOffset: headerOffset + BLOCK * (1 + extraBlocks),
+      storedSize,
+      sparse,
+      xattrs,
+    };
+    local = null;
+    longName = null;
+    longLink = null;
+    prefixStart = -1;
+    lastName = name;
+
+    yield entry;
+
+    const bodyEnd = entry.dataOffset + padded(storedSize);
+    const remaining = bodyEnd - reader.position;
+    if (remaining < 0) {
+      throw new TarError('consumer read past the entry body', reader.position, lastName);
+    }
+    if (remaining > 0) {
+      const skipped = await reader.skip(remaining);
+      if (skipped < remaining) {
+        // A body cut short only at its padding is harmless; a missing body is a truncated archive.
+        const dataEnd = entry.dataOffset + storedSize;
+        const missing = dataEnd - reader.position;
+        throw new TarError(
+          missing > 0
+            ? `unexpected end of archive: ${missing} bytes of ${JSON.stringify(name)} missing`
+            : `unexpected end of archive in the padding after ${JSON.stringify(name)} (its data is complete)`,
+          reader.position,
+          lastName,
+        );
+      }
+    }
+  }
+}
