@@ -5,6 +5,13 @@ import type { ImageFacts } from '../core/image/summary';
 export async function imageFacts(_archive: ImageArchive): Promise<ImageFacts> {
   return {
     counts: () => ({ added: 0, modified: 0, removed: 0 }),
-    analysis: () => ({ sizeBytes: 0, userSizeBytes: 0, wastedBytes: 0, wastedUserPercent: 0, efficiency: 1, inefficientFiles: [] }),
+    analysis: () => ({
+      sizeBytes: 0,
+      userSizeBytes: 0,
+      wastedBytes: 0,
+      wastedUserPercent: 0,
+      efficiency: 1,
+      inefficientFiles: [],
+    }),
   };
 }

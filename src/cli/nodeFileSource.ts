@@ -1,4 +1,4 @@
-import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ByteSource } from '../core/bytes/byteSource';
 

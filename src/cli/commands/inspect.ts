@@ -1,6 +1,6 @@
-import { inspectDocument, type ImageFacts, type InspectDocument } from '../../core/image/summary';
-import type { CliIo } from '../io';
+import { type ImageFacts, type InspectDocument, inspectDocument } from '../../core/image/summary';
 import { imageFacts } from '../facts';
+import type { CliIo } from '../io';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

@@ -1,7 +1,7 @@
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { ByteSource } from '../bytes/byteSource';
-import { chunksOf, StreamReader, type SequentialReader } from '../bytes/reader';
+import { chunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
 import type { Compression } from './sniff';
 
 /** Input fed to the JS decoders per step: small, because each step's whole output is queued at once. */
@@ -28,7 +28,9 @@ type ChunkPuller = () => Promise<Uint8Array | null>;
 /** Pushes a JS streaming decoder with small input pieces and hands its output out one chunk at a time. */
 function pullFromPushDecoder(
   input: AsyncGenerator<Uint8Array>,
-  make: (ondata: (chunk: Uint8Array, final?: boolean) => void) => { push(chunk: Uint8Array, final?: boolean): void },
+  make: (ondata: (chunk: Uint8Array, final?: boolean) => void) => {
+    push(chunk: Uint8Array, final?: boolean): void;
+  },
 ): ChunkPuller {
   const queue: Uint8Array[] = [];
   let finished = false;
@@ -89,12 +91,17 @@ export function decompressedReader(
   compression: Compression,
   onInput?: (compressedBytes: number) => void,
 ): SequentialReader {
-  return decompressChunks(async function* () {
-    for await (const chunk of chunksOf(source, start, end)) {
-      yield chunk;
-      onInput?.(chunk.length);
-    }
-  }, compression, true, start);
+  return decompressChunks(
+    async function* () {
+      for await (const chunk of chunksOf(source, start, end)) {
+        yield chunk;
+        onInput?.(chunk.length);
+      }
+    },
+    compression,
+    true,
+    start,
+  );
 }
 
 /**

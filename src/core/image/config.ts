@@ -11,7 +11,17 @@ export interface ParsedConfig {
 }
 
 export function emptyConfig(): ImageConfig {
-  return { Env: [], Cmd: [], Entrypoint: [], WorkingDir: '', User: '', Labels: {}, ExposedPorts: [], Volumes: [], StopSignal: '' };
+  return {
+    Env: [],
+    Cmd: [],
+    Entrypoint: [],
+    WorkingDir: '',
+    User: '',
+    Labels: {},
+    ExposedPorts: [],
+    Volumes: [],
+    StopSignal: '',
+  };
 }
 
 export function runtimeConfig(c: unknown): ImageConfig {
@@ -76,7 +86,9 @@ export function mapHistory(
   });
   const nonEmpty = next;
   if (steps.length > 0 && nonEmpty !== layerCount) {
-    warn(`history has ${nonEmpty} non-empty steps for ${layerCount} layers; the extra ${nonEmpty > layerCount ? 'steps' : 'layers'} have no ${nonEmpty > layerCount ? 'layer' : 'history step'}`);
+    warn(
+      `history has ${nonEmpty} non-empty steps for ${layerCount} layers; the extra ${nonEmpty > layerCount ? 'steps' : 'layers'} have no ${nonEmpty > layerCount ? 'layer' : 'history step'}`,
+    );
   }
   return out;
 }

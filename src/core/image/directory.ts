@@ -81,7 +81,8 @@ export class ArchiveDirectory {
     let current = clean;
     for (;;) {
       const m = this.members.get(current);
-      if (!m) return `member ${JSON.stringify(clean)} links to ${JSON.stringify(current)}, which is not in the archive`;
+      if (!m)
+        return `member ${JSON.stringify(clean)} links to ${JSON.stringify(current)}, which is not in the archive`;
       if (m.type !== 'symlink' && m.type !== 'hardlink') return `member ${JSON.stringify(clean)} is readable`;
       if (seen.has(current)) return `member ${JSON.stringify(clean)} is part of a link loop`;
       seen.add(current);
@@ -93,7 +94,9 @@ export class ArchiveDirectory {
     const member = this.resolve(name);
     if (!member) throw new MemberNotFoundError(this.explainMissing(name));
     if (member.size > limit) {
-      throw new Error(`member ${JSON.stringify(member.name)} is ${member.size} bytes, over the ${limit}-byte limit for metadata`);
+      throw new Error(
+        `member ${JSON.stringify(member.name)} is ${member.size} bytes, over the ${limit}-byte limit for metadata`,
+      );
     }
     const kept = this.bodies.get(member.name);
     if (kept) return kept;
@@ -110,7 +113,9 @@ export class ArchiveDirectory {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new Error(`member ${JSON.stringify(cleanMemberName(name))} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(
+        `member ${JSON.stringify(cleanMemberName(name))} is not valid JSON: ${(error as Error).message}`,
+      );
     }
   }
 

@@ -31,7 +31,14 @@ export function buildLayerTree(images: Image[]): LayerTreeNode[] {
     for (const layer of image.layers) {
       let node = nodes.get(layer.chainId);
       if (!node) {
-        node = { chainId: layer.chainId, diffId: layer.diffId, parent, tags: [], blob: layer.blob, images: [] };
+        node = {
+          chainId: layer.chainId,
+          diffId: layer.diffId,
+          parent,
+          tags: [],
+          blob: layer.blob,
+          images: [],
+        };
         nodes.set(layer.chainId, node);
       }
       if (!node.images.includes(imageIndex)) node.images.push(imageIndex);

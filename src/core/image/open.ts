@@ -1,17 +1,16 @@
 import type { ByteSource } from '../bytes/byteSource';
-import { StreamReader, WindowedReader, type SequentialReader } from '../bytes/reader';
+import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
-import { looksLikeTar, sniffCompression, type Compression } from '../compress/sniff';
+import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { EntryTable } from '../tar/entryTable';
-import { TarError } from '../tar/types';
 import { walkTar } from '../tar/walker';
+import { emptyConfig } from './config';
 import { ArchiveDirectory, cleanMemberName, MAX_JSON_BYTES } from './directory';
 import { FormatContext, type FormatReader } from './formats/context';
 import { dockerArchiveReader } from './formats/dockerArchive';
 import { dockerLegacyReader } from './formats/dockerLegacy';
 import { ociLayoutReader } from './formats/ociLayout';
 import { buildLayerTree } from './layerTree';
-import { emptyConfig } from './config';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
 
 export interface OpenOptions {
@@ -38,7 +37,7 @@ const LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/|\.(tar|tgz|tar\.gz|tar\.zst)$|(^|
 
 const PROGRESS_EVERY = 4096;
 
-function describe(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -91,7 +90,7 @@ async function indexTar(
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     if (signal?.aborted) throw signal.reason;
-    return describe(error);
+    return messageOf(error);
   }
 }
 
@@ -104,7 +103,9 @@ function rootfsImage(name: string): Image {
     created: null,
     author: null,
     config: emptyConfig(),
-    layers: [{ index: 0, blob: '', diffId: null, chainId: 'rootfs', createdBy: null, created: null, comment: null }],
+    layers: [
+      { index: 0, blob: '', diffId: null, chainId: 'rootfs', createdBy: null, created: null, comment: null },
+    ],
     history: [],
   };
 }
@@ -134,7 +135,11 @@ interface ScanResult {
   streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
 }
 
-async function scanRandomAccess(source: ByteSource, progress: ProgressTracker, signal?: AbortSignal): Promise<ScanResult> {
+async function scanRandomAccess(
+  source: ByteSource,
+  progress: ProgressTracker,
+  signal?: AbortSignal,
+): Promise<ScanResult> {
   const dir = new ArchiveDirectory(source);
   const table = new EntryTable();
   const reader = new WindowedReader(source);
@@ -183,13 +188,27 @@ async function scanStream(
     signal,
     async (entry, outer) => {
       const name = cleanMemberName(entry.name);
-      dir.add({ name, storedName: entry.name, type: entry.type, size: entry.storedSize, dataOffset: -1, linkTarget: entry.linkTarget });
+      dir.add({
+        name,
+        storedName: entry.name,
+        type: entry.type,
+        size: entry.storedSize,
+        dataOffset: -1,
+        linkTarget: entry.linkTarget,
+      });
       if (entry.type !== 'file' || entry.storedSize === 0) return;
       const head = (await outer.read(Math.min(512, entry.storedSize))).slice();
       let i = 0;
-      while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+      while (
+        i < head.length &&
+        (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)
+      )
+        i++;
       const rest = entry.storedSize - head.length;
-      if ((head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout') && entry.storedSize <= MAX_JSON_BYTES) {
+      if (
+        (head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout') &&
+        entry.storedSize <= MAX_JSON_BYTES
+      ) {
         const body = new Uint8Array(entry.storedSize);
         body.set(head);
         let filled = head.length;
@@ -205,7 +224,11 @@ async function scanStream(
       if (!LAYER_NAME.test(name)) return;
       const layerCompression = sniffCompression(head);
       if (layerCompression === 'bzip2' || layerCompression === 'xz') {
-        streamed.set(name, { compression: 'none', entries: new EntryTable(), error: `${layerCompression} layers are not supported` });
+        streamed.set(name, {
+          compression: 'none',
+          entries: new EntryTable(),
+          error: `${layerCompression} layers are not supported`,
+        });
         return;
       }
       if (layerCompression === 'none' && !looksLikeTar(head)) return;
@@ -285,14 +308,19 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   const head = await source.read(0, Math.min(1024, source.size));
   const outer = sniffCompression(head);
   if (outer === 'bzip2' || outer === 'xz') {
-    throw new ArchiveReadError(`${source.name} is ${outer}-compressed; decompress it first (only gzip and zstd are read)`);
+    throw new ArchiveReadError(
+      `${source.name} is ${outer}-compressed; decompress it first (only gzip and zstd are read)`,
+    );
   }
   if (outer === 'none' && !looksLikeTar(head)) {
     throw new ArchiveReadError(
       `${source.name} is not a tar archive: no tar header at byte 0 (and it is not gzip or zstd compressed)`,
     );
   }
-  const scan = outer === 'none' ? await scanRandomAccess(source, progress, signal) : await scanStream(source, outer, progress, signal);
+  const scan =
+    outer === 'none'
+      ? await scanRandomAccess(source, progress, signal)
+      : await scanStream(source, outer, progress, signal);
   checkAbort(signal);
   if (scan.table.count === 0 && scan.scanError) {
     throw new ArchiveReadError(`${source.name}: ${scan.scanError}`);
@@ -308,7 +336,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       images = await reader.read(ctx);
       format = reader.format;
     } catch (error) {
-      ctx.error(`${reader.format}: ${describe(error)}`);
+      ctx.error(`${reader.format}: ${messageOf(error)}`);
       format = reader.format;
     }
     break;

@@ -46,11 +46,20 @@ export function inspectDocument(archive: ImageArchive, facts: ImageFacts) {
           ...(blob?.error ? { error: blob.error } : {}),
         };
       }),
-      history: image.history.map((h) => ({ createdBy: h.createdBy, emptyLayer: h.emptyLayer, layerIndex: h.layerIndex })),
+      history: image.history.map((h) => ({
+        createdBy: h.createdBy,
+        emptyLayer: h.emptyLayer,
+        layerIndex: h.layerIndex,
+      })),
       analysis: facts.analysis(imageIndex),
     })),
     layerTree: {
-      nodes: archive.layerTree.map((n) => ({ chainId: n.chainId, diffId: n.diffId, parent: n.parent, tags: n.tags })),
+      nodes: archive.layerTree.map((n) => ({
+        chainId: n.chainId,
+        diffId: n.diffId,
+        parent: n.parent,
+        tags: n.tags,
+      })),
     },
     warnings: archive.warnings,
     errors: archive.errors,

@@ -63,7 +63,8 @@ export class EntryTable {
     this.mtimes[i] = e.mtime;
     this.dataOffsets[i] = e.dataOffset;
     this.headerOffsets[i] = e.headerOffset;
-    if (e.linkTarget && (e.type === 'symlink' || e.type === 'hardlink')) this.linkTargets.set(i, e.linkTarget);
+    if (e.linkTarget && (e.type === 'symlink' || e.type === 'hardlink'))
+      this.linkTargets.set(i, e.linkTarget);
     if (e.uname || e.gname) this.owners.set(i, [e.uname, e.gname]);
     if (e.xattrs) this.xattrs.set(i, e.xattrs);
     return i;

@@ -93,7 +93,13 @@ export type HeaderFormat = 'ustar' | 'gnu' | 'v7';
 
 export function headerFormat(header: Uint8Array): HeaderFormat {
   // "ustar\0" + "00" is POSIX; "ustar " + " \0" is GNU, whose bytes 345+ hold atime/ctime/sparse data, not a prefix.
-  if (header[257] === 0x75 && header[258] === 0x73 && header[259] === 0x74 && header[260] === 0x61 && header[261] === 0x72) {
+  if (
+    header[257] === 0x75 &&
+    header[258] === 0x73 &&
+    header[259] === 0x74 &&
+    header[260] === 0x61 &&
+    header[261] === 0x72
+  ) {
     if (header[262] === 0x20 && header[263] === 0x20) return 'gnu';
     if (header[262] === 0) return 'ustar';
     return 'gnu';

@@ -11,7 +11,7 @@ import {
   parseNumeric,
   typeFromFlag,
 } from './header';
-import { TarError, type TarEntry } from './types';
+import { type TarEntry, TarError } from './types';
 
 /** Same bound as Go's archive/tar: a PAX or GNU long-name record larger than this is hostile, not a name. */
 export const MAX_SPECIAL_HEADER = 1 << 20;
@@ -101,9 +101,20 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
 
     // Prefix headers: their body describes the next entry.
     if (flag === 0x78 || flag === 0x67 || flag === 0x4c || flag === 0x4b) {
-      const kind = flag === 0x78 ? 'PAX' : flag === 0x67 ? 'PAX global' : flag === 0x4c ? 'GNU long name' : 'GNU long link';
+      const kind =
+        flag === 0x78
+          ? 'PAX'
+          : flag === 0x67
+            ? 'PAX global'
+            : flag === 0x4c
+              ? 'GNU long name'
+              : 'GNU long link';
       if (headerSize > MAX_SPECIAL_HEADER) {
-        throw new TarError(`${kind} header of ${headerSize} bytes exceeds the 1 MiB limit`, headerOffset, lastName);
+        throw new TarError(
+          `${kind} header of ${headerSize} bytes exceeds the 1 MiB limit`,
+          headerOffset,
+          lastName,
+        );
       }
       const body = await readFully(reader, headerSize);
       if (body.length < headerSize) {
@@ -141,7 +152,8 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
     let storedSize = headerSize;
     const paxSize = paxNumber(pax.size);
     if (paxSize !== undefined) {
-      if (Number.isNaN(paxSize) || paxSize < 0) throw new TarError('invalid PAX size', headerOffset, lastName);
+      if (Number.isNaN(paxSize) || paxSize < 0)
+        throw new TarError('invalid PAX size', headerOffset, lastName);
       storedSize = paxSize;
     }
     if (isHeaderOnly(flag)) storedSize = 0;
@@ -153,12 +165,14 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
       // GNU old sparse: real size at 483, and extension blocks follow while byte 482 is set.
       sparse = true;
       const real = parseNumeric(block, 483, 12);
-      if (Number.isNaN(real) || real < 0) throw new TarError('invalid sparse real size', headerOffset, lastName);
+      if (Number.isNaN(real) || real < 0)
+        throw new TarError('invalid sparse real size', headerOffset, lastName);
       size = real;
       let extended = block[482] !== 0;
       while (extended) {
         const ext = await reader.read(BLOCK);
-        if (ext.length < BLOCK) throw new TarError('truncated sparse extension header', headerOffset, lastName);
+        if (ext.length < BLOCK)
+          throw new TarError('truncated sparse extension header', headerOffset, lastName);
         extraBlocks++;
         extended = ext[504] !== 0;
       }

@@ -1,6 +1,6 @@
 import type { Compression } from '../../compress/sniff';
 import type { ArchiveDirectory } from '../directory';
-import type { Image, LayerBlob } from '../model';
+import type { ArchiveFormat, Image, LayerBlob } from '../model';
 
 /** What every format reader gets: the archive's members, and a place to register layer blobs and problems. */
 export class FormatContext {
@@ -60,7 +60,7 @@ export class FormatContext {
 }
 
 export interface FormatReader {
-  readonly format: Image extends never ? never : 'docker-legacy' | 'docker-archive' | 'oci-layout' | 'rootfs';
+  readonly format: Exclude<ArchiveFormat, 'rootfs'>;
   /** Cheap test on member names only. */
   detect(dir: ArchiveDirectory): boolean;
   read(ctx: FormatContext): Promise<Image[]>;

@@ -1,6 +1,6 @@
-import { chainIds, sha256Hex } from '../layerTree';
 import { mapHistory, parseImageConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
+import { chainIds, sha256Hex } from '../layerTree';
 import type { Image, ImageLayer } from '../model';
 import { digestFromBlobPath, type FormatContext, type FormatReader } from './context';
 
@@ -29,7 +29,9 @@ export async function imageFromConfig(
   try {
     json = JSON.parse(new TextDecoder().decode(configBytes));
   } catch (error) {
-    throw new Error(`config ${JSON.stringify(configName)} of ${label} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(
+      `config ${JSON.stringify(configName)} of ${label} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   const parsed = parseImageConfig(json);
   let diffIds = parsed.diffIds;
@@ -73,7 +75,9 @@ export const dockerArchiveReader: FormatReader = {
   async read(ctx) {
     const manifest = await ctx.dir.readJson('manifest.json');
     if (!Array.isArray(manifest)) {
-      throw new Error(`manifest.json is ${manifest === null ? 'null' : typeof manifest}, not a list of images`);
+      throw new Error(
+        `manifest.json is ${manifest === null ? 'null' : typeof manifest}, not a list of images`,
+      );
     }
     const images: Image[] = [];
     for (const [i, entry] of manifest.entries()) {
@@ -96,7 +100,9 @@ export const dockerArchiveReader: FormatReader = {
           const digest = str(field(source, 'digest')) ?? digestFromBlobPath(member);
           return { member, digest };
         });
-        images.push(await imageFromConfig(ctx, configName, members, strList(field(entry, 'RepoTags')), null, label));
+        images.push(
+          await imageFromConfig(ctx, configName, members, strList(field(entry, 'RepoTags')), null, label),
+        );
       } catch (error) {
         ctx.error(`${label}: ${(error as Error).message}`);
       }

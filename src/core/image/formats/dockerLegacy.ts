@@ -1,7 +1,7 @@
 import { emptyConfig, platformOf, runtimeConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
 import type { HistoryStep, Image, ImageLayer } from '../model';
-import type { FormatContext, FormatReader } from './context';
+import type { FormatReader } from './context';
 
 /**
  * The pre-1.10 `docker save` format: one directory per v1 layer id with `json` (holding `parent`)
@@ -10,8 +10,7 @@ import type { FormatContext, FormatReader } from './context';
  */
 export const dockerLegacyReader: FormatReader = {
   format: 'docker-legacy',
-  detect: (dir) =>
-    dir.has('repositories') || dir.names().some((n) => /^[a-f0-9]{64}\/json$/.test(n)),
+  detect: (dir) => dir.has('repositories') || dir.names().some((n) => /^[a-f0-9]{64}\/json$/.test(n)),
   async read(ctx) {
     const v1 = new Map<string, unknown>();
     for (const name of ctx.dir.names()) {
@@ -71,7 +70,7 @@ export const dockerLegacyReader: FormatReader = {
         const member = `${layerId}/layer.tar`;
         return {
           index,
-          blob: ctx.dir.members.has(member) ? ctx.blobFor(member, null) : ctx.blobFor(member, null),
+          blob: ctx.blobFor(member, null),
           diffId: null,
           chainId: `sha256:${layerId}`,
           createdBy: cmd || null,

@@ -1,6 +1,6 @@
-import { field, isObject, objList, str, strList, strMap, type JsonObject } from '../json';
+import { field, isObject, type JsonObject, objList, str, strList, strMap } from '../json';
 import type { Image } from '../model';
-import type { FormatContext, FormatReader } from './context';
+import type { FormatReader } from './context';
 import { imageFromConfig } from './dockerArchive';
 
 const INDEX_TYPES = new Set([
@@ -24,7 +24,9 @@ function blobPath(digest: string): string {
 function describePlatform(descriptor: JsonObject): string {
   const p = field(descriptor, 'platform');
   if (!isObject(p)) return '';
-  const parts = [str(field(p, 'os')), str(field(p, 'architecture')), str(field(p, 'variant'))].filter(Boolean);
+  const parts = [str(field(p, 'os')), str(field(p, 'architecture')), str(field(p, 'variant'))].filter(
+    Boolean,
+  );
   return parts.length ? ` (${parts.join('/')})` : '';
 }
 
@@ -35,7 +37,8 @@ function describePlatform(descriptor: JsonObject): string {
  */
 export const ociLayoutReader: FormatReader = {
   format: 'oci-layout',
-  detect: (dir) => dir.has('index.json') && (dir.has('oci-layout') || dir.names().some((n) => n.startsWith('blobs/'))),
+  detect: (dir) =>
+    dir.has('index.json') && (dir.has('oci-layout') || dir.names().some((n) => n.startsWith('blobs/'))),
   async read(ctx) {
     const index = await ctx.dir.readJson('index.json');
     if (!isObject(index)) throw new Error('index.json is not a JSON object');
@@ -53,8 +56,13 @@ export const ociLayoutReader: FormatReader = {
       }
     }
     const images: Image[] = [];
-    const seenManifests = new Set<string>();
-    const visit = async (descriptors: JsonObject[], inheritedTags: string[], depth: number, where: string) => {
+    const seenManifests = new Map<string, Image>();
+    const visit = async (
+      descriptors: JsonObject[],
+      inheritedTags: string[],
+      depth: number,
+      where: string,
+    ) => {
       if (depth > 8) {
         ctx.error(`${where}: indexes nested more than 8 deep`);
         return;
@@ -81,7 +89,9 @@ export const ociLayoutReader: FormatReader = {
         }
         if (!ctx.dir.has(path)) {
           const isIndex = INDEX_TYPES.has(mediaType);
-          ctx.warn(`${isIndex ? 'index' : 'manifest'} ${digest}${describePlatform(d)} is not in the archive (skipped)`);
+          ctx.warn(
+            `${isIndex ? 'index' : 'manifest'} ${digest}${describePlatform(d)} is not in the archive (skipped)`,
+          );
           continue;
         }
         let blob: unknown;
@@ -92,16 +102,27 @@ export const ociLayoutReader: FormatReader = {
           continue;
         }
         const actualType = mediaType || str(field(blob, 'mediaType')) || '';
-        if (INDEX_TYPES.has(actualType) || (!MANIFEST_TYPES.has(actualType) && Array.isArray(field(blob, 'manifests')))) {
+        if (
+          INDEX_TYPES.has(actualType) ||
+          (!MANIFEST_TYPES.has(actualType) && Array.isArray(field(blob, 'manifests')))
+        ) {
           await visit(objList(field(blob, 'manifests')), effectiveTags, depth + 1, `index ${digest}`);
           continue;
         }
-        if (seenManifests.has(digest)) continue;
-        seenManifests.add(digest);
+        const already = seenManifests.get(digest);
+        if (already) {
+          // The same manifest listed again under another name: one image, several tags.
+          for (const tag of effectiveTags) if (!already.tags.includes(tag)) already.tags.push(tag);
+          continue;
+        }
         const config = field(blob, 'config');
         const configType = str(field(config, 'mediaType')) ?? '';
         const configDigest = str(field(config, 'digest'));
-        if (!configDigest || (configType && !IMAGE_CONFIG_TYPES.has(configType)) || str(field(blob, 'artifactType'))) {
+        if (
+          !configDigest ||
+          (configType && !IMAGE_CONFIG_TYPES.has(configType)) ||
+          str(field(blob, 'artifactType'))
+        ) {
           ctx.warn(`skipped artifact ${digest} (config type ${configType || 'none'})`);
           continue;
         }
@@ -116,11 +137,12 @@ export const ociLayoutReader: FormatReader = {
             ctx,
             configPath,
             layers,
-            repoTagsByConfig.get(configPath) ?? effectiveTags,
+            [...(repoTagsByConfig.get(configPath) ?? effectiveTags)],
             digest,
             label,
           );
           images.push(image);
+          seenManifests.set(digest, image);
         } catch (error) {
           ctx.error(`${label}: ${(error as Error).message}`);
         }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The tests drive Debian's Chromium (Playwright cannot download a browser here) and compare our
+# listings with GNU tar, gzip and zstd. Install what is missing; as root that needs no prompt.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v zstd >/dev/null || missing+=(zstd)
+command -v tar >/dev/null || missing+=(tar)
+command -v gzip >/dev/null || missing+=(gzip)
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${missing[*]} from Debian's packages" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
