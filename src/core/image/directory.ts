@@ -12,7 +12,7 @@ export interface ArchiveMember {
   storedName: string;
   type: EntryType;
   size: number;
-  /** Offset of the data in the outer archive; -1 when the archive is a stream (compressed outer tar). */
+  /** Offset of the data in the outer archive (in decompressed bytes when the whole archive is compressed). */
   dataOffset: number;
   linkTarget: string;
 }
@@ -100,7 +100,7 @@ export class ArchiveDirectory {
     }
     const kept = this.bodies.get(member.name);
     if (kept) return kept;
-    if (!this.source || member.dataOffset < 0) {
+    if (!this.source) {
       throw new Error(`member ${JSON.stringify(member.name)} was not kept while streaming the archive`);
     }
     const bytes = await this.source.read(member.dataOffset, member.size);

@@ -1,3 +1,4 @@
+import type { ByteSource } from '../bytes/byteSource';
 import type { Compression } from '../compress/sniff';
 import type { EntryTable } from '../tar/entryTable';
 
@@ -12,6 +13,11 @@ export interface LayerBlob {
   member: string;
   /** The member's name exactly as stored in the archive. */
   storedName: string;
+  /**
+   * Where the blob's bytes start in the archive (counted in decompressed bytes when the whole
+   * archive is compressed); -1 when the blob is missing.
+   */
+  dataOffset: number;
   /** sha256 digest of the stored (maybe compressed) blob when the archive names it, else null. */
   digest: string | null;
   compression: Compression;
@@ -80,6 +86,8 @@ export interface LayerTreeNode {
 }
 
 export interface ImageArchive {
+  /** Where the bytes are, for reading file contents on demand. */
+  source: ByteSource;
   format: ArchiveFormat;
   /** Name of the source (file name). */
   name: string;

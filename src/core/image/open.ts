@@ -193,7 +193,8 @@ async function scanStream(
         storedName: entry.name,
         type: entry.type,
         size: entry.storedSize,
-        dataOffset: -1,
+        // counted in decompressed bytes of the outer archive: content reads decompress up to it
+        dataOffset: entry.dataOffset,
         linkTarget: entry.linkTarget,
       });
       if (entry.type !== 'file' || entry.storedSize === 0) return;
@@ -343,6 +344,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   }
 
   const archive: ImageArchive = {
+    source,
     format,
     name: source.name,
     outerCompression: outer,
@@ -357,6 +359,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
     archive.blobs.set('', {
       member: '',
       storedName: '',
+      dataOffset: 0,
       digest: null,
       compression: outer,
       storedSize: source.size,

@@ -20,6 +20,8 @@ export class EntryTable {
   linkTargets = new Map<number, string>();
   owners = new Map<number, [string, string]>();
   xattrs = new Map<number, Record<string, string>>();
+  /** Stored size where it differs from the logical size (sparse files only). */
+  private sparseStoredSizes = new Map<number, number>();
 
   constructor(initialCapacity = 256) {
     this.capacity = initialCapacity;
@@ -67,11 +69,17 @@ export class EntryTable {
       this.linkTargets.set(i, e.linkTarget);
     if (e.uname || e.gname) this.owners.set(i, [e.uname, e.gname]);
     if (e.xattrs) this.xattrs.set(i, e.xattrs);
+    if (e.storedSize !== e.size) this.sparseStoredSizes.set(i, e.storedSize);
     return i;
   }
 
   type(i: number): EntryType {
     return ENTRY_TYPES[this.types[i]];
+  }
+
+  /** Bytes of data the archive holds for entry i (less than its size for a sparse file). */
+  storedSize(i: number): number {
+    return this.sparseStoredSizes.get(i) ?? this.sizes[i];
   }
 
   linkTarget(i: number): string {

@@ -32,6 +32,7 @@ export class FormatContext {
         this.blobs.set(key, {
           member: memberName,
           storedName: memberName,
+          dataOffset: -1,
           digest,
           compression: mediaTypeCompression ?? 'none',
           storedSize: 0,
@@ -48,6 +49,7 @@ export class FormatContext {
       this.blobs.set(member.name, {
         member: member.name,
         storedName: member.storedName,
+        dataOffset: member.dataOffset,
         digest,
         compression: 'none', // sniffed from the bytes when the layer is indexed
         storedSize: member.size,

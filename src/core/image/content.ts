@@ -1,0 +1,137 @@
+import { createXXHash64 } from 'hash-wasm';
+import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
+import { decompressChunks, decompressedReader } from '../compress/decompress';
+import type { ImageArchive, LayerBlob } from './model';
+
+/** Forward cursors kept per layer; a few, because each may hold a decompressor's buffers. */
+const MAX_CURSORS = 4;
+
+function limited(parent: SequentialReader, length: number): SequentialReader {
+  let left = length;
+  return new StreamReader(async () => {
+    if (left <= 0) return null;
+    const part = await parent.read(Math.min(left, 1 << 20));
+    if (part.length === 0) return null;
+    left -= part.length;
+    return part;
+  });
+}
+
+/**
+ * Reads file contents on demand. Uncompressed layers are read by offset; compressed ones are
+ * decompressed from the start of the layer up to the file. A forward cursor per layer is kept, so
+ * reading files in archive order (hashing, export, search) decompresses each layer once.
+ */
+export class ContentReader {
+  private readonly cursors = new Map<string, SequentialReader>();
+
+  constructor(private readonly archive: ImageArchive) {}
+
+  private blob(blobKey: string): LayerBlob {
+    const blob = this.archive.blobs.get(blobKey);
+    if (!blob || blob.dataOffset < 0)
+      throw new Error(`layer ${JSON.stringify(blobKey)} is not in the archive`);
+    return blob;
+  }
+
+  /** Decompressed bytes of the layer tar from its start. */
+  private layerStream(blob: LayerBlob): SequentialReader {
+    const { source, outerCompression } = this.archive;
+    const isRootfs = this.archive.format === 'rootfs';
+    if (outerCompression === 'none') {
+      const start = blob.dataOffset;
+      const end = isRootfs ? source.size : start + blob.storedSize;
+      return blob.compression === 'none'
+        ? new WindowedReader(source, start, end)
+        : decompressedReader(source, start, end, blob.compression);
+    }
+    const outer = decompressedReader(source, 0, source.size, outerCompression);
+    if (isRootfs) return outer;
+    const layerBytes = (async () => {
+      await outer.skip(blob.dataOffset);
+      return limited(outer, blob.storedSize);
+    })();
+    if (blob.compression === 'none') {
+      let inner: SequentialReader | null = null;
+      return new StreamReader(async () => {
+        inner ??= await layerBytes;
+        const part = await inner.read(1 << 20);
+        return part.length ? part : null;
+      });
+    }
+    return decompressChunks(
+      async function* () {
+        const inner = await layerBytes;
+        for (;;) {
+          const part = await inner.read(1 << 20);
+          if (part.length === 0) return;
+          yield part;
+        }
+      },
+      blob.compression,
+      false,
+    );
+  }
+
+  private async positioned(blobKey: string, offset: number): Promise<SequentialReader> {
+    const blob = this.blob(blobKey);
+    const randomAccess = this.archive.outerCompression === 'none' && blob.compression === 'none';
+    let cursor = randomAccess ? undefined : this.cursors.get(blobKey);
+    if (!cursor || cursor.position > offset) {
+      cursor = this.layerStream(blob);
+      if (!randomAccess) {
+        this.cursors.delete(blobKey);
+        this.cursors.set(blobKey, cursor);
+        if (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as string);
+      }
+    }
+    await cursor.skip(offset - cursor.position);
+    return cursor;
+  }
+
+  /** Up to `length` bytes of an entry's data from `offset` within it. */
+  async read(
+    blobKey: string,
+    entryIndex: number,
+    offset = 0,
+    length = Number.POSITIVE_INFINITY,
+  ): Promise<Uint8Array> {
+    const entries = this.blob(blobKey).entries;
+    if (!entries || entryIndex >= entries.count)
+      throw new Error(`entry ${entryIndex} is not in layer ${blobKey}`);
+    const stored = entries.storedSize(entryIndex);
+    const want = Math.max(0, Math.min(length, stored - offset));
+    const reader = await this.positioned(blobKey, entries.dataOffsets[entryIndex] + offset);
+    const out = new Uint8Array(want);
+    let filled = 0;
+    while (filled < want) {
+      const part = await reader.read(Math.min(want - filled, 1 << 20));
+      if (part.length === 0) break;
+      out.set(part, filled);
+      filled += part.length;
+    }
+    if (filled < want)
+      throw new Error(
+        `layer ${blobKey} ended ${want - filled} bytes before the end of entry ${entries.names[entryIndex]}`,
+      );
+    return out;
+  }
+
+  /** A fast content fingerprint (xxHash64), streamed so large files are never held whole. */
+  async hash(blobKey: string, entryIndex: number): Promise<string> {
+    const entries = this.blob(blobKey).entries;
+    if (!entries) throw new Error(`layer ${blobKey} is not indexed`);
+    const hasher = await createXXHash64();
+    hasher.init();
+    const size = entries.storedSize(entryIndex);
+    const reader = await this.positioned(blobKey, entries.dataOffsets[entryIndex]);
+    let left = size;
+    while (left > 0) {
+      const part = await reader.read(Math.min(left, 1 << 20));
+      if (part.length === 0) throw new Error(`layer ${blobKey} ended inside ${entries.names[entryIndex]}`);
+      hasher.update(part);
+      left -= part.length;
+    }
+    return hasher.digest('hex');
+  }
+}
