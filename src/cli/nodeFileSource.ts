@@ -9,6 +9,7 @@ import type { ByteSource } from '../core/bytes/byteSource';
 export class NodeFileSource implements ByteSource {
   readonly size: number;
   readonly name: string;
+  readonly readAhead = Number(process.env.ILE_READ_AHEAD ?? 2 * 1024 * 1024);
   private readonly fd: number;
 
   constructor(path: string) {
@@ -19,7 +20,8 @@ export class NodeFileSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const len = Math.max(0, Math.min(length, this.size - offset));
-    const buffer = new Uint8Array(len);
+    // allocUnsafe: no zero-filling of a buffer that is about to be overwritten
+    const buffer: Uint8Array = Buffer.allocUnsafe(len);
     let filled = 0;
     while (filled < len) {
       const n = readSync(this.fd, buffer, filled, len - filled, offset + filled);

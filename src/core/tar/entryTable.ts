@@ -18,7 +18,10 @@ export class EntryTable {
   headerOffsets: Float64Array;
   /** Sparse: only links have targets. */
   linkTargets = new Map<number, string>();
-  owners = new Map<number, [string, string]>();
+  /** Owner names, interned: a layer has a handful of distinct uname/gname pairs. */
+  private ownerIds: Uint16Array;
+  private owners: [string, string][] = [['', '']];
+  private ownerIndex = new Map<string, number>([['\0', 0]]);
   xattrs = new Map<number, Record<string, string>>();
   /** Stored size where it differs from the logical size (sparse files only). */
   private sparseStoredSizes = new Map<number, number>();
@@ -33,6 +36,7 @@ export class EntryTable {
     this.mtimes = new Float64Array(initialCapacity);
     this.dataOffsets = new Float64Array(initialCapacity);
     this.headerOffsets = new Float64Array(initialCapacity);
+    this.ownerIds = new Uint16Array(initialCapacity);
   }
 
   private grow(): void {
@@ -50,6 +54,9 @@ export class EntryTable {
     this.mtimes = g(this.mtimes, Float64Array);
     this.dataOffsets = g(this.dataOffsets, Float64Array);
     this.headerOffsets = g(this.headerOffsets, Float64Array);
+    const ownerIds = new Uint16Array(cap);
+    ownerIds.set(this.ownerIds);
+    this.ownerIds = ownerIds;
     this.capacity = cap;
   }
 
@@ -67,10 +74,27 @@ export class EntryTable {
     this.headerOffsets[i] = e.headerOffset;
     if (e.linkTarget && (e.type === 'symlink' || e.type === 'hardlink'))
       this.linkTargets.set(i, e.linkTarget);
-    if (e.uname || e.gname) this.owners.set(i, [e.uname, e.gname]);
+    if (e.uname || e.gname) this.ownerIds[i] = this.ownerId(e.uname, e.gname);
     if (e.xattrs) this.xattrs.set(i, e.xattrs);
     if (e.storedSize !== e.size) this.sparseStoredSizes.set(i, e.storedSize);
     return i;
+  }
+
+  private ownerId(uname: string, gname: string): number {
+    const key = `${uname}\0${gname}`;
+    let id = this.ownerIndex.get(key);
+    if (id === undefined) {
+      id = this.owners.length;
+      if (id > 0xffff) return 0; // more distinct owners than any real layer has: drop the names, keep the ids
+      this.owners.push([uname, gname]);
+      this.ownerIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** User and group names of entry i ('' when the archive did not record them). */
+  ownerNames(i: number): [string, string] {
+    return this.owners[this.ownerIds[i]];
   }
 
   type(i: number): EntryType {

@@ -76,7 +76,7 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
 
   for (;;) {
     const headerOffset = reader.position;
-    const block = await reader.read(BLOCK);
+    const block = reader.readBuffered?.(BLOCK) ?? (await reader.read(BLOCK));
     if (block.length === 0) {
       if (prefixStart >= 0) {
         // GNU tar, too, ends quietly when a lone PAX header is the last thing in the archive.
