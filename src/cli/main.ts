@@ -3,7 +3,7 @@ import type { CliIo } from './io';
 import { NodeFileSource } from './nodeFileSource';
 
 const USAGE = `usage:
-  inspect <archive> [--json]                         images, layers, history and analysis
+  inspect <archive> [--json] [--verify]              images, layers, history and analysis; --verify hashes every blob
   ls <archive> [--image <tag|index>] --layer <n> [--merged]   files of a layer (JSON lines)
   ci <archive> [--lowest-efficiency 0.9] [--highest-wasted-bytes 20MB] [--highest-user-wasted-percent 0.1]
 exit codes: 0 success, 1 a rule failed, 2 the archive could not be read`;

@@ -1,4 +1,5 @@
 import { type ImageFacts, type InspectDocument, inspectDocument } from '../../core/image/summary';
+import { verifyArchive } from '../../core/image/verify';
 import { imageFacts } from '../facts';
 import type { CliIo } from '../io';
 
@@ -37,15 +38,32 @@ export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promis
   const json = args.includes('--json');
   const path = args.find((a) => !a.startsWith('--'));
   if (!path) {
-    io.stderr('usage: inspect <archive> [--json]\n');
+    io.stderr('usage: inspect <archive> [--json] [--verify]\n');
     return 2;
   }
   const archive = await io.openArchive(path);
   const doc = inspectDocument(archive, facts ?? (await imageFacts(archive)));
-  io.stdout(json ? `${JSON.stringify(doc, null, 2)}\n` : textReport(doc));
+  const verify = args.includes('--verify') ? await verifyArchive(archive) : null;
+  if (json) {
+    io.stdout(`${JSON.stringify(verify ? { ...doc, verify } : doc, null, 2)}\n`);
+  } else {
+    io.stdout(textReport(doc));
+    if (verify) {
+      io.stdout(
+        `\nverify: ${verify.blobs.length} layer blobs and ${verify.configs.length} configs hashed with SHA-256\n` +
+          (verify.problems.length
+            ? verify.problems.map((p) => `  MISMATCH ${p}\n`).join('')
+            : '  all digests and diff IDs match\n'),
+      );
+    }
+  }
   if (archive.errors.length) {
     io.stderr(`${path}: ${archive.errors.join('\n')}\n`);
     return 2;
+  }
+  if (verify?.problems.length) {
+    io.stderr(`${path}: ${verify.problems.length} digest mismatches\n`);
+    return 1;
   }
   return 0;
 }

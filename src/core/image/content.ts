@@ -1,5 +1,5 @@
 import { createXXHash64 } from 'hash-wasm';
-import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
+import { chunksOf, type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
 import type { ImageArchive, LayerBlob } from './model';
 
@@ -15,6 +15,30 @@ function limited(parent: SequentialReader, length: number): SequentialReader {
     left -= part.length;
     return part;
   });
+}
+
+/**
+ * The bytes of a blob exactly as stored (still compressed, if it is). For a rootfs archive that
+ * is the archive file itself; inside a compressed outer archive, the outer stream is decompressed
+ * up to the blob.
+ */
+export async function* storedChunks(archive: ImageArchive, blob: LayerBlob): AsyncGenerator<Uint8Array> {
+  const { source, outerCompression } = archive;
+  if (archive.format === 'rootfs' || outerCompression === 'none') {
+    const start = archive.format === 'rootfs' ? 0 : blob.dataOffset;
+    const end = archive.format === 'rootfs' ? source.size : start + blob.storedSize;
+    yield* chunksOf(source, start, end);
+    return;
+  }
+  const outer = decompressedReader(source, 0, source.size, outerCompression);
+  await outer.skip(blob.dataOffset);
+  let left = blob.storedSize;
+  while (left > 0) {
+    const part = await outer.read(Math.min(left, 1 << 20));
+    if (part.length === 0) throw new Error(`the archive ends inside layer ${JSON.stringify(blob.member)}`);
+    left -= part.length;
+    yield part;
+  }
 }
 
 /**

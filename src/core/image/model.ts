@@ -66,6 +66,8 @@ export interface Image {
   /** sha256 of the config blob ("sha256:..."), or for legacy archives the top layer's v1 id. */
   id: string;
   manifestDigest: string | null;
+  /** The member holding the config (its name often is its digest), null when there is none. */
+  configName: string | null;
   platform: string;
   created: string | null;
   author: string | null;

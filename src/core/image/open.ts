@@ -99,6 +99,7 @@ function rootfsImage(name: string): Image {
     tags: [],
     id: `rootfs:${name}`,
     manifestDigest: null,
+    configName: null,
     platform: 'unknown/unknown',
     created: null,
     author: null,

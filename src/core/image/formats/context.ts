@@ -71,6 +71,10 @@ export interface FormatReader {
 export function digestFromBlobPath(path: string): string | null {
   const m = /(?:^|\/)blobs\/([a-z0-9]+)\/([a-f0-9]{32,128})$/.exec(path);
   if (m) return `${m[1]}:${m[2]}`;
-  const kaniko = /(?:^|\/)(sha256):?([a-f0-9]{64})(?:\.tar(?:\.gz|\.zst)?|\.json)?$/.exec(path);
-  return kaniko ? `sha256:${kaniko[2]}` : null;
+  // kaniko names members `sha256:<hex>`, docker save names configs `<hex>.json`
+  const kaniko =
+    /(?:^|\/)(?:sha256:)?([a-f0-9]{64})(?:\.tar(?:\.gz|\.zst)?|\.json)$|(?:^|\/)sha256:([a-f0-9]{64})$/.exec(
+      path,
+    );
+  return kaniko ? `sha256:${kaniko[1] ?? kaniko[2]}` : null;
 }

@@ -59,6 +59,7 @@ export async function imageFromConfig(
     tags,
     id: await sha256OfBytes(configBytes),
     manifestDigest,
+    configName,
     platform: parsed.platform,
     created: parsed.created,
     author: parsed.author,
@@ -91,15 +92,11 @@ export const dockerArchiveReader: FormatReader = {
         ctx.error(`${label} has no Config`);
         continue;
       }
-      const layerSources = field(entry, 'LayerSources');
       const layerNames = strList(field(entry, 'Layers'));
       try {
-        const parsedDiffIds = parseImageConfig(await ctx.dir.readJson(configName)).diffIds;
-        const members = layerNames.map((member, li) => {
-          const source = field(layerSources, parsedDiffIds[li] ?? '');
-          const digest = str(field(source, 'digest')) ?? digestFromBlobPath(member);
-          return { member, digest };
-        });
+        // `LayerSources` describes the registry's (usually gzip) blob, not the tar stored here, so
+        // it is no digest of the member; only a member named by its digest gives one.
+        const members = layerNames.map((member) => ({ member, digest: digestFromBlobPath(member) }));
         images.push(
           await imageFromConfig(ctx, configName, members, strList(field(entry, 'RepoTags')), null, label),
         );

@@ -83,6 +83,7 @@ export const dockerLegacyReader: FormatReader = {
         tags,
         id: `sha256:${tip}`,
         manifestDigest: null,
+        configName: null,
         platform: platformOf(top),
         created: str(field(top, 'created')),
         author: str(field(top, 'author')),
