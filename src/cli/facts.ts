@@ -1,17 +1,18 @@
+import { analyzeImage } from '../core/analysis';
+import { buildImageFileSystem, type ImageFileSystem } from '../core/fs';
 import type { ImageArchive } from '../core/image/model';
 import type { ImageFacts } from '../core/image/summary';
 
-/** Per-layer change counts and analysis; zeros until the filesystem model is wired in. */
-export async function imageFacts(_archive: ImageArchive): Promise<ImageFacts> {
+/** Per-layer change counts from the filesystem model and dive's analysis, for every image. */
+export async function imageFacts(archive: ImageArchive): Promise<ImageFacts> {
+  const fileSystems: ImageFileSystem[] = [];
+  for (let i = 0; i < archive.images.length; i++) fileSystems.push(await buildImageFileSystem(archive, i));
+  const analyses = archive.images.map((_, i) => analyzeImage(archive, i));
   return {
-    counts: () => ({ added: 0, modified: 0, removed: 0 }),
-    analysis: () => ({
-      sizeBytes: 0,
-      userSizeBytes: 0,
-      wastedBytes: 0,
-      wastedUserPercent: 0,
-      efficiency: 1,
-      inefficientFiles: [],
-    }),
+    counts: (image, layer) => {
+      const c = fileSystems[image].counts(layer);
+      return { added: c.added, modified: c.modified, removed: c.removed };
+    },
+    analysis: (image) => analyses[image],
   };
 }

@@ -61,7 +61,8 @@ export function classifyName(relative: string): NameKind {
   if (relative === '') return { kind: 'ignored' };
   const slash = relative.lastIndexOf('/');
   const base = relative.slice(slash + 1);
-  if (base === OPAQUE_MARKER) return hasAufsSegment(relative.slice(0, slash + 1)) ? { kind: 'ignored' } : { kind: 'opaque' };
+  if (base === OPAQUE_MARKER)
+    return hasAufsSegment(relative.slice(0, slash + 1)) ? { kind: 'ignored' } : { kind: 'opaque' };
   if (hasAufsSegment(relative)) return { kind: 'ignored' };
   if (base.startsWith(WHITEOUT_PREFIX)) {
     const name = base.slice(WHITEOUT_PREFIX.length);

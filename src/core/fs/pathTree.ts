@@ -7,13 +7,19 @@ import { pathSegments } from './path';
  * arrays and one string per distinct name instead of 100k path strings and objects.
  */
 export class PathInterner {
-  /** Cleaned relative path → node; only needed while building, dropped with the interner. */
-  private readonly ids = new Map<string, number>([['', 0]]);
+  /**
+   * (parent node, name) → node, keyed `parent/name`: short keys, so a path of any depth costs
+   * one lookup per new segment. Only needed while building; dropped with the interner.
+   */
+  private readonly ids = new Map<string, number>();
   private readonly nameIds = new Map<string, number>([['', 0]]);
   private readonly names: string[] = [''];
   private readonly parents = new GrowableInt32();
   private readonly nameOf = new GrowableInt32();
   private readonly depths = new GrowableInt32();
+  /** Tar entries come grouped by directory: the last parent looked up is usually the next one. */
+  private lastParentPath = '';
+  private lastParent = 0;
 
   constructor() {
     this.parents.push(-1);
@@ -25,13 +31,37 @@ export class PathInterner {
     return this.parents.length;
   }
 
-  /** Node of a cleaned relative path ('' = root), creating it and its ancestors when new. */
+  /** Node of a cleaned relative path ('' = root), creating it and its missing ancestors. */
   intern(relative: string): number {
-    const known = this.ids.get(relative);
-    if (known !== undefined) return known;
+    if (relative === '') return 0;
     const slash = relative.lastIndexOf('/');
-    const parent = slash < 0 ? 0 : this.intern(relative.slice(0, slash));
-    const name = relative.slice(slash + 1);
+    const parentPath = slash < 0 ? '' : relative.slice(0, slash);
+    if (parentPath !== this.lastParentPath) {
+      let parent = 0;
+      // No recursion: a hostile archive may hold a path hundreds of thousands of segments deep.
+      if (parentPath !== '') for (const name of parentPath.split('/')) parent = this.child(parent, name);
+      this.lastParentPath = parentPath;
+      this.lastParent = parent;
+    }
+    return this.child(this.lastParent, relative.slice(slash + 1));
+  }
+
+  /** Node of an existing cleaned relative path, or -1. */
+  lookup(relative: string): number {
+    if (relative === '') return 0;
+    let node = 0;
+    for (const name of relative.split('/')) {
+      const next = this.ids.get(`${node}/${name}`);
+      if (next === undefined) return -1;
+      node = next;
+    }
+    return node;
+  }
+
+  private child(parent: number, name: string): number {
+    const key = `${parent}/${name}`;
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
     let nameId = this.nameIds.get(name);
     if (nameId === undefined) {
       nameId = this.names.length;
@@ -41,12 +71,8 @@ export class PathInterner {
     const id = this.parents.push(parent);
     this.nameOf.push(nameId);
     this.depths.push(this.depths.get(parent) + 1);
-    this.ids.set(relative, id);
+    this.ids.set(key, id);
     return id;
-  }
-
-  lookup(relative: string): number {
-    return this.ids.get(relative) ?? -1;
   }
 
   freeze(): PathTree {
@@ -128,10 +154,5 @@ export class PathTree {
       if (node < 0) return -1;
     }
     return node;
-  }
-
-  isAncestor(ancestor: number, node: number): boolean {
-    for (let n = this.parent[node]; n >= 0; n = this.parent[n]) if (n === ancestor) return true;
-    return false;
   }
 }
