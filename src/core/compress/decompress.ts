@@ -25,7 +25,16 @@ export class DecompressionError extends Error {
 
 type ChunkPuller = () => Promise<Uint8Array | null>;
 
-/** Pushes a JS streaming decoder with small input pieces and hands its output out one chunk at a time. */
+/** Output one push may make before the next piece is shrunk: bounds memory on a decompression bomb. */
+const OUTPUT_BUDGET = 4 * 1024 * 1024;
+const MIN_PIECE = 64;
+
+/**
+ * Pushes a JS streaming decoder and hands its output out one chunk at a time. A push's whole
+ * output is queued at once, and one zstd run-length block turns 4 bytes into 128 KiB, so the
+ * input piece shrinks with the compression ratio seen: no push makes much more than
+ * OUTPUT_BUDGET, however hostile the data.
+ */
 function pullFromPushDecoder(
   input: AsyncGenerator<Uint8Array>,
   make: (ondata: (chunk: Uint8Array, final?: boolean) => void) => {
@@ -33,12 +42,17 @@ function pullFromPushDecoder(
   },
 ): ChunkPuller {
   const queue: Uint8Array[] = [];
+  let produced = 0;
   let finished = false;
   const decoder = make((chunk) => {
-    if (chunk.length) queue.push(chunk);
+    if (chunk.length) {
+      queue.push(chunk);
+      produced += chunk.length;
+    }
   });
   let pending: Uint8Array | null = null;
   let pendingPos = 0;
+  let pieceSize = 1024;
   return async () => {
     while (queue.length === 0 && !finished) {
       if (pending === null || pendingPos >= pending.length) {
@@ -51,9 +65,12 @@ function pullFromPushDecoder(
         pending = next.value;
         pendingPos = 0;
       }
-      const piece = pending.subarray(pendingPos, pendingPos + JS_DECODER_INPUT);
+      const piece = pending.subarray(pendingPos, pendingPos + pieceSize);
       pendingPos += piece.length;
+      produced = 0;
       decoder.push(piece, false);
+      const ratio = Math.max(1, produced / piece.length);
+      pieceSize = Math.max(MIN_PIECE, Math.min(JS_DECODER_INPUT, Math.floor(OUTPUT_BUDGET / ratio)));
     }
     return queue.shift() ?? null;
   };

@@ -5,6 +5,9 @@ import type { EntryType } from '../tar/types';
 /** Members larger than this are never parsed as JSON: a hostile archive must not make us allocate gigabytes. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
+/** Links between members followed before giving up: docker save needs one hop. */
+const MAX_LINK_HOPS = 32;
+
 export interface ArchiveMember {
   /** Cleaned name: no leading './' or '/', no trailing '/'. */
   name: string;
@@ -62,7 +65,7 @@ export class ArchiveDirectory {
   /** Follows symlinks and hardlinks between members; a loop or a dangling link gives undefined. */
   resolve(name: string): ArchiveMember | undefined {
     let current = cleanMemberName(name);
-    for (let hops = 0; hops < 32; hops++) {
+    for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
       const member = this.members.get(current);
       if (!member) return undefined;
       if (member.type === 'symlink') current = joinRelative(member.name, member.linkTarget);
@@ -75,19 +78,20 @@ export class ArchiveDirectory {
   /** Why resolve() failed, for a message that names the member. */
   explainMissing(name: string): string {
     const clean = cleanMemberName(name);
-    const member = this.members.get(clean);
-    if (!member) return `member ${JSON.stringify(clean)} is not in the archive`;
+    if (!this.members.has(clean)) return `member ${JSON.stringify(clean)} is not in the archive`;
     const seen = new Set<string>();
     let current = clean;
-    for (;;) {
+    for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
       const m = this.members.get(current);
       if (!m)
         return `member ${JSON.stringify(clean)} links to ${JSON.stringify(current)}, which is not in the archive`;
       if (m.type !== 'symlink' && m.type !== 'hardlink') return `member ${JSON.stringify(clean)} is readable`;
-      if (seen.has(current)) return `member ${JSON.stringify(clean)} is part of a link loop`;
+      if (seen.has(current))
+        return `member ${JSON.stringify(clean)} is part of a link loop`;
       seen.add(current);
       current = m.type === 'symlink' ? joinRelative(m.name, m.linkTarget) : cleanMemberName(m.linkTarget);
     }
+    return `member ${JSON.stringify(clean)} starts a chain of more than ${MAX_LINK_HOPS} links`;
   }
 
   async readBytes(name: string, limit = MAX_JSON_BYTES): Promise<Uint8Array> {

@@ -3,7 +3,8 @@ import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/re
 import { decompressChunks, decompressedReader } from '../compress/decompress';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { EntryTable } from '../tar/entryTable';
-import { walkTar } from '../tar/walker';
+import type { TarEntry } from '../tar/types';
+import { type WalkState, walkTar } from '../tar/walker';
 import { emptyConfig } from './config';
 import { ArchiveDirectory, cleanMemberName, MAX_JSON_BYTES } from './directory';
 import { FormatContext, type FormatReader } from './formats/context';
@@ -31,6 +32,11 @@ export class ArchiveReadError extends Error {
 
 /** Most specific first: a Docker 25+ save has both index.json and manifest.json. */
 const READERS: FormatReader[] = [ociLayoutReader, dockerArchiveReader, dockerLegacyReader];
+
+/** Members worth keeping while streaming: where tools put manifests, configs and indexes. */
+const METADATA_NAME = /(^|\/)(manifest\.json|index\.json|repositories|oci-layout|json)$|\.json$|^blobs\//;
+/** All metadata kept from a streamed archive together: real images need kilobytes. */
+const MAX_KEPT_METADATA = 64 * 1024 * 1024;
 
 /** Layer members inside a compressed outer archive are recognised by where tools put them. */
 const LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/|\.(tar|tgz|tar\.gz|tar\.zst)$|(^|\/)[a-f0-9]{64}$|sha256:/;
@@ -72,11 +78,12 @@ async function indexTar(
   table: EntryTable,
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
-  onEntry?: (entry: import('../tar/types').TarEntry, reader: SequentialReader) => Promise<void>,
+  onEntry?: (entry: TarEntry, reader: SequentialReader) => Promise<void>,
   position?: () => number,
+  state?: WalkState,
 ): Promise<string | null> {
   try {
-    for await (const entry of walkTar(reader)) {
+    for await (const entry of walkTar(reader, state)) {
       table.add(entry);
       progress.state.entries++;
       if (onEntry) await onEntry(entry, reader);
@@ -132,6 +139,8 @@ interface ScanResult {
   dir: ArchiveDirectory;
   table: EntryTable;
   scanError: string | null;
+  walk: WalkState;
+  warnings: string[];
   /** Layers read during the scan itself (streaming mode only). */
   streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
 }
@@ -144,6 +153,7 @@ async function scanRandomAccess(
   const dir = new ArchiveDirectory(source);
   const table = new EntryTable();
   const reader = new WindowedReader(source);
+  const walk: WalkState = { sawEndBlock: false };
   const scanError = await indexTar(
     reader,
     table,
@@ -160,9 +170,10 @@ async function scanRandomAccess(
       });
     },
     () => reader.position,
+    walk,
   );
   progress.state.bytesRead = reader.position;
-  return { dir, table, scanError, streamed: new Map() };
+  return { dir, table, scanError, walk, streamed: new Map(), warnings: [] };
 }
 
 /**
@@ -178,10 +189,13 @@ async function scanStream(
   const dir = new ArchiveDirectory(null);
   const table = new EntryTable();
   const streamed: ScanResult['streamed'] = new Map();
+  const warnings: string[] = [];
   let compressedRead = 0;
   const reader = decompressedReader(source, 0, source.size, compression, (n) => {
     compressedRead += n;
   });
+  const walk: WalkState = { sawEndBlock: false };
+  let keptBytes = 0;
   const scanError = await indexTar(
     reader,
     table,
@@ -207,10 +221,15 @@ async function scanStream(
       )
         i++;
       const rest = entry.storedSize - head.length;
-      if (
-        (head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout') &&
-        entry.storedSize <= MAX_JSON_BYTES
-      ) {
+      const looksLikeJson = head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout';
+      if (looksLikeJson && METADATA_NAME.test(name) && entry.storedSize <= MAX_JSON_BYTES) {
+        if (keptBytes + entry.storedSize > MAX_KEPT_METADATA) {
+          warnings.push(
+            `member ${JSON.stringify(name)} was not kept: over ${MAX_KEPT_METADATA} bytes of metadata already`,
+          );
+          return;
+        }
+        keptBytes += entry.storedSize;
         const body = new Uint8Array(entry.storedSize);
         body.set(head);
         let filled = head.length;
@@ -255,9 +274,10 @@ async function scanStream(
       progress.state.layersDone++;
     },
     () => compressedRead,
+    walk,
   );
   progress.state.bytesRead = compressedRead;
-  return { dir, table, scanError, streamed };
+  return { dir, table, scanError, walk, streamed, warnings };
 }
 
 async function indexBlob(
@@ -330,6 +350,10 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
 
   const ctx = new FormatContext(scan.dir);
   if (scan.scanError) ctx.error(`archive ${source.name}: ${scan.scanError}; the members before it were kept`);
+  else if (!scan.walk.sawEndBlock) {
+    ctx.warn(`archive ${source.name} ends without the end-of-archive blocks: it may be truncated`);
+  }
+  for (const warning of scan.warnings) ctx.warn(warning);
   let format: ArchiveFormat = 'rootfs';
   let images: Image[] = [];
   for (const reader of READERS) {
@@ -337,6 +361,11 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
     try {
       images = await reader.read(ctx);
       format = reader.format;
+      if (images.length === 0 && ctx.errors.length === 0) {
+        ctx.error(
+          `${format}: no image could be read${ctx.warnings.length ? ` (${ctx.warnings.join('; ')})` : ''}`,
+        );
+      }
     } catch (error) {
       ctx.error(`${reader.format}: ${messageOf(error)}`);
       format = reader.format;

@@ -18,7 +18,10 @@ export function cString(bytes: Uint8Array, start: number, length: number): strin
       break;
     }
   }
-  if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  // fromCharCode.apply passes one argument per byte: fine for header fields, a stack overflow for a huge GNU long name.
+  if (ascii && end - start <= 1024) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
   return utf8.decode(bytes.subarray(start, end));
 }
 

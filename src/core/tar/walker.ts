@@ -52,10 +52,21 @@ function cutAtNul(value: string): string {
   return nul < 0 ? value : value.slice(0, nul);
 }
 
-function paxNumber(value: string | undefined): number | undefined {
+/**
+ * A PAX number. Sizes and ids must be whole numbers that fit exactly in a double; GNU tar refuses
+ * anything else, and so do we (NaN marks it invalid). Times may carry a fraction.
+ */
+function paxNumber(value: string | undefined, allowFraction = false): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^-?\d+(\.\d+)?$/.test(value)) return Number.NaN;
-  return Number(value);
+  if (value.length > 64 || !(allowFraction ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/).test(value)) return Number.NaN;
+  const n = Number(value);
+  return Number.isFinite(n) && (allowFraction || Number.isSafeInteger(n)) ? n : Number.NaN;
+}
+
+/** What the walker learned about the archive as a whole, once the walk has ended. */
+export interface WalkState {
+  /** The archive ended with an end-of-archive zero block (an archive cut at a member boundary does not). */
+  sawEndBlock: boolean;
 }
 
 /**
@@ -66,9 +77,17 @@ function paxNumber(value: string | undefined): number | undefined {
  * the data, whichever comes first, the way GNU tar does. A malformed header throws a TarError
  * naming the offset and the last good entry; entries yielded before it stay valid.
  */
-export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntry> {
+export async function* walkTar(
+  reader: SequentialReader,
+  state: WalkState = { sawEndBlock: false },
+): AsyncGenerator<TarEntry> {
+  // Global records apply to every later entry; they are folded once per `g` header, never per entry.
   let globals: PaxRecords = {};
+  let globalXattrs: Record<string, string> | null = null;
   let local: PaxRecords | null = null;
+  const has = (key: string) => (local !== null && key in local) || key in globals;
+  const get = (key: string): string | undefined =>
+    local !== null && key in local ? local[key] : globals[key];
   let longName: string | null = null;
   let longLink: string | null = null;
   let prefixStart = -1;
@@ -87,13 +106,17 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
     if (block.length < BLOCK) {
       throw new TarError(`truncated header (${block.length} of 512 bytes)`, headerOffset, lastName);
     }
-    if (isZeroBlock(block)) return;
+    if (isZeroBlock(block)) {
+      state.sawEndBlock = true;
+      return;
+    }
     if (!checksumMatches(block)) {
       throw new TarError('header checksum mismatch', headerOffset, lastName);
     }
     const flag = block[156];
     const format = headerFormat(block);
-    const headerSize = parseNumeric(block, 124, 12);
+    // GNU tar ignores a hardlink's size field, garbage included.
+    const headerSize = flag === 0x31 ? 0 : parseNumeric(block, 124, 12);
     if (Number.isNaN(headerSize) || headerSize < 0) {
       throw new TarError('invalid size field', headerOffset, lastName);
     }
@@ -120,22 +143,31 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
       if (body.length < headerSize) {
         throw new TarError(`truncated ${kind} header body`, headerOffset, lastName);
       }
-      await reader.skip(padded(headerSize) - headerSize);
       if (flag === 0x78) {
         // GNU tar keeps only the last of several `x` headers in a row (pax-multi-hdrs.tar).
         local = parsePax(body, headerOffset + BLOCK, lastName);
       } else if (flag === 0x67) {
         globals = { ...globals, ...parsePax(body, headerOffset + BLOCK, lastName) };
+        globalXattrs = null;
+        for (const key in globals) {
+          if (key.startsWith('SCHILY.xattr.')) {
+            globalXattrs ??= {};
+            globalXattrs[key.slice(13)] = globals[key];
+          }
+        }
         prefixStart = -1;
       } else {
         const value = cString(body, 0, body.length);
         if (flag === 0x4c) longName = value;
         else longLink = value;
       }
+      const padding = padded(headerSize) - headerSize;
+      if ((await reader.skip(padding)) < padding) {
+        throw new TarError(`truncated ${kind} header (its padding is cut off)`, headerOffset, lastName);
+      }
       continue;
     }
 
-    const pax: PaxRecords = local ? { ...globals, ...local } : globals;
     let name = cString(block, 0, 100);
     if (format === 'ustar') {
       const prefix = cString(block, 345, 155);
@@ -143,14 +175,15 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
     }
     if (longName !== null) name = longName;
     // GNU tar applies a PAX path even when empty (a global `path=` blanks later names) and ends it at a NUL.
-    if ('path' in pax) name = cutAtNul(pax.path);
-    if (pax['GNU.sparse.name']) name = pax['GNU.sparse.name'];
+    if (has('path')) name = cutAtNul(get('path') ?? '');
+    const sparseName = get('GNU.sparse.name');
+    if (sparseName) name = sparseName;
     let linkTarget = cString(block, 157, 100);
     if (longLink !== null) linkTarget = longLink;
-    if ('linkpath' in pax) linkTarget = cutAtNul(pax.linkpath);
+    if (has('linkpath')) linkTarget = cutAtNul(get('linkpath') ?? '');
 
     let storedSize = headerSize;
-    const paxSize = paxNumber(pax.size);
+    const paxSize = paxNumber(get('size'));
     if (paxSize !== undefined) {
       if (Number.isNaN(paxSize) || paxSize < 0)
         throw new TarError('invalid PAX size', headerOffset, lastName);
@@ -177,20 +210,24 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
         extended = ext[504] !== 0;
       }
     }
-    const realSize = paxNumber(pax['GNU.sparse.realsize'] ?? pax['GNU.sparse.size']);
-    if (realSize !== undefined && !Number.isNaN(realSize)) {
+    const realSize = paxNumber(get('GNU.sparse.realsize') ?? get('GNU.sparse.size'));
+    if (realSize !== undefined) {
+      if (Number.isNaN(realSize) || realSize < 0)
+        throw new TarError('invalid PAX sparse size', headerOffset, lastName);
       sparse = true;
       size = realSize;
     }
 
-    const uid = paxNumber(pax.uid) ?? parseNumeric(block, 108, 8);
-    const gid = paxNumber(pax.gid) ?? parseNumeric(block, 116, 8);
-    const mtime = paxNumber(pax.mtime) ?? parseNumeric(block, 136, 12);
-    let xattrs: Record<string, string> | null = null;
-    for (const key in pax) {
-      if (key.startsWith('SCHILY.xattr.')) {
-        xattrs ??= {};
-        xattrs[key.slice(13)] = pax[key];
+    const uid = paxNumber(get('uid')) ?? parseNumeric(block, 108, 8);
+    const gid = paxNumber(get('gid')) ?? parseNumeric(block, 116, 8);
+    const mtime = paxNumber(get('mtime'), true) ?? parseNumeric(block, 136, 12);
+    let xattrs: Record<string, string> | null = globalXattrs ? { ...globalXattrs } : null;
+    if (local !== null) {
+      for (const key in local) {
+        if (key.startsWith('SCHILY.xattr.')) {
+          xattrs ??= {};
+          xattrs[key.slice(13)] = local[key];
+        }
       }
     }
     const entry: TarEntry = {
@@ -200,8 +237,8 @@ export async function* walkTar(reader: SequentialReader): AsyncGenerator<TarEntr
       mode: parseNumeric(block, 100, 8) || 0,
       uid: Number.isNaN(uid) ? 0 : uid,
       gid: Number.isNaN(gid) ? 0 : gid,
-      uname: pax.uname ?? (format === 'v7' ? '' : cString(block, 265, 32)),
-      gname: pax.gname ?? (format === 'v7' ? '' : cString(block, 297, 32)),
+      uname: get('uname') ?? (format === 'v7' ? '' : cString(block, 265, 32)),
+      gname: get('gname') ?? (format === 'v7' ? '' : cString(block, 297, 32)),
       mtime: Number.isNaN(mtime) ? 0 : mtime,
       linkTarget,
       devMajor: format === 'v7' ? 0 : parseNumeric(block, 329, 8) || 0,

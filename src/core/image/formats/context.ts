@@ -2,20 +2,40 @@ import type { Compression } from '../../compress/sniff';
 import type { ArchiveDirectory } from '../directory';
 import type { ArchiveFormat, Image, LayerBlob } from '../model';
 
+const MAX_MESSAGES = 1000;
+
 /** What every format reader gets: the archive's members, and a place to register layer blobs and problems. */
 export class FormatContext {
   readonly blobs = new Map<string, LayerBlob>();
   readonly warnings: string[] = [];
   readonly errors: string[] = [];
+  private readonly seen = new Set<string>();
+  private dropped = { warnings: 0, errors: 0 };
 
   constructor(readonly dir: ArchiveDirectory) {}
 
+  /**
+   * A hostile manifest can produce a message per entry: keep each message once (a Set, not a
+   * quadratic list search) and at most MAX_MESSAGES of each kind, then count the rest.
+   */
+  private add(list: string[], kind: 'warnings' | 'errors', message: string): void {
+    const key = `${kind}\0${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (list.length < MAX_MESSAGES) {
+      list.push(message);
+      return;
+    }
+    this.dropped[kind]++;
+    list[MAX_MESSAGES] = `… and ${this.dropped[kind]} more`;
+  }
+
   warn(message: string): void {
-    if (!this.warnings.includes(message)) this.warnings.push(message);
+    this.add(this.warnings, 'warnings', message);
   }
 
   error(message: string): void {
-    if (!this.errors.includes(message)) this.errors.push(message);
+    this.add(this.errors, 'errors', message);
   }
 
   /**

@@ -40,6 +40,11 @@ export const dockerLegacyReader: FormatReader = {
     if (tips.size === 0) {
       const parents = new Set([...v1.values()].map((j) => str(field(j, 'parent'))).filter(Boolean));
       for (const id of v1.keys()) if (!parents.has(id)) tips.set(id, []);
+      if (tips.size === 0 && v1.size > 0) {
+        ctx.error(
+          `legacy layers ${[...v1.keys()].join(', ')} are each other's parents: the parent chain loops and has no top layer`,
+        );
+      }
     }
     const images: Image[] = [];
     for (const [tip, tags] of tips) {

@@ -57,6 +57,7 @@ export const ociLayoutReader: FormatReader = {
     }
     const images: Image[] = [];
     const seenManifests = new Map<string, Image>();
+    const seenIndexes = new Set<string>();
     const visit = async (
       descriptors: JsonObject[],
       inheritedTags: string[],
@@ -106,6 +107,9 @@ export const ociLayoutReader: FormatReader = {
           INDEX_TYPES.has(actualType) ||
           (!MANIFEST_TYPES.has(actualType) && Array.isArray(field(blob, 'manifests')))
         ) {
+          // An index listed again is read once: repetition must not multiply the work.
+          if (seenIndexes.has(digest)) continue;
+          seenIndexes.add(digest);
           await visit(objList(field(blob, 'manifests')), effectiveTags, depth + 1, `index ${digest}`);
           continue;
         }

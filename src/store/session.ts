@@ -1,0 +1,358 @@
+/**
+ * Actions that talk to the worker: opening archives, routing the worker's events into the store,
+ * fetching the selected file's details and per-image stats, and keeping the URL hash in step.
+ */
+import { ExplorerClient, StaleSessionError } from '../worker/client';
+import type { ArchiveSummary, QueryArgs, QueryKind, QueryResult, SessionEvent } from '../worker/protocol';
+import { type DeepLink, formatHash, isEmptyLink, parseHash } from './hash';
+import {
+  ALL_CHANGES,
+  detailsKey,
+  type ExplorerState,
+  expandAncestors,
+  getState,
+  initialSession,
+  setState,
+  store,
+} from './index';
+
+let client: ExplorerClient | null = null;
+
+export function getClient(): ExplorerClient {
+  if (!client) client = new ExplorerClient();
+  return client;
+}
+
+/** For tests: use another client (e.g. one over a fake worker). */
+export function setClient(next: ExplorerClient): void {
+  client?.dispose();
+  client = next;
+}
+
+export function query<K extends QueryKind>(kind: K, args: QueryArgs<K>): Promise<QueryResult<K>> {
+  return getClient().query(kind, args);
+}
+
+export function isStale(error: unknown): boolean {
+  return error instanceof StaleSessionError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening.
+
+export function openFile(file: Blob, name = (file as File).name || 'archive.tar'): void {
+  const startedAt = performance.now();
+  const link = getState().pendingLink ?? {};
+  const id = getClient().open({ kind: 'file', file, name }, (event) => enqueue(id, event));
+  setState({
+    session: { ...initialSession(), id, name, size: file.size, phase: 'reading', startedAt },
+    archive: null,
+    blobs: {},
+    ready: {},
+    stats: {},
+    details: null,
+    pendingLink: isEmptyLink(link) ? null : link,
+    selection: { image: 0, layer: 0, path: null },
+  });
+}
+
+/** The sample is generated at build time next to index.html, so it is fetched relative to the page. */
+export async function openSample(): Promise<void> {
+  const startedAt = performance.now();
+  setState((s) => ({
+    session: { ...s.session, phase: 'loading', name: 'sample.tar', startedAt, fatal: null },
+  }));
+  try {
+    const response = await fetch(new URL('sample/sample.tar', document.baseURI));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const blob = await response.blob();
+    openFile(blob, 'sample.tar');
+  } catch (error) {
+    setState((s) => ({
+      session: {
+        ...s.session,
+        phase: 'failed',
+        fatal: `Could not load the built-in sample (sample/sample.tar): ${error instanceof Error ? error.message : String(error)}`,
+      },
+    }));
+  }
+}
+
+export function cancelOpen(): void {
+  getClient().cancel();
+}
+
+function elapsed(s: ExplorerState): number {
+  return performance.now() - s.session.startedAt;
+}
+
+function applyArchive(archive: ArchiveSummary): Partial<ExplorerState> {
+  const blobs: ExplorerState['blobs'] = {};
+  for (const b of archive.blobs) blobs[b.key] = b;
+  // Images and the layer tree do not change once known: keep their identity so that nothing
+  // that depends on them (the tree layout above all) is recomputed when the last layer lands.
+  const prev = getState().archive;
+  if (
+    prev &&
+    prev.images.length === archive.images.length &&
+    prev.layerTree.length === archive.layerTree.length
+  ) {
+    return { archive: { ...archive, images: prev.images, layerTree: prev.layerTree }, blobs };
+  }
+  return { archive, blobs };
+}
+
+/**
+ * Worker events are applied at most once per frame: progress arrives every few milliseconds
+ * and rendering each one would keep the main thread busy while the worker reads.
+ */
+let queue: { id: number; event: SessionEvent }[] = [];
+let flushScheduled = false;
+
+function enqueue(id: number, event: SessionEvent): void {
+  queue.push({ id, event });
+  if (flushScheduled) return;
+  flushScheduled = true;
+  const flush = () => {
+    flushScheduled = false;
+    const batch = queue;
+    queue = [];
+    for (let i = 0; i < batch.length; i++) {
+      const { id: sid, event: e } = batch[i];
+      // only the latest progress of a run of progress events matters
+      if (e.type === 'progress' && batch[i + 1]?.event.type === 'progress') continue;
+      onEvent(sid, e);
+    }
+  };
+  const final = event.type === 'done' || event.type === 'failed' || event.type === 'cancelled';
+  if (final || typeof requestAnimationFrame === 'undefined' || document.hidden) setTimeout(flush, 0);
+  else requestAnimationFrame(flush);
+}
+
+function onEvent(id: number, event: SessionEvent): void {
+  const s = getState();
+  if (s.session.id !== id) return;
+  switch (event.type) {
+    case 'progress':
+      setState({ session: { ...s.session, progress: event.progress } });
+      break;
+    case 'archive': {
+      setState({
+        ...applyArchive(event.archive),
+        session: { ...s.session, errors: event.archive.errors, warnings: event.archive.warnings },
+      });
+      placeSelection();
+      break;
+    }
+    case 'blob':
+      setState({
+        blobs: { ...s.blobs, [event.blob.key]: event.blob },
+        session: { ...s.session, errors: event.errors },
+      });
+      break;
+    case 'imageReady':
+      setState({ ready: { ...s.ready, [event.image]: true } });
+      if (event.image === s.selection.image) void loadStats(event.image);
+      break;
+    case 'imageStats':
+      setState({ stats: { ...s.stats, [event.stats.image]: event.stats } });
+      break;
+    case 'done':
+      setState({
+        ...applyArchive(event.archive),
+        session: {
+          ...s.session,
+          phase: 'done',
+          entries: event.entries,
+          elapsedMs: elapsed(s),
+          workerMs: event.elapsedMs,
+          errors: event.archive.errors,
+          warnings: event.archive.warnings,
+        },
+      });
+      if (!getState().archive?.images.length) placeSelection();
+      break;
+    case 'failed':
+    case 'cancelled':
+      setState({
+        ...(event.archive ? applyArchive(event.archive) : {}),
+        session: {
+          ...s.session,
+          phase: event.type,
+          entries: event.entries,
+          elapsedMs: elapsed(s),
+          errors: event.archive?.errors ?? s.session.errors,
+          fatal: event.type === 'failed' ? event.message : null,
+        },
+      });
+      break;
+  }
+}
+
+/** The image to show first: the one with the most layers (the most to see), the first of equals. */
+function defaultImage(images: { layers: unknown[] }[]): number {
+  let best = 0;
+  images.forEach((img, i) => {
+    if (img.layers.length > images[best].layers.length) best = i;
+  });
+  return best;
+}
+
+/** Once images are known: the deep link's place if it fits this archive, else the first image's top layer. */
+function placeSelection(): void {
+  const s = getState();
+  const images = s.archive?.images ?? [];
+  if (images.length === 0) return;
+  const link = s.pendingLink ?? {};
+  const image = link.image !== undefined && link.image < images.length ? link.image : defaultImage(images);
+  const layers = images[image].layers.length;
+  const layer = link.layer !== undefined && link.layer < layers ? link.layer : Math.max(0, layers - 1);
+  setState({
+    selection: { image, layer, path: link.path ?? null },
+    view: { ...s.view, mode: link.mode ?? s.view.mode },
+    pendingLink: null,
+    revealSeq: s.revealSeq + (link.path ? 1 : 0),
+  });
+  if (link.path) expandAncestors(link.path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small query results kept in the store.
+
+async function loadStats(image: number): Promise<void> {
+  const s = getState();
+  if (s.stats[image]) return;
+  try {
+    const stats = await query('imageStats', { image });
+    setState((cur) => ({ stats: { ...cur.stats, [image]: stats } }));
+  } catch (error) {
+    if (!isStale(error)) console.warn(error);
+  }
+}
+
+let detailsSeq = 0;
+
+async function loadDetails(): Promise<void> {
+  const s = getState();
+  const key = detailsKey(s);
+  const path = s.selection.path;
+  if (key === null || path === null || !s.ready[s.selection.image]) {
+    if (s.details !== null && key === null) setState({ details: null });
+    return;
+  }
+  if (s.details?.key === key) return;
+  const seq = ++detailsSeq;
+  try {
+    const data = await query('details', {
+      image: s.selection.image,
+      layer: s.selection.layer,
+      mode: s.view.mode,
+      path,
+    });
+    if (seq === detailsSeq) setState({ details: { key, data, error: null } });
+  } catch (error) {
+    if (isStale(error)) return;
+    if (seq === detailsSeq)
+      setState({
+        details: { key, data: null, error: error instanceof Error ? error.message : String(error) },
+      });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL hash.
+
+function currentLink(): DeepLink {
+  return typeof location === 'undefined' ? {} : parseHash(location.hash);
+}
+
+function linkOf(s: ExplorerState): DeepLink {
+  if (!s.archive) return s.pendingLink ?? {};
+  const link: DeepLink = { image: s.selection.image, layer: s.selection.layer, mode: s.view.mode };
+  if (s.selection.path) link.path = s.selection.path;
+  return link;
+}
+
+function applyLink(link: DeepLink): void {
+  const s = getState();
+  if (!s.archive) {
+    setState({ pendingLink: link });
+    return;
+  }
+  setState({ pendingLink: link });
+  placeSelection();
+}
+
+let installed = false;
+
+/** Wires the store to the URL hash and the worker-backed queries. Call once from the entry. */
+export function installSync(): void {
+  if (installed) return;
+  installed = true;
+  const initial = currentLink();
+  if (!isEmptyLink(initial)) setState({ pendingLink: initial });
+
+  let lastHash = location.hash;
+  store.subscribe((s, prev) => {
+    if (
+      s.archive &&
+      (s.selection !== prev.selection || s.view.mode !== prev.view.mode || s.archive !== prev.archive)
+    ) {
+      const hash = formatHash(linkOf(s));
+      if (hash !== lastHash && hash !== location.hash) {
+        lastHash = hash;
+        history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
+      }
+    }
+    if (
+      s.selection !== prev.selection ||
+      s.view.mode !== prev.view.mode ||
+      s.ready !== prev.ready ||
+      s.session.id !== prev.session.id
+    ) {
+      void loadDetails();
+    }
+    if (
+      (s.selection.image !== prev.selection.image || s.ready !== prev.ready) &&
+      s.ready[s.selection.image]
+    ) {
+      void loadStats(s.selection.image);
+    }
+  });
+  window.addEventListener('hashchange', () => {
+    if (location.hash === lastHash) return;
+    lastHash = location.hash;
+    applyLink(parseHash(location.hash));
+  });
+  getClient().warm();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jumping to a path from elsewhere (inefficient files, search results).
+
+/**
+ * Shows `path` where it last existed: the last layer that added or changed it, in the merged view,
+ * with its directories opened and the row scrolled into view.
+ */
+export async function jumpToPath(path: string): Promise<void> {
+  const s = getState();
+  const image = s.selection.image;
+  const top = (s.archive?.images[image]?.layers.length ?? 1) - 1;
+  let layer = s.selection.layer;
+  try {
+    const d = await query('details', { image, layer: top, mode: 'merged', path });
+    const steps = d?.timeline ?? [];
+    const written = steps.filter((t) => t.change !== 'removed');
+    if (written.length) layer = written[written.length - 1].layer;
+  } catch (error) {
+    if (isStale(error)) return;
+  }
+  const cur = getState();
+  setState({
+    selection: { image, layer, path },
+    // filters could hide it: the user asked to see this file
+    view: { ...cur.view, mode: 'merged', filter: '', changes: { ...ALL_CHANGES } },
+    revealSeq: cur.revealSeq + 1,
+  });
+  expandAncestors(path);
+}

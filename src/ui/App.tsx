@@ -1,0 +1,362 @@
+import { type ChangeEvent, useEffect, useRef, useState } from 'react';
+import { selectImage, useExplorer } from '../store';
+import { cancelOpen, openFile, openSample } from '../store/session';
+import type { OpenProgress } from '../worker/protocol';
+import { FileDetails } from './FileDetails';
+import { FileTree } from './FileTree';
+import { formatBytes, formatCount, formatSeconds, shortDigest } from './format';
+import { ImageSummary } from './ImageSummary';
+import { LayerList } from './LayerList';
+import { LayerTree } from './LayerTree';
+
+const FORMAT_LABEL: Record<string, string> = {
+  'docker-legacy': 'Docker (legacy)',
+  'docker-archive': 'docker save',
+  'oci-layout': 'OCI layout',
+  rootfs: 'plain tar',
+};
+
+export function App() {
+  const hasArchive = useExplorer((s) => s.archive !== null && s.archive.images.length > 0);
+  const name = useExplorer((s) => s.session.name);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    document.title = name ? `${name} — Image Layer Explorer` : 'Image Layer Explorer';
+  }, [name]);
+
+  // "/" focuses the path filter from anywhere but a text field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (
+        t &&
+        (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)
+      )
+        return;
+      const filter = document.getElementById('file-filter');
+      if (filter) {
+        e.preventDefault();
+        filter.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div className="app">
+      <Header inputRef={inputRef} />
+      <AlertBanner />
+      <main className={hasArchive ? 'workspace' : 'welcome-wrap'}>
+        {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
+      </main>
+      <StatusBar />
+      <DropZone />
+    </div>
+  );
+}
+
+function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | null> }) {
+  const archive = useExplorer((s) => s.archive);
+  const session = useExplorer((s) => s.session);
+  const imageIndex = useExplorer((s) => s.selection.image);
+  const onFile = (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    if (file) openFile(file);
+    e.target.value = '';
+  };
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <svg viewBox="0 0 24 24" className="logo" aria-hidden="true">
+          <path d="M12 2.5 21 7l-9 4.5L3 7z" className="l1" />
+          <path d="M3 11.5l9 4.5 9-4.5" className="l2" />
+          <path d="M3 16l9 4.5 9-4.5" className="l3" />
+        </svg>
+        <span className="brand-name">Image Layer Explorer</span>
+      </div>
+      {session.name && (
+        <div className="archive-chip" title={session.name}>
+          <span className="archive-name">{session.name}</span>
+          {archive && (
+            <span className="muted">
+              {FORMAT_LABEL[archive.format] ?? archive.format}
+              {archive.outerCompression !== 'none' ? ` + ${archive.outerCompression}` : ''} ·{' '}
+              {formatBytes(session.size)}
+            </span>
+          )}
+        </div>
+      )}
+      {archive && archive.images.length > 1 && (
+        <label className="image-picker">
+          <span className="muted">Image</span>
+          <select aria-label="Image" value={imageIndex} onChange={(e) => selectImage(Number(e.target.value))}>
+            {archive.images.map((img, i) => (
+              <option key={img.id + String(i)} value={i}>
+                {`${img.tags[0] ?? `untagged ${shortDigest(img.id)}`}${img.tags.length > 1 ? ` +${img.tags.length - 1}` : ''} · ${img.layers.length} layers`}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <span className="grow" />
+      {archive && (
+        <button type="button" className="btn ghost" onClick={() => void openSample()}>
+          Open sample
+        </button>
+      )}
+      <label className="btn primary file-btn">
+        <svg viewBox="0 0 16 16" aria-hidden="true">
+          <path d="M2 4.5h4l1.5 1.5H14v7H2z" fill="none" />
+        </svg>
+        <span>Open image archive</span>
+        <input
+          ref={inputRef}
+          type="file"
+          className="visually-hidden"
+          accept=".tar,.tgz,.gz,.zst,.tar.gz,.tar.zst,.oci,application/x-tar,application/gzip"
+          onChange={onFile}
+        />
+      </label>
+    </header>
+  );
+}
+
+function Workspace() {
+  return (
+    <>
+      <div className="col col-left">
+        <LayerTree />
+        <LayerList />
+      </div>
+      <div className="col col-mid">
+        <FileTree />
+      </div>
+      <div className="col col-right">
+        <FileDetails />
+        <ImageSummary />
+      </div>
+    </>
+  );
+}
+
+function progressFraction(s: { phase: string; progress: OpenProgress | null }): number {
+  const p = s.progress;
+  if (s.phase === 'done') return 1;
+  if (s.phase !== 'reading' || !p) return 0;
+  const bytes = p.bytesRead / Math.max(1, p.totalBytes);
+  return p.phase === 'scanning' ? bytes : Math.max(bytes, p.layersDone / Math.max(1, p.layersTotal));
+}
+
+function Welcome({ onChoose }: { onChoose: () => void }) {
+  const session = useExplorer((s) => s.session);
+  const busy = session.phase === 'reading' || session.phase === 'loading';
+  if (busy) {
+    const p = session.progress;
+    return (
+      <section className="welcome" aria-labelledby="welcome-title">
+        <div className="welcome-card reading">
+          <div className="spinner big" aria-hidden="true" />
+          <h1 id="welcome-title">Reading {session.name}</h1>
+          <p className="muted">
+            {p
+              ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)} · ${formatCount(p.entries)} entries`
+              : 'Starting…'}
+          </p>
+          <div className="progress wide" aria-hidden="true">
+            <div style={{ width: `${Math.round(progressFraction(session) * 100)}%` }} />
+          </div>
+          <p className="muted small">Layers appear as soon as the archive's images are known.</p>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section className="welcome" aria-labelledby="welcome-title">
+      <div className="welcome-card">
+        <svg viewBox="0 0 64 64" className="welcome-art" aria-hidden="true">
+          <path d="M32 6 58 19 32 32 6 19z" className="l1" />
+          <path d="M6 30l26 13 26-13" className="l2" />
+          <path d="M6 41l26 13 26-13" className="l3" />
+        </svg>
+        <h1 id="welcome-title">See inside a container image</h1>
+        <p>
+          Drop a <code>docker save</code> or OCI archive (<code>.tar</code>, <code>.tar.gz</code>) anywhere on
+          this page. It is read right here in your browser, straight from disk: nothing is uploaded.
+        </p>
+        <div className="welcome-actions">
+          <button type="button" className="btn primary big" onClick={onChoose}>
+            Choose an archive…
+          </button>
+          <button type="button" className="btn big" onClick={() => void openSample()}>
+            Open sample
+          </button>
+        </div>
+        <p className="muted small">
+          Save one with <code>docker save -o app.tar app:latest</code>, <code>podman save</code> or{' '}
+          <code>skopeo copy … oci-archive:app.tar</code>.
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function statusText(s: ReturnType<typeof useSessionView>): string {
+  const { phase, progress, entries, elapsedMs, name } = s;
+  switch (phase) {
+    case 'idle':
+      return 'No archive open';
+    case 'loading':
+      return `Loading ${name}…`;
+    case 'reading': {
+      if (!progress) return `Opening ${name}…`;
+      if (progress.phase === 'scanning') {
+        return `Reading ${name}: ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)} · ${formatCount(progress.entries)} entries`;
+      }
+      return `Indexing layers ${progress.layersDone} of ${progress.layersTotal} · ${formatCount(progress.entries)} entries · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}`;
+    }
+    case 'done':
+      return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}`;
+    case 'cancelled':
+      return `Stopped: ${formatCount(entries ?? 0)} entries read from ${progress?.layersDone ?? 0} of ${progress?.layersTotal ?? 0} layers`;
+    case 'failed':
+      return entries
+        ? `Stopped with an error after ${formatCount(entries)} entries`
+        : `Could not read ${name}`;
+  }
+}
+
+function useSessionView() {
+  const session = useExplorer((s) => s.session);
+  const layers = useExplorer((s) => s.archive?.blobs.length ?? 0);
+  return { ...session, layers };
+}
+
+function StatusBar() {
+  const s = useSessionView();
+  const fraction = progressFraction(s);
+  return (
+    <footer className={`statusbar phase-${s.phase}`}>
+      <div
+        className="status-text"
+        role="status"
+        aria-live="polite"
+        aria-busy={s.phase === 'reading' || s.phase === 'loading'}
+        data-phase={s.phase}
+        data-entries={s.entries ?? undefined}
+        data-elapsed-ms={s.elapsedMs !== null ? Math.round(s.elapsedMs) : undefined}
+        data-worker-ms={s.workerMs !== null ? Math.round(s.workerMs) : undefined}
+      >
+        {statusText(s)}
+      </div>
+      {s.phase === 'reading' && (
+        <>
+          <div className="progress" aria-hidden="true">
+            <div style={{ width: `${Math.round(fraction * 100)}%` }} />
+          </div>
+          <button type="button" className="btn small ghost" onClick={cancelOpen}>
+            Cancel
+          </button>
+        </>
+      )}
+      <span className="grow" />
+      {s.warnings.length > 0 && (
+        <span className="muted small" title={s.warnings.join('\n')}>
+          {s.warnings.length} {s.warnings.length === 1 ? 'warning' : 'warnings'}
+        </span>
+      )}
+      <span className="muted small">Read locally · nothing leaves this page</span>
+    </footer>
+  );
+}
+
+function AlertBanner() {
+  const session = useExplorer((s) => s.session);
+  const [dismissed, setDismissed] = useState<string>('');
+  const problems = [...(session.fatal ? [session.fatal] : []), ...session.errors];
+  const key = `${session.id}:${problems.length}`;
+  if (problems.length === 0 || dismissed === key) return null;
+  const partial = session.entries !== null && session.entries > 0;
+  return (
+    <div className="alert" role="alert">
+      <svg viewBox="0 0 16 16" aria-hidden="true" className="alert-icon">
+        <path d="M8 1.5 15 14H1z" />
+        <path d="M8 6v4M8 11.5v1" className="stroke" />
+      </svg>
+      <div className="alert-body">
+        <strong>
+          {session.fatal
+            ? `Could not read ${session.name || 'the archive'}`
+            : `${session.name} is incomplete`}
+          {partial || !session.fatal ? ' — what was read is shown' : ''}
+        </strong>
+        <ul>
+          {problems.slice(0, 5).map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: messages may repeat
+            <li key={i}>{p}</li>
+          ))}
+          {problems.length > 5 && <li>…and {problems.length - 5} more</li>}
+        </ul>
+      </div>
+      <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setDismissed(key)}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** Drag-and-drop anywhere on the page. */
+function DropZone() {
+  const [over, setOver] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      setOver(true);
+    };
+    const overHandler = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setOver(false);
+    };
+    const drop = (e: DragEvent) => {
+      const file = e.dataTransfer?.files?.[0];
+      depth = 0;
+      setOver(false);
+      if (!file) return;
+      e.preventDefault();
+      openFile(file);
+    };
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragover', overHandler);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragover', overHandler);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+  if (!over) return null;
+  return (
+    <div className="drop-overlay" aria-hidden="true">
+      <div className="drop-card">
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M12 3v12M7 10l5 5 5-5M4 19h16" fill="none" />
+        </svg>
+        Drop to open the archive
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+/**
+ * The selected image's history as a listbox: one option per layer (named by its command), with a
+ * size bar scaled to the largest layer, the entry count and the change counts; history steps that
+ * made no layer (ENV, LABEL, CMD…) appear in place, dimmed.
+ */
+import { type KeyboardEvent, useEffect, useMemo, useRef } from 'react';
+import { selectLayer, useExplorer } from '../store';
+import type { HistoryStep, ImageSummary } from '../worker/protocol';
+import { cleanCommand, formatBytes, formatCount, layerLabel, plural } from './format';
+
+export type HistoryItem =
+  | { kind: 'layer'; layer: number; steps: HistoryStep[] }
+  | { kind: 'step'; step: HistoryStep; key: number };
+
+/** History steps and layers in order; a layer the history does not mention still gets its place. */
+export function historyItems(image: ImageSummary): HistoryItem[] {
+  const n = image.layers.length;
+  const items: HistoryItem[] = [];
+  let next = 0;
+  image.history.forEach((step, i) => {
+    if (step.layerIndex === null || step.emptyLayer) {
+      items.push({ kind: 'step', step, key: i });
+      return;
+    }
+    while (next < step.layerIndex && next < n) items.push({ kind: 'layer', layer: next++, steps: [] });
+    if (step.layerIndex >= next && step.layerIndex < n) {
+      items.push({ kind: 'layer', layer: step.layerIndex, steps: [] });
+      next = step.layerIndex + 1;
+    }
+  });
+  while (next < n) items.push({ kind: 'layer', layer: next++, steps: [] });
+  // Each option's description names the metadata steps that follow it.
+  let last: Extract<HistoryItem, { kind: 'layer' }> | null = null;
+  const leading: HistoryStep[] = [];
+  for (const item of items) {
+    if (item.kind === 'layer') {
+      if (!last && leading.length) item.steps.push(...leading);
+      last = item;
+    } else if (last) last.steps.push(item.step);
+    else leading.push(item.step);
+  }
+  return items;
+}
+
+export function LayerList() {
+  const archive = useExplorer((s) => s.archive);
+  const blobs = useExplorer((s) => s.blobs);
+  const selection = useExplorer((s) => s.selection);
+  const stats = useExplorer((s) => s.stats[s.selection.image]);
+  const listRef = useRef<HTMLDivElement>(null);
+  const image = archive?.images[selection.image];
+
+  const items = useMemo(() => (image ? historyItems(image) : []), [image]);
+  const maxSize = useMemo(() => {
+    let m = 1;
+    for (const l of image?.layers ?? []) m = Math.max(m, blobs[l.blob]?.sizeBytes ?? 0);
+    return m;
+  }, [image, blobs]);
+
+  const idPrefix = `layer-opt-${selection.image}`;
+  useEffect(() => {
+    const el = listRef.current?.querySelector<HTMLElement>(`#${idPrefix}-${selection.layer}`);
+    el?.scrollIntoView({ block: 'nearest' });
+  }, [selection.layer, idPrefix]);
+
+  if (!image) return null;
+  const n = image.layers.length;
+
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    let to: number | null = null;
+    if (e.key === 'ArrowDown') to = selection.layer + 1;
+    else if (e.key === 'ArrowUp') to = selection.layer - 1;
+    else if (e.key === 'Home') to = 0;
+    else if (e.key === 'End') to = n - 1;
+    else if (e.key === 'PageDown') to = selection.layer + 8;
+    else if (e.key === 'PageUp') to = selection.layer - 8;
+    if (to === null) return;
+    e.preventDefault();
+    selectLayer(Math.max(0, Math.min(n - 1, to)));
+  };
+
+  return (
+    <section className="panel layers-panel" aria-labelledby="layers-title">
+      <header className="panel-head">
+        <h2 id="layers-title">Layers</h2>
+        <span className="muted small">
+          {n} layers · {image.history.filter((h) => h.emptyLayer).length} metadata steps
+        </span>
+      </header>
+      <div
+        ref={listRef}
+        className="layer-list"
+        role="listbox"
+        aria-label="Layers"
+        tabIndex={0}
+        aria-activedescendant={`${idPrefix}-${selection.layer}`}
+        onKeyDown={onKey}
+      >
+        {items.map((item) => {
+          if (item.kind === 'step') {
+            return (
+              <div
+                key={`s${item.key}`}
+                className="history-step"
+                aria-hidden="true"
+                title={item.step.createdBy}
+              >
+                <span className="step-dot" />
+                <span className="step-text">
+                  {cleanCommand(item.step.createdBy) || item.step.comment || 'metadata'}
+                </span>
+              </div>
+            );
+          }
+          const layer = image.layers[item.layer];
+          const blob = blobs[layer.blob];
+          const label = layerLabel(layer.createdBy, layer.comment);
+          const counts = stats?.counts[item.layer];
+          const size = blob?.sizeBytes ?? null;
+          const selected = item.layer === selection.layer;
+          const pending = !blob || blob.state === 'pending';
+          const aria =
+            `${label}, ${pending ? 'reading' : formatBytes(size)}, ${pending ? '' : plural(blob?.entries, 'entry', 'entries')}` +
+            (counts
+              ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed`
+              : '') +
+            (blob?.error ? `, error: ${blob.error}` : '');
+          return (
+            // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the listbox (aria-activedescendant)
+            <div
+              key={`l${item.layer}`}
+              id={`${idPrefix}-${item.layer}`}
+              role="option"
+              aria-selected={selected}
+              aria-label={aria}
+              aria-description={
+                item.steps.length
+                  ? `then ${item.steps.map((s) => cleanCommand(s.createdBy)).join('; ')}`
+                  : undefined
+              }
+              className={`layer-option${selected ? ' selected' : ''}${blob?.error ? ' failed' : ''}${pending ? ' pending' : ''}`}
+              onClick={() => selectLayer(item.layer)}
+              onKeyDown={undefined}
+              title={layer.createdBy ?? layer.comment ?? ''}
+            >
+              <span className="layer-index">{item.layer}</span>
+              <span className="layer-cmd">{label}</span>
+              <span className="layer-size">{pending ? '…' : formatBytes(size)}</span>
+              <span className="layer-bar" aria-hidden="true">
+                <span
+                  style={{
+                    width: `${pending ? 0 : Math.max(size ? 1.5 : 0, ((size ?? 0) / maxSize) * 100)}%`,
+                  }}
+                />
+              </span>
+              <span className="layer-meta">
+                <span className="muted">
+                  {pending ? 'reading…' : plural(blob?.entries, 'entry', 'entries')}
+                </span>
+                {counts && (
+                  <span className="counts">
+                    <span className="c-added">+{formatCount(counts.added)}</span>
+                    <span className="c-modified">~{formatCount(counts.modified)}</span>
+                    <span className="c-removed">−{formatCount(counts.removed)}</span>
+                  </span>
+                )}
+                {blob?.error && (
+                  <span className="c-error" title={blob.error}>
+                    ⚠ incomplete
+                  </span>
+                )}
+              </span>
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

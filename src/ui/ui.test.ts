@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { formatHash, parseHash } from '../store/hash';
+import type { ImageSummary, LayerTreeNode } from '../worker/protocol';
+import { cleanCommand, formatBytes, layerLabel, modeString } from './format';
+import { historyItems } from './LayerList';
+import { layoutLayerTree } from './layerTreeLayout';
+
+function node(chainId: string, parent: string | null, images: number[], tags: string[] = []): LayerTreeNode {
+  return { chainId, diffId: chainId, parent, tags, blob: chainId, images };
+}
+
+describe('layer tree layout', () => {
+  // base → a1 → a2 → {x1 → x2 (app:1), y1 (app:2)}; base → t1 (tool)
+  const tree = [
+    node('base', null, [0, 1, 2, 3], ['base:1']),
+    node('a1', 'base', [1, 2]),
+    node('a2', 'a1', [1, 2]),
+    node('x1', 'a2', [1]),
+    node('x2', 'x1', [1], ['app:1']),
+    node('y1', 'a2', [2], ['app:2']),
+    node('t1', 'base', [3], ['tool:1']),
+  ];
+  const layout = layoutLayerTree(tree);
+
+  it('one row per node, depth-first', () => {
+    expect(layout.nodes.map((n) => n.chainId)).toEqual(['base', 'a1', 'a2', 'x1', 'x2', 'y1', 't1']);
+    expect(layout.nodes.map((n) => n.row)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(layout.nodes.map((n) => n.depth)).toEqual([0, 1, 2, 3, 4, 3, 1]);
+  });
+
+  it('first children continue their parent lane; branches take free lanes', () => {
+    const lane = Object.fromEntries(layout.nodes.map((n) => [n.chainId, n.lane]));
+    expect(lane.base).toBe(0);
+    expect(lane.a1).toBe(0);
+    expect(lane.x2).toBe(0);
+    expect(lane.y1).not.toBe(0);
+    expect(lane.t1).not.toBe(0);
+    expect(lane.t1).not.toBe(lane.y1); // both branches overlap in rows
+    expect(layout.lanes).toBe(3);
+    expect(layout.links).toHaveLength(6);
+  });
+
+  it('several roots and unknown parents do not break it', () => {
+    const l = layoutLayerTree([node('r1', null, [0]), node('r2', 'missing', [1])]);
+    expect(l.nodes.map((n) => n.depth)).toEqual([0, 0]);
+    expect(layoutLayerTree([]).nodes).toEqual([]);
+  });
+
+  it('a chain of 150 layers stays in one lane', () => {
+    const chain = Array.from({ length: 150 }, (_, i) => node(`c${i}`, i ? `c${i - 1}` : null, [0]));
+    const l = layoutLayerTree(chain);
+    expect(l.lanes).toBe(1);
+    expect(l.rows).toBe(150);
+  });
+});
+
+describe('format', () => {
+  it('cleans history commands', () => {
+    expect(cleanCommand('/bin/sh -c #(nop)  ENV A=1')).toBe('ENV A=1');
+    expect(cleanCommand('/bin/sh -c #(nop) COPY dir:abc in /opt/app/ ')).toBe('COPY dir:abc in /opt/app/');
+    expect(cleanCommand('/bin/sh -c set -eux;     apt-get update')).toBe('RUN set -eux; apt-get update');
+    expect(cleanCommand('RUN /bin/sh -c apk add x # buildkit')).toBe('RUN apk add x');
+    expect(cleanCommand('|2 A=1 B=2 /bin/sh -c make')).toBe('RUN make');
+    expect(cleanCommand('umoci repack')).toBe('umoci repack');
+    expect(cleanCommand(null)).toBe('');
+    expect(layerLabel(null, 'imported')).toBe('imported');
+  });
+
+  it('sizes in SI units', () => {
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(2_097_152)).toBe('2.10 MB');
+    expect(formatBytes(15_300)).toBe('15.3 KB');
+  });
+
+  it('modes like ls', () => {
+    expect(modeString(0o4755, 'file')).toBe('-rwsr-xr-x');
+    expect(modeString(0o2755, 'file')).toBe('-rwxr-sr-x');
+    expect(modeString(0o1777, 'dir')).toBe('drwxrwxrwt');
+    expect(modeString(0o777, 'symlink')).toBe('lrwxrwxrwx');
+  });
+});
+
+describe('deep links', () => {
+  it('round-trips image, layer, mode and path', () => {
+    const link = { image: 2, layer: 7, mode: 'merged' as const, path: '/opt/app/données é.txt' };
+    expect(parseHash(formatHash(link))).toEqual(link);
+    expect(formatHash({ image: 0, layer: 1, mode: 'changes', path: '/etc/passwd' })).toBe(
+      '#image=0&layer=1&mode=changes&path=/etc/passwd',
+    );
+  });
+  it('ignores what it does not understand', () => {
+    expect(parseHash('#image=x&layer=-1&mode=weird&path=relative')).toEqual({});
+    expect(parseHash('')).toEqual({});
+  });
+});
+
+describe('history items', () => {
+  const image = {
+    layers: [{}, {}, {}],
+    history: [
+      { createdBy: 'ADD rootfs', emptyLayer: false, layerIndex: 0 },
+      { createdBy: '/bin/sh -c #(nop)  ENV A=1', emptyLayer: true, layerIndex: null },
+      { createdBy: 'RUN x', emptyLayer: false, layerIndex: 1 },
+      { createdBy: '/bin/sh -c #(nop)  CMD ["sh"]', emptyLayer: true, layerIndex: null },
+    ],
+  } as unknown as ImageSummary;
+
+  it('keeps empty steps in place and every layer once', () => {
+    const items = historyItems(image);
+    expect(items.map((i) => (i.kind === 'layer' ? `L${i.layer}` : 'step'))).toEqual([
+      'L0',
+      'step',
+      'L1',
+      'step',
+      'L2',
+    ]);
+    const first = items[0];
+    expect(first.kind === 'layer' && first.steps.map((s) => s.createdBy)).toEqual([
+      '/bin/sh -c #(nop)  ENV A=1',
+    ]);
+  });
+});

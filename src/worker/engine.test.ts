@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeImage } from '../core/analysis';
+import { MemorySource } from '../core/bytes/byteSource';
+import { buildImageFileSystem } from '../core/fs';
+import { openArchive } from '../core/image/open';
+import { dockerArchive } from '../testing/archives';
+import { Engine, type EngineDeps } from './engine';
+import {
+  type FileViewSpec,
+  type FromWorker,
+  PROTOCOL_VERSION,
+  type QueryKind,
+  type QueryMap,
+  type QueryResult,
+  type SessionEvent,
+  type ToWorker,
+} from './protocol';
+
+const v = PROTOCOL_VERSION;
+
+const ARCHIVE = dockerArchive([
+  {
+    tags: ['demo:1'],
+    layers: [
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', content: 'root:x:0:0\n' },
+        { name: 'usr/', type: 'dir' },
+        { name: 'usr/bin/', type: 'dir' },
+        { name: 'usr/bin/tool', content: 'x'.repeat(4000), mode: 0o755 },
+        { name: 'tmp/', type: 'dir' },
+        { name: 'tmp/big', content: 'y'.repeat(9000) },
+      ],
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', content: 'root:x:0:0\napp:x:1000:1000\n' },
+        { name: 'etc/app.conf', content: 'a=1\n' },
+      ],
+      [
+        { name: 'tmp/', type: 'dir' },
+        { name: 'tmp/.wh.big', content: '' },
+      ],
+    ],
+  },
+  {
+    tags: ['demo:base'],
+    layers: [
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', content: 'root:x:0:0\n' },
+        { name: 'usr/', type: 'dir' },
+        { name: 'usr/bin/', type: 'dir' },
+        { name: 'usr/bin/tool', content: 'x'.repeat(4000), mode: 0o755 },
+        { name: 'tmp/', type: 'dir' },
+        { name: 'tmp/big', content: 'y'.repeat(9000) },
+      ],
+    ],
+  },
+]);
+
+function harness(bytes: Uint8Array = ARCHIVE) {
+  const posted: FromWorker[] = [];
+  const waiters: (() => void)[] = [];
+  const deps: EngineDeps = {
+    post: (m) => {
+      posted.push(m);
+      for (const w of waiters.splice(0)) w();
+    },
+    makeSource: (spec) => new MemorySource(bytes, spec.name),
+    openArchive: (source, hooks) => openArchive(source, hooks),
+    buildFs: (archive, image) => buildImageFileSystem(archive, image),
+    analyze: (archive, image) => analyzeImage(archive, image),
+    now: () => performance.now(),
+  };
+  const engine = new Engine(deps);
+  const send = (m: ToWorker) => engine.handle(m);
+  const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {
+    for (;;) {
+      const hit = posted.find(pred);
+      if (hit) return hit;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  let nextId = 1;
+  const ask = async <K extends QueryKind>(
+    session: number,
+    kind: K,
+    args: QueryMap[K]['args'],
+  ): Promise<QueryResult<K>> => {
+    const id = nextId++;
+    send({
+      v,
+      type: 'query',
+      id,
+      session,
+      query: { kind, args } as Extract<ToWorker, { type: 'query' }>['query'],
+    });
+    const reply = await until((m) => m.type === 'result' && m.id === id);
+    if (reply.type !== 'result') throw new Error('unexpected');
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.result as QueryResult<K>;
+  };
+  const events = (session: number): SessionEvent['type'][] =>
+    posted.filter((m) => 'session' in m && m.session === session).map((m) => m.type as SessionEvent['type']);
+  const file = new Blob([]);
+  return { posted, send, until, ask, events, file };
+}
+
+const view = (over: Partial<FileViewSpec> = {}): FileViewSpec => ({
+  image: 0,
+  layer: 0,
+  mode: 'changes',
+  sort: 'name',
+  filter: '',
+  regex: false,
+  changes: { added: true, modified: true, removed: true, unmodified: true },
+  expandAll: true,
+  toggled: [],
+  ...over,
+});
+
+describe('worker engine', () => {
+  it('reports images first, then layers, then the total of entries', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    const done = await h.until((m) => m.type === 'done');
+    const types = h.events(1);
+    expect(types.indexOf('archive')).toBeLessThan(types.indexOf('blob'));
+    expect(types.filter((t) => t === 'blob')).toHaveLength(3);
+    expect(types).toContain('imageReady');
+    if (done.type !== 'done') throw new Error();
+    expect(done.entries).toBe(7 + 3 + 2);
+    expect(done.archive.images.map((i) => i.tags)).toEqual([['demo:1'], ['demo:base']]);
+    expect(done.archive.blobs.every((b) => b.state === 'indexed')).toBe(true);
+  });
+
+  it('answers rows, locate and details queries', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    await h.until((m) => m.type === 'done');
+    const changes = await h.ask(1, 'rows', { view: view({ layer: 1 }), offset: 0, limit: 50 });
+    expect(changes.rows.map((r) => [r.path, r.change])).toEqual([
+      ['/etc', 'unmodified'],
+      ['/etc/app.conf', 'added'],
+      ['/etc/passwd', 'modified'],
+    ]);
+    const removed = await h.ask(1, 'rows', { view: view({ layer: 2 }), offset: 0, limit: 50 });
+    expect(removed.rows.find((r) => r.path === '/tmp/big')?.change).toBe('removed');
+
+    const merged = await h.ask(1, 'rows', {
+      view: view({ layer: 2, mode: 'merged', expandAll: false }),
+      offset: 0,
+      limit: 50,
+    });
+    expect(merged.rows.map((r) => r.name)).toEqual(['etc', 'tmp', 'usr']);
+    const paged = await h.ask(1, 'rows', { view: view({ layer: 2, mode: 'merged' }), offset: 2, limit: 2 });
+    expect(paged.rows).toHaveLength(2);
+    expect(paged.total).toBe(7);
+
+    const at = await h.ask(1, 'locate', { view: view({ layer: 2, mode: 'merged' }), path: '/usr/bin/tool' });
+    expect(at.index).toBe(6);
+
+    const details = await h.ask(1, 'details', { image: 0, layer: 2, mode: 'merged', path: '/etc/passwd' });
+    expect(details?.node?.size).toBe(27);
+    expect(details?.timeline.map((t) => [t.layer, t.change])).toEqual([
+      [0, 'added'],
+      [1, 'modified'],
+    ]);
+
+    const stats = await h.ask(1, 'imageStats', { image: 0 });
+    expect(stats.counts[1]).toMatchObject({ added: 1, modified: 1, removed: 0 });
+    expect(stats.analysis?.wastedBytes).toBeGreaterThan(0);
+  });
+
+  it('a bad regular expression comes back as filterError', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    await h.until((m) => m.type === 'done');
+    const res = await h.ask(1, 'rows', { view: view({ filter: '[', regex: true }), offset: 0, limit: 10 });
+    expect(res.filterError).toBeTruthy();
+    expect(res.total).toBeGreaterThan(0);
+  });
+
+  it('a new open supersedes the old session; old queries are refused', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'a.tar' } });
+    h.send({ v, type: 'open', session: 2, source: { kind: 'file', file: h.file, name: 'b.tar' } });
+    await h.until((m) => m.type === 'done' && m.session === 2);
+    expect(h.events(1)).not.toContain('done');
+    await expect(h.ask(1, 'imageStats', { image: 0 })).rejects.toThrow(/stale/);
+  });
+
+  it('cancel keeps what was read', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 3, source: { kind: 'file', file: h.file, name: 'a.tar' } });
+    h.send({ v, type: 'cancel', session: 3 });
+    const end = await h.until((m) => 'session' in m && (m.type === 'cancelled' || m.type === 'done'));
+    expect(['cancelled', 'done']).toContain(end.type);
+  });
+
+  it('an archive that is not one fails with a message', async () => {
+    const h = harness(new TextEncoder().encode('hello, not a tar'.repeat(100)));
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'notes.txt' } });
+    const failed = await h.until((m) => m.type === 'failed');
+    if (failed.type !== 'failed') throw new Error();
+    expect(failed.message).toMatch(/not a tar/);
+  });
+
+  it('refuses another protocol version', () => {
+    const h = harness();
+    h.send({ v: 99, type: 'cancel', session: 1 } as unknown as ToWorker);
+    expect(h.posted[0]).toMatchObject({ type: 'protocolError' });
+  });
+});

@@ -1,0 +1,361 @@
+/**
+ * The worker's logic, free of worker globals so tests can drive it: one session per opened
+ * archive (a new open supersedes the old one), queries answered from the session's model.
+ */
+import type { ByteSource } from '../core/bytes/byteSource';
+import type { ImageArchive, OpenProgress } from '../core/image/model';
+import { FileViews, toRow } from './fileView';
+import type { FileSystemView, ImageAnalysis } from './fsApi';
+import {
+  type ArchiveSummary,
+  type BlobSummary,
+  type FileDetails,
+  type FromWorker,
+  type ImageStats,
+  MAX_INEFFICIENT,
+  PROTOCOL_VERSION,
+  type Query,
+  type QueryKind,
+  type QueryMap,
+  type QueryResult,
+  type RowsPage,
+  type SessionEvent,
+  type SourceSpec,
+  type TimelineStep,
+  type ToWorker,
+} from './protocol';
+
+export interface OpenHooks {
+  onProgress?(progress: OpenProgress): void;
+  onImages?(archive: ImageArchive): void;
+  onLayerIndexed?(blobKey: string, archive: ImageArchive): void;
+  signal?: AbortSignal;
+}
+
+export interface EngineDeps {
+  post(message: FromWorker): void;
+  makeSource(spec: SourceSpec): ByteSource;
+  openArchive(source: ByteSource, hooks: OpenHooks): Promise<ImageArchive>;
+  buildFs(archive: ImageArchive, image: number): Promise<FileSystemView>;
+  analyze(archive: ImageArchive, image: number): ImageAnalysis;
+  now(): number;
+}
+
+/** File systems kept built at once; each can be large, and images of one archive share little memory. */
+const MAX_FS = 3;
+/** Images whose stats are computed in the background once the archive is indexed. */
+const BACKGROUND_STATS = 8;
+
+class Session {
+  archive: ImageArchive | null = null;
+  readonly indexed = new Set<string>();
+  readonly ready = new Set<number>();
+  settled = false;
+  readonly controller = new AbortController();
+  readonly fs = new Map<number, Promise<FileSystemView>>();
+  readonly views = new Map<number, FileViews>();
+  readonly stats = new Map<number, Promise<ImageStats>>();
+  constructor(
+    readonly id: number,
+    readonly source: ByteSource,
+  ) {}
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof DOMException && error.name === 'AbortError');
+}
+
+export function totalEntries(archive: ImageArchive): number {
+  let total = 0;
+  for (const blob of archive.blobs.values()) total += blob.entries?.count ?? 0;
+  return total;
+}
+
+export function summarizeBlob(key: string, archive: ImageArchive, indexed: ReadonlySet<string>): BlobSummary {
+  const b = archive.blobs.get(key);
+  if (!b) {
+    return {
+      key,
+      member: '',
+      digest: null,
+      compression: 'none',
+      storedSize: 0,
+      state: 'failed',
+      entries: null,
+      sizeBytes: null,
+      error: 'unknown layer',
+    };
+  }
+  const done = indexed.has(key);
+  return {
+    key,
+    member: b.member,
+    digest: b.digest,
+    compression: b.compression,
+    storedSize: b.storedSize,
+    state: b.error ? 'failed' : done ? 'indexed' : 'pending',
+    entries: done || b.error ? (b.entries?.count ?? null) : null,
+    sizeBytes: done || b.error ? (b.entries?.regularFileBytes() ?? null) : null,
+    error: b.error,
+  };
+}
+
+export function summarize(archive: ImageArchive, size: number, indexed: ReadonlySet<string>): ArchiveSummary {
+  return {
+    format: archive.format,
+    name: archive.name,
+    size,
+    outerCompression: archive.outerCompression,
+    images: archive.images,
+    blobs: [...archive.blobs.keys()].map((key) => summarizeBlob(key, archive, indexed)),
+    layerTree: archive.layerTree,
+    warnings: [...archive.warnings],
+    errors: [...archive.errors],
+  };
+}
+
+export class Engine {
+  private session: Session | null = null;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  handle(message: unknown): void {
+    const m = message as Partial<ToWorker> | null;
+    if (!m || typeof m !== 'object' || m.v !== PROTOCOL_VERSION) {
+      this.deps.post({
+        v: PROTOCOL_VERSION,
+        type: 'protocolError',
+        error: `expected protocol version ${PROTOCOL_VERSION}, got ${JSON.stringify(m?.v)}`,
+      });
+      return;
+    }
+    const msg = m as ToWorker;
+    switch (msg.type) {
+      case 'open':
+        void this.open(msg.session, msg.source);
+        break;
+      case 'cancel':
+        if (this.session?.id === msg.session) this.session.controller.abort();
+        break;
+      case 'query':
+        void this.answer(msg.id, msg.session, msg.query);
+        break;
+    }
+  }
+
+  private emit(s: Session, event: SessionEvent): void {
+    if (this.session !== s) return; // superseded by a newer open
+    this.deps.post({ v: PROTOCOL_VERSION, session: s.id, ...event });
+  }
+
+  private async open(id: number, spec: SourceSpec): Promise<void> {
+    this.session?.controller.abort();
+    const s = new Session(id, this.deps.makeSource(spec));
+    this.session = s;
+    const started = this.deps.now();
+    const signal = s.controller.signal;
+    try {
+      const archive = await this.deps.openArchive(s.source, {
+        signal,
+        onProgress: (progress) => this.emit(s, { type: 'progress', progress }),
+        onImages: (a) => {
+          s.archive = a;
+          this.emit(s, { type: 'archive', archive: summarize(a, s.source.size, s.indexed) });
+        },
+        onLayerIndexed: (key, a) => {
+          s.archive = a;
+          s.indexed.add(key);
+          this.emit(s, { type: 'blob', blob: summarizeBlob(key, a, s.indexed), errors: [...a.errors] });
+          this.checkReady(s);
+        },
+      });
+      s.archive = archive;
+      for (const key of archive.blobs.keys()) s.indexed.add(key);
+      s.settled = true;
+      this.checkReady(s);
+      this.emit(s, {
+        type: 'done',
+        archive: summarize(archive, s.source.size, s.indexed),
+        entries: totalEntries(archive),
+        elapsedMs: this.deps.now() - started,
+      });
+      void this.backgroundStats(s);
+    } catch (error) {
+      s.settled = true;
+      const partial = s.archive ? summarize(s.archive, s.source.size, s.indexed) : null;
+      const entries = s.archive ? totalEntries(s.archive) : 0;
+      if (isAbort(error, signal)) {
+        this.emit(s, { type: 'cancelled', archive: partial, entries });
+      } else {
+        this.emit(s, { type: 'failed', message: messageOf(error), archive: partial, entries });
+      }
+      // whatever was read stays explorable
+      if (s.archive) this.checkReady(s);
+    }
+  }
+
+  /** An image is ready when each of its layers is indexed (or, once reading stopped, as far as it got). */
+  private checkReady(s: Session): void {
+    const archive = s.archive;
+    if (!archive) return;
+    archive.images.forEach((image, index) => {
+      if (s.ready.has(index)) return;
+      const complete = image.layers.every((layer) => s.indexed.has(layer.blob));
+      if (complete || s.settled) {
+        s.ready.add(index);
+        this.emit(s, { type: 'imageReady', image: index });
+      }
+    });
+  }
+
+  private async backgroundStats(s: Session): Promise<void> {
+    const count = Math.min(s.archive?.images.length ?? 0, BACKGROUND_STATS);
+    for (let i = 0; i < count; i++) {
+      if (this.session !== s) return;
+      const stats = await this.stats(s, i);
+      this.emit(s, { type: 'imageStats', stats });
+    }
+  }
+
+  private fsFor(s: Session, image: number): Promise<FileSystemView> {
+    let p = s.fs.get(image);
+    if (p) {
+      s.fs.delete(image);
+      s.fs.set(image, p);
+      return p;
+    }
+    const archive = s.archive;
+    if (!archive) return Promise.reject(new Error('no archive is open'));
+    p = this.deps.buildFs(archive, image);
+    s.fs.set(image, p);
+    while (s.fs.size > MAX_FS) {
+      const oldest = s.fs.keys().next().value;
+      if (oldest === undefined) break;
+      s.fs.delete(oldest);
+      s.views.delete(oldest);
+    }
+    return p;
+  }
+
+  private viewsFor(s: Session, image: number): FileViews {
+    let v = s.views.get(image);
+    if (!v) {
+      v = new FileViews();
+      s.views.set(image, v);
+    }
+    return v;
+  }
+
+  private stats(s: Session, image: number): Promise<ImageStats> {
+    let p = s.stats.get(image);
+    if (!p) {
+      p = (async (): Promise<ImageStats> => {
+        const archive = s.archive;
+        const layers = archive?.images[image]?.layers.length ?? 0;
+        try {
+          const fs = await this.fsFor(s, image);
+          const counts = Array.from({ length: layers }, (_, i) => fs.counts(i));
+          let analysis: ImageAnalysis | null = null;
+          let inefficientTotal = 0;
+          let error: string | null = null;
+          try {
+            if (archive) {
+              const full = this.deps.analyze(archive, image);
+              inefficientTotal = full.inefficientFiles.length;
+              analysis = { ...full, inefficientFiles: full.inefficientFiles.slice(0, MAX_INEFFICIENT) };
+            }
+          } catch (e) {
+            error = `analysis: ${messageOf(e)}`;
+          }
+          return { image, counts, analysis, inefficientTotal, error };
+        } catch (e) {
+          return { image, counts: [], analysis: null, inefficientTotal: 0, error: messageOf(e) };
+        }
+      })();
+      s.stats.set(image, p);
+    }
+    return p;
+  }
+
+  private async answer(id: number, sessionId: number, query: Query): Promise<void> {
+    const s = this.session;
+    try {
+      if (!s || s.id !== sessionId) throw new Error('stale session');
+      const result = await this.run(s, query);
+      this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: true, result });
+    } catch (error) {
+      this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
+    }
+  }
+
+  private run(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
+    switch (query.kind) {
+      case 'children':
+        return this.children(s, query.args);
+      case 'rows':
+        return this.rows(s, query.args);
+      case 'locate':
+        return this.locate(s, query.args);
+      case 'details':
+        return this.details(s, query.args);
+      case 'imageStats':
+        return this.stats(s, query.args.image);
+    }
+  }
+
+  private async children(
+    s: Session,
+    a: QueryMap['children']['args'],
+  ): Promise<QueryMap['children']['result']> {
+    if (!s.ready.has(a.image)) return { total: 0, items: [] };
+    const fs = await this.fsFor(s, a.image);
+    const { total, items } = fs.children(a.layer, a.mode, a.path, a.offset, a.limit);
+    return { total, items: items.map((n) => toRow(n, 0, false)) };
+  }
+
+  private async rows(s: Session, a: QueryMap['rows']['args']): Promise<RowsPage> {
+    const { view } = a;
+    if (!s.ready.has(view.image)) {
+      return { total: 0, offset: a.offset, rows: [], matches: null, filterError: null, ready: false };
+    }
+    const fs = await this.fsFor(s, view.image);
+    const { ctx, flat } = this.viewsFor(s, view.image).rows(fs, view);
+    return {
+      total: flat.total,
+      offset: a.offset,
+      rows: flat.slice(a.offset, Math.min(a.limit, 2000)),
+      matches: ctx.matches,
+      filterError: ctx.filterError,
+      ready: true,
+    };
+  }
+
+  private async locate(s: Session, a: QueryMap['locate']['args']): Promise<QueryMap['locate']['result']> {
+    if (!s.ready.has(a.view.image)) return { index: -1, total: 0 };
+    const fs = await this.fsFor(s, a.view.image);
+    const { flat } = this.viewsFor(s, a.view.image).rows(fs, a.view);
+    return { index: flat.locate(a.path), total: flat.total };
+  }
+
+  private async details(s: Session, a: QueryMap['details']['args']): Promise<FileDetails | null> {
+    if (!s.ready.has(a.image)) return null;
+    const fs = await this.fsFor(s, a.image);
+    const node = fs.node(a.layer, a.mode, a.path) ?? fs.node(a.layer, 'merged', a.path);
+    const layers = s.archive?.images[a.image]?.layers ?? [];
+    const timeline: TimelineStep[] = fs.timeline(a.path).map((t) => {
+      const at = t.change === 'removed' ? null : fs.node(t.layer, 'changes', a.path);
+      return {
+        layer: t.layer,
+        change: t.change,
+        command: layers[t.layer]?.createdBy ?? layers[t.layer]?.comment ?? null,
+        node: at ? toRow(at, 0, false) : null,
+      };
+    });
+    if (!node && timeline.length === 0) return null;
+    return { node: node ? toRow(node, 0, false) : null, timeline, owner: null };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * What the worker needs from src/core/fs and src/core/analysis, written structurally so the view
+ * logic can be tested with a small fake. `ImageFileSystem` must keep satisfying `FileSystemView`
+ * (checked below at compile time).
+ */
+import type { DiffType, FileNodeInfo, ImageFileSystem, LayerChangeCounts, ViewMode } from '../core/fs';
+
+export type { DiffType, FileNodeInfo, LayerChangeCounts, ViewMode };
+
+export interface FileSystemView {
+  readonly layerCount: number;
+  counts(layer: number): LayerChangeCounts;
+  children(
+    layer: number,
+    mode: ViewMode,
+    dirPath: string,
+    offset?: number,
+    limit?: number,
+  ): { total: number; items: FileNodeInfo[] };
+  node(layer: number, mode: ViewMode, path: string): FileNodeInfo | null;
+  timeline(path: string): { layer: number; change: 'added' | 'modified' | 'removed' }[];
+  walk(layer: number, mode: ViewMode, visit: (node: FileNodeInfo) => void): void;
+}
+
+export type { ImageAnalysis } from '../core/analysis';
+
+type Assert<T extends true> = T;
+export type FsSatisfiesView = Assert<ImageFileSystem extends FileSystemView ? true : false>;

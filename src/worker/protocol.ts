@@ -1,0 +1,209 @@
+/**
+ * The message protocol between the page and the archive worker. The worker owns the model (the
+ * archive, its entry tables and file systems); the page sends small queries and gets small answers
+ * (a window of rows, one file's details), never whole listings.
+ *
+ * Every message carries `v: PROTOCOL_VERSION`; a side that receives another version answers with
+ * an error instead of guessing (a cached old worker next to a new page, for instance).
+ */
+import type { Compression } from '../core/compress/sniff';
+import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
+import type { EntryType } from '../core/tar/types';
+import type { DiffType, ImageAnalysis, LayerChangeCounts, ViewMode } from './fsApi';
+
+export const PROTOCOL_VERSION = 1;
+
+export type { DiffType, ImageAnalysis, LayerChangeCounts, OpenProgress, ViewMode };
+
+/** Where the archive comes from. A File is passed by reference: nothing is copied. */
+export type SourceSpec = { kind: 'file'; file: Blob; name: string };
+
+// ----------------------------------------------------------------------------------------------
+// Summaries: what the page keeps about an archive (small: no entry lists).
+
+export type BlobState = 'pending' | 'indexed' | 'failed';
+
+export interface BlobSummary {
+  key: string;
+  member: string;
+  digest: string | null;
+  compression: Compression;
+  storedSize: number;
+  state: BlobState;
+  /** Tar entries (as `tar -tf` counts them) once indexed. */
+  entries: number | null;
+  /** Sum of regular-file sizes, once indexed. */
+  sizeBytes: number | null;
+  error: string | null;
+}
+
+export type ImageSummary = Image;
+export type { HistoryStep, LayerTreeNode };
+
+export interface ArchiveSummary {
+  format: ArchiveFormat;
+  name: string;
+  /** Bytes of the archive file. */
+  size: number;
+  outerCompression: Compression;
+  images: ImageSummary[];
+  blobs: BlobSummary[];
+  layerTree: LayerTreeNode[];
+  warnings: string[];
+  errors: string[];
+}
+
+/** Per image, once all its layers are indexed and its file system is built. */
+export interface ImageStats {
+  image: number;
+  /** One per layer of the image. */
+  counts: LayerChangeCounts[];
+  /** Analysis with `inefficientFiles` cut to the first MAX_INEFFICIENT (see `inefficientTotal`). */
+  analysis: ImageAnalysis | null;
+  inefficientTotal: number;
+  error: string | null;
+}
+
+export const MAX_INEFFICIENT = 200;
+
+// ----------------------------------------------------------------------------------------------
+// Files.
+
+export interface FileNode {
+  /** Absolute, '/etc/passwd'; the root is '/'. */
+  path: string;
+  name: string;
+  type: EntryType;
+  size: number;
+  subtreeSize: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  linkTarget: string;
+  change: DiffType;
+  childCount: number;
+  /** The layer that last wrote this path. */
+  layer: number;
+}
+
+export interface FileRow extends FileNode {
+  /** 0 for entries of the root directory. */
+  depth: number;
+  expanded: boolean;
+}
+
+export type SortKey = 'name' | 'size';
+
+export interface ChangeFilter {
+  added: boolean;
+  modified: boolean;
+  removed: boolean;
+  unmodified: boolean;
+}
+
+/** Everything that decides which rows the Files tree shows, in which order. */
+export interface FileViewSpec {
+  image: number;
+  layer: number;
+  mode: ViewMode;
+  sort: SortKey;
+  /** Path filter: a case-insensitive substring of the full path, or a regular expression. */
+  filter: string;
+  regex: boolean;
+  changes: ChangeFilter;
+  /** Directories are expanded by default when true; `toggled` lists the exceptions either way. */
+  expandAll: boolean;
+  toggled: string[];
+}
+
+export interface RowsPage {
+  /** Rows in the whole flattened view. */
+  total: number;
+  offset: number;
+  rows: FileRow[];
+  /** Entries that match the filters themselves (ancestors kept for shape excluded); null without filters. */
+  matches: number | null;
+  /** Set when the regular expression does not compile (the filter is then ignored). */
+  filterError: string | null;
+  /** False while the image's layers are still being indexed. */
+  ready: boolean;
+}
+
+export interface TimelineStep {
+  layer: number;
+  change: 'added' | 'modified' | 'removed';
+  command: string | null;
+  /** The entry as that layer wrote it (null for a removal). */
+  node: FileNode | null;
+}
+
+export interface FileDetails {
+  /** The path at the asked layer and mode; null where it does not exist (removed, not yet added). */
+  node: FileNode | null;
+  timeline: TimelineStep[];
+  owner: { uname: string; gname: string } | null;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Queries: kind → arguments and result.
+
+export interface QueryMap {
+  /** One page of a directory's children, as the file system lists them. */
+  children: {
+    args: { image: number; layer: number; mode: ViewMode; path: string; offset: number; limit: number };
+    result: { total: number; items: FileNode[] };
+  };
+  /** A window of the flattened, filtered, sorted tree rows. */
+  rows: { args: { view: FileViewSpec; offset: number; limit: number }; result: RowsPage };
+  /** Index of a path among the flattened rows (-1 when hidden by a collapsed ancestor or a filter). */
+  locate: { args: { view: FileViewSpec; path: string }; result: { index: number; total: number } };
+  /** One path at a layer with every layer that touched it; null for a path no layer has. */
+  details: {
+    args: { image: number; layer: number; mode: ViewMode; path: string };
+    result: FileDetails | null;
+  };
+  /** Change counts per layer and the efficiency analysis (builds the file system if needed). */
+  imageStats: { args: { image: number }; result: ImageStats };
+}
+
+export type QueryKind = keyof QueryMap;
+export type QueryArgs<K extends QueryKind> = QueryMap[K]['args'];
+export type QueryResult<K extends QueryKind> = QueryMap[K]['result'];
+export type Query = { [K in QueryKind]: { kind: K; args: QueryArgs<K> } }[QueryKind];
+
+// ----------------------------------------------------------------------------------------------
+// Messages.
+
+export type ToWorker =
+  | { v: number; type: 'open'; session: number; source: SourceSpec }
+  | { v: number; type: 'cancel'; session: number }
+  | { v: number; type: 'query'; id: number; session: number; query: Query };
+
+export type SessionEvent =
+  | { type: 'progress'; progress: OpenProgress }
+  /** Images, layers and the layer tree are known; layers are about to be indexed. */
+  | { type: 'archive'; archive: ArchiveSummary }
+  /** One distinct layer blob was indexed (or failed); `errors` is the archive's list so far. */
+  | { type: 'blob'; blob: BlobSummary; errors: string[] }
+  /** Every layer of this image is indexed: its files can be queried. */
+  | { type: 'imageReady'; image: number }
+  | { type: 'imageStats'; stats: ImageStats }
+  /** Every layer is indexed. `entries` is the total of all layers' tar entries. */
+  | { type: 'done'; archive: ArchiveSummary; entries: number; elapsedMs: number }
+  /** Reading stopped early; what was read (if anything) stays queryable. */
+  | { type: 'failed'; message: string; archive: ArchiveSummary | null; entries: number }
+  | { type: 'cancelled'; archive: ArchiveSummary | null; entries: number };
+
+export type FromWorker =
+  | ({ v: number; session: number } & SessionEvent)
+  | { v: number; type: 'result'; id: number; ok: true; result: QueryResult<QueryKind> }
+  | { v: number; type: 'result'; id: number; ok: false; error: string }
+  | { v: number; type: 'protocolError'; error: string };
+
+export function isToWorker(data: unknown): data is ToWorker {
+  return typeof data === 'object' && data !== null && 'v' in data && 'type' in data;
+}
+
+export function isFromWorker(data: unknown): data is FromWorker {
+  return typeof data === 'object' && data !== null && 'v' in data && 'type' in data;
+}
