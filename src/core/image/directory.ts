@@ -86,8 +86,7 @@ export class ArchiveDirectory {
       if (!m)
         return `member ${JSON.stringify(clean)} links to ${JSON.stringify(current)}, which is not in the archive`;
       if (m.type !== 'symlink' && m.type !== 'hardlink') return `member ${JSON.stringify(clean)} is readable`;
-      if (seen.has(current))
-        return `member ${JSON.stringify(clean)} is part of a link loop`;
+      if (seen.has(current)) return `member ${JSON.stringify(clean)} is part of a link loop`;
       seen.add(current);
       current = m.type === 'symlink' ? joinRelative(m.name, m.linkTarget) : cleanMemberName(m.linkTarget);
     }
