@@ -89,3 +89,21 @@ export function layerProblems(archive: ImageArchive, imageIndex: number, upTo: n
   }
   return problems;
 }
+
+/**
+ * The layer a `--layer` value names (negative counts from the top, -1 the last; absent: the
+ * last), or an error message.
+ */
+export function selectLayer(
+  archive: ImageArchive,
+  imageIndex: number,
+  spec: string | undefined,
+): number | string {
+  const count = archive.images[imageIndex].layers.length;
+  if (spec === undefined) return count - 1;
+  if (!/^-?\d+$/.test(spec)) return `--layer must be a layer index, got ${JSON.stringify(spec)}`;
+  const layer = Number(spec) < 0 ? count + Number(spec) : Number(spec);
+  if (layer < 0 || layer >= count)
+    return `no layer ${spec}: the image has ${count} layer${count === 1 ? '' : 's'} (0..${count - 1})`;
+  return layer;
+}

@@ -4,5 +4,7 @@ import type { ImageArchive } from '../core/image/model';
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Raw bytes to stdout (`cat`, `export -o -`); resolves once they are taken, so large files stream. */
+  stdoutBytes?(bytes: Uint8Array): Promise<void>;
   openArchive(path: string): Promise<ImageArchive>;
 }

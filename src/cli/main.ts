@@ -6,6 +6,10 @@ const USAGE = `usage:
   inspect <archive> [--json] [--verify]              images, layers, history and analysis; --verify hashes every blob
   ls <archive> [--image <tag|index>] --layer <n> [--merged]   files of a layer (JSON lines)
   ci <archive> [--lowest-efficiency 0.9] [--highest-wasted-bytes 20MB] [--highest-user-wasted-percent 0.1]
+  cat <archive> [--image <tag|index>] --layer <n> <path>      a file's bytes as of layer n (links followed)
+  export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->
+                                                     a layer's changes (with whiteouts), or with --merged the
+                                                     filesystem at layer n, or one directory of either, as a tar
 exit codes: 0 success, 1 a rule failed, 2 the archive could not be read`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -14,11 +18,18 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   inspect: () => import('./commands/inspect'),
   ls: () => import('./commands/ls'),
   ci: () => import('./commands/ci'),
+  cat: () => import('./commands/cat'),
+  export: () => import('./commands/export'),
 };
 
 export const nodeIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stdoutBytes: (bytes) =>
+    new Promise((resolve, reject) => {
+      // Waiting for the write callback is the backpressure: a slow pipe slows the reading down.
+      process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
+    }),
   async openArchive(path) {
     let source: NodeFileSource;
     try {

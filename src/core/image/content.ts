@@ -48,8 +48,31 @@ export async function* storedChunks(archive: ImageArchive, blob: LayerBlob): Asy
  */
 export class ContentReader {
   private readonly cursors = new Map<string, SequentialReader>();
+  /** The last operation queued per streamed layer: its cursor serves one read at a time. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly archive: ImageArchive) {}
+
+  /**
+   * Runs `work` after the operations already queued on the same compressed layer. Two reads
+   * sharing a cursor would take each other's bytes (a viewer's page and a download of the same
+   * layer, say); layers read by offset have no shared cursor and run at once.
+   */
+  private async oneAtATime<T>(blobKey: string, work: () => Promise<T>): Promise<T> {
+    const blob = this.blob(blobKey);
+    if (this.archive.outerCompression === 'none' && blob.compression === 'none') return work();
+    const previous = this.queues.get(blobKey) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(blobKey, settled);
+    void settled.then(() => {
+      if (this.queues.get(blobKey) === settled) this.queues.delete(blobKey);
+    });
+    return result;
+  }
 
   private blob(blobKey: string): LayerBlob {
     const blob = this.archive.blobs.get(blobKey);
@@ -113,12 +136,26 @@ export class ContentReader {
     return cursor;
   }
 
-  /** Up to `length` bytes of an entry's data from `offset` within it. */
-  async read(
+  /**
+   * Up to `length` bytes of an entry's data from `offset` within it. Reads of one compressed
+   * layer run one after another; reading it in archive order decompresses it once. For work that
+   * runs alongside other reads (an export next to a viewer), a ContentReader of its own keeps
+   * each cursor going forward.
+   */
+  read(
     blobKey: string,
     entryIndex: number,
     offset = 0,
     length = Number.POSITIVE_INFINITY,
+  ): Promise<Uint8Array> {
+    return this.oneAtATime(blobKey, () => this.readNow(blobKey, entryIndex, offset, length));
+  }
+
+  private async readNow(
+    blobKey: string,
+    entryIndex: number,
+    offset: number,
+    length: number,
   ): Promise<Uint8Array> {
     const entries = this.blob(blobKey).entries;
     if (!entries || entryIndex >= entries.count)
@@ -142,7 +179,11 @@ export class ContentReader {
   }
 
   /** A fast content fingerprint (xxHash64), streamed so large files are never held whole. */
-  async hash(blobKey: string, entryIndex: number): Promise<string> {
+  hash(blobKey: string, entryIndex: number): Promise<string> {
+    return this.oneAtATime(blobKey, () => this.hashNow(blobKey, entryIndex));
+  }
+
+  private async hashNow(blobKey: string, entryIndex: number): Promise<string> {
     const entries = this.blob(blobKey).entries;
     if (!entries) throw new Error(`layer ${blobKey} is not indexed`);
     const hasher = await createXXHash64();

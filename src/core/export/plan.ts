@@ -1,0 +1,356 @@
+/**
+ * What an export writes: the entries of a view (a layer's own changes, or the merged filesystem
+ * at a layer), or of one directory in it, with the metadata of the tar entries they came from,
+ * in an order that extracts exactly (directory times included) and reads every compressed layer
+ * front to back once.
+ */
+import type { ImageFileSystem } from '../fs/imageFileSystem';
+import { classifyName, cleanRelative, OPAQUE_MARKER, parentOf, WHITEOUT_PREFIX } from '../fs/path';
+import type { ContentRef, FileNodeInfo, ViewMode } from '../fs/types';
+import type { ImageArchive } from '../image/model';
+import type { EntryTable } from '../tar/entryTable';
+
+export type ExportEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+export interface ExportEntry {
+  /** Name in the tar: relative, directories with a trailing `/`. */
+  name: string;
+  type: ExportEntryType;
+  /** Permission bits with setuid/setgid/sticky. */
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  /** Seconds since the epoch, fractional when the source had fractions. */
+  mtime: number;
+  /** Symlinks: the target as stored; hardlinks: the tar name of the linked entry. */
+  linkTarget: string;
+  /** Bytes of content (regular files only). */
+  size: number;
+  /** Where the bytes are (regular files only). */
+  content: { blobKey: string; entryIndex: number } | null;
+  /** Extended attributes (PAX SCHILY.xattr), when the source had them. */
+  xattrs: Record<string, string> | null;
+}
+
+export interface ExportSpec {
+  layer: number;
+  /** 'changes': the layer itself, a valid layer tar with whiteouts; 'merged': the filesystem at the layer. */
+  mode: ViewMode;
+  /** A directory of the view to export alone (default `/`: the whole view). */
+  path?: string;
+  /**
+   * Names below a selected directory start with the directory's own name (`share/doc/…` for
+   * `/usr/share`), as `docker cp` writes them; set this to keep full paths (`usr/share/doc/…`).
+   */
+  fullPaths?: boolean;
+}
+
+export interface ExportPlan {
+  entries: ExportEntry[];
+  /** Sum of the content sizes: what the progress of an export is measured in. */
+  contentBytes: number;
+  /** What could not be exported exactly (sparse files, device numbers, binary xattrs). */
+  warnings: string[];
+  /** A file name for the download, e.g. `app_1-layer-3-merged.tar`. */
+  suggestedName: string;
+}
+
+const PERMISSION_BITS = 0o7777;
+
+/** The last entry of each path in a layer (a later duplicate wins, as in stacking). */
+class LayerNames {
+  private readonly byLayer = new Map<number, Map<string, number>>();
+
+  constructor(private readonly tables: readonly (EntryTable | null)[]) {}
+
+  lookup(layer: number, relative: string): number | undefined {
+    let names = this.byLayer.get(layer);
+    if (!names) {
+      names = new Map();
+      const table = this.tables[layer];
+      if (table) for (let i = 0; i < table.count; i++) names.set(cleanRelative(table.names[i]), i);
+      this.byLayer.set(layer, names);
+    }
+    return names.get(relative);
+  }
+}
+
+/**
+ * Directories a layer makes opaque: those with a `.wh..wh..opq` marker, and those it whites out
+ * and then writes again as a directory (the same thing, written the other way).
+ */
+function opaqueDirectories(table: EntryTable | null): Set<string> {
+  const opaque = new Set<string>();
+  if (!table) return opaque;
+  const whitedOut = new Set<string>();
+  for (let i = 0; i < table.count; i++) {
+    const relative = cleanRelative(table.names[i]);
+    const kind = classifyName(relative);
+    if (kind.kind === 'opaque') opaque.add(parentOf(relative));
+    else if (kind.kind === 'whiteout') whitedOut.add(kind.target);
+    else if (kind.kind === 'path' && table.type(i) === 'dir' && whitedOut.has(relative)) opaque.add(relative);
+  }
+  return opaque;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+interface Planned {
+  entry: ExportEntry;
+  /** Regular files and hardlinks: the bytes they stand for. */
+  ref: ContentRef | null;
+  /** Hardlinks: the absolute path they link to. */
+  linkPath: string;
+}
+
+/**
+ * Lists what to write for `spec`. Throws a RangeError naming the problem when the layer or the
+ * directory is not in the image.
+ */
+export function planExport(
+  archive: ImageArchive,
+  fs: ImageFileSystem,
+  imageIndex: number,
+  spec: ExportSpec,
+): ExportPlan {
+  const image = archive.images[imageIndex];
+  if (!image) throw new RangeError(`no image ${imageIndex} in ${archive.name}`);
+  const { layer, mode } = spec;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= fs.layerCount)
+    throw new RangeError(
+      `no layer ${layer}: the image has ${fs.layerCount} layers (0..${fs.layerCount - 1})`,
+    );
+  const root = `/${cleanRelative(spec.path ?? '/')}`;
+  const rootNode = fs.node(layer, mode, root);
+  const viewName = mode === 'changes' ? "layer's own changes" : 'merged view';
+  if (!rootNode) throw new RangeError(`${root} is not in the ${viewName} at layer ${layer}`);
+  if (rootNode.type !== 'dir')
+    throw new RangeError(`${root} is a ${rootNode.type}, not a directory; export takes a directory`);
+
+  const tables = image.layers.map((l) => archive.blobs.get(l.blob)?.entries ?? null);
+  const blobKeys = image.layers.map((l) => l.blob);
+  const names = new LayerNames(tables);
+  const warnings: string[] = [];
+  // Tar names: relative to the root for the whole view, else from the directory's own name.
+  const parent = parentOf(root.slice(1));
+  const strip = root === '/' || spec.fullPaths || parent === '' ? '/' : `/${parent}/`;
+  const tarName = (path: string): string => path.slice(strip.length);
+  const opaque = mode === 'changes' ? opaqueDirectories(tables[layer]) : new Set<string>();
+
+  const fromEntry = (
+    node: FileNodeInfo,
+    type: ExportEntryType,
+    entryLayer: number,
+    entryIndex: number | undefined,
+  ): ExportEntry => {
+    const table = entryIndex === undefined ? null : tables[entryLayer];
+    const [uname, gname] = table ? table.ownerNames(entryIndex!) : ['', ''];
+    let xattrs: Record<string, string> | null = null;
+    const stored = table?.xattrs.get(entryIndex!);
+    if (stored) {
+      xattrs = {};
+      for (const [key, value] of Object.entries(stored)) {
+        // Values were decoded as UTF-8 when read; a binary one (security.capability) did not survive that.
+        if (value.includes('\ufffd'))
+          warnings.push(`${node.path}: xattr ${key} holds binary data and was left out`);
+        else xattrs[key] = value;
+      }
+    }
+    return {
+      name: type === 'dir' ? `${tarName(node.path)}/` : tarName(node.path),
+      type,
+      mode: node.mode & PERMISSION_BITS,
+      uid: node.uid,
+      gid: node.gid,
+      uname,
+      gname,
+      mtime: table ? table.mtimes[entryIndex!] : 0,
+      linkTarget: type === 'symlink' ? node.linkTarget : '',
+      size: 0,
+      content: null,
+      xattrs,
+    };
+  };
+
+  /** Whiteouts and opaque markers: the layer's own entry when it has one, else made like Docker's. */
+  const marker = (relative: string, mtime: number): ExportEntry => {
+    const index = names.lookup(layer, relative);
+    const table = tables[layer];
+    const own = index !== undefined && table && table.type(index) === 'file' ? index : undefined;
+    const [uname, gname] = own !== undefined ? table!.ownerNames(own) : ['', ''];
+    return {
+      name: tarName(`/${relative}`),
+      type: 'file',
+      mode: own !== undefined ? table!.modes[own] & PERMISSION_BITS : 0,
+      uid: own !== undefined ? table!.uids[own] : 0,
+      gid: own !== undefined ? table!.gids[own] : 0,
+      uname,
+      gname,
+      mtime: own !== undefined ? table!.mtimes[own] : mtime,
+      linkTarget: '',
+      size: 0,
+      content: null,
+      xattrs: null,
+    };
+  };
+
+  const dirs: ExportEntry[] = [];
+  const whiteouts: ExportEntry[] = [];
+  const files: Planned[] = [];
+  const others: ExportEntry[] = [];
+  const hardlinks: Planned[] = [];
+
+  const visit = (node: FileNodeInfo): boolean => {
+    const relative = node.path.slice(1);
+    if (node.change === 'removed') {
+      // Below a removed directory or an opaque one, the one whiteout (or the marker) covers it.
+      const parent = parentOf(relative);
+      if (!opaque.has(parent)) {
+        const whiteout = `${parent ? `${parent}/` : ''}${WHITEOUT_PREFIX}${baseName(relative)}`;
+        whiteouts.push(marker(whiteout, 0));
+      }
+      return false;
+    }
+    const entryIndex = names.lookup(node.layer, relative);
+    const entryType = entryIndex === undefined ? null : tables[node.layer]?.type(entryIndex);
+    // The entry found by name is the node's own unless the layer wrote the path twice as different types.
+    const own = entryType === node.type ? entryIndex : undefined;
+    switch (node.type) {
+      case 'dir': {
+        const entry = fromEntry(node, 'dir', node.layer, own);
+        dirs.push(entry);
+        if (opaque.has(relative)) whiteouts.push(marker(`${relative}/${OPAQUE_MARKER}`, entry.mtime));
+        return true;
+      }
+      case 'file': {
+        const ref = fs.contentSource(layer, mode, node.path);
+        if (!ref) {
+          warnings.push(`${node.path}: its contents could not be located and it was left out`);
+          return false;
+        }
+        const table = tables[ref.layer]!;
+        if (table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex]) {
+          warnings.push(`${node.path}: a sparse file (the index keeps no map of its holes) was left out`);
+          return false;
+        }
+        const entry = fromEntry(node, 'file', ref.layer, ref.entryIndex);
+        entry.size = node.size;
+        entry.content = { blobKey: blobKeys[ref.layer], entryIndex: ref.entryIndex };
+        files.push({ entry, ref, linkPath: '' });
+        return false;
+      }
+      case 'hardlink': {
+        const ref = fs.contentSource(layer, mode, node.path);
+        const entry = fromEntry(node, 'hardlink', node.layer, own);
+        if (!ref) {
+          warnings.push(
+            `${node.path}: a hardlink to ${node.linkTarget}, which is not in the image, was left out`,
+          );
+          return false;
+        }
+        hardlinks.push({ entry, ref, linkPath: node.linkTarget });
+        return false;
+      }
+      case 'symlink':
+      case 'fifo':
+        others.push(fromEntry(node, node.type, node.layer, own));
+        return false;
+      case 'char':
+      case 'block':
+        warnings.push(`${node.path}: device numbers are not kept by the index; written as 0,0`);
+        others.push(fromEntry(node, node.type, node.layer, own));
+        return false;
+      default:
+        warnings.push(`${node.path}: a ${node.type} entry cannot be exported and was left out`);
+        return false;
+    }
+  };
+
+  // Depth first, a directory's entry before what is in it; `/` itself has no entry of its own.
+  const stack: FileNodeInfo[] = [rootNode];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const descend = node.path === '/' ? true : visit(node);
+    if (node.path === '/' && opaque.has('')) whiteouts.push(marker(OPAQUE_MARKER, 0));
+    if (!descend || node.childCount === 0) continue;
+    const { items } = fs.children(layer, mode, node.path);
+    for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+  }
+
+  // Contents in archive order: each layer (by where its blob sits) from front to back.
+  const blobOffset = (ref: ContentRef): number => archive.blobs.get(blobKeys[ref.layer])?.dataOffset ?? 0;
+  const dataOffset = (ref: ContentRef): number => tables[ref.layer]!.dataOffsets[ref.entryIndex];
+
+  // A hardlink stays a link when what it links to is written before it with the same bytes;
+  // otherwise (its target is outside the export, or was replaced later) it becomes a copy.
+  const written = new Map<string, Planned>();
+  for (const file of files) written.set(file.entry.name, file);
+  const sameRef = (a: ContentRef | null, b: ContentRef | null): boolean =>
+    a !== null && b !== null && a.layer === b.layer && a.entryIndex === b.entryIndex;
+  const linkDepth = new Map<Planned, number>();
+  const hardlinkByName = new Map<string, Planned>();
+  for (const link of hardlinks) hardlinkByName.set(link.entry.name, link);
+  const depthOf = (link: Planned, seen: Set<Planned>): number => {
+    const known = linkDepth.get(link);
+    if (known !== undefined) return known;
+    const targetName = tarName(link.linkPath);
+    const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
+    let depth = 0; // 0: no usable target, write a copy
+    if (inExport) {
+      const file = written.get(targetName);
+      const viaLink = hardlinkByName.get(targetName);
+      if (file && sameRef(file.ref, link.ref)) depth = 1;
+      else if (viaLink && !seen.has(viaLink) && sameRef(viaLink.ref, link.ref)) {
+        seen.add(link);
+        const below = depthOf(viaLink, seen);
+        depth = below > 0 ? below + 1 : 0;
+      }
+    }
+    linkDepth.set(link, depth);
+    return depth;
+  };
+  const links: Planned[] = [];
+  for (const link of hardlinks) {
+    if (depthOf(link, new Set([link])) > 0) {
+      link.entry.linkTarget = tarName(link.linkPath);
+      links.push(link);
+    } else {
+      const ref = link.ref!;
+      const table = tables[ref.layer]!;
+      link.entry.type = 'file';
+      link.entry.size = table.sizes[ref.entryIndex];
+      link.entry.content = { blobKey: blobKeys[ref.layer], entryIndex: ref.entryIndex };
+      files.push(link);
+    }
+  }
+  files.sort((a, b) => blobOffset(a.ref!) - blobOffset(b.ref!) || dataOffset(a.ref!) - dataOffset(b.ref!));
+  links.sort((a, b) => linkDepth.get(a)! - linkDepth.get(b)!);
+
+  // Directories last, parents first: an extractor sets a directory's time when it meets the
+  // entry (GNU tar once it has left the directory), so anything written into it afterwards would
+  // leave it with the time of the extraction. What comes before finds its directories created for it.
+  const entries = [
+    ...whiteouts,
+    ...files.map((f) => f.entry),
+    ...others,
+    ...links.map((l) => l.entry),
+    ...dirs,
+  ];
+  let contentBytes = 0;
+  for (const file of files) contentBytes += file.entry.size;
+  const tag = (image.tags[0] ?? image.id.replace(/^sha256:/, '').slice(0, 12)).replace(
+    /[^A-Za-z0-9._-]+/g,
+    '_',
+  );
+  const where = root === '/' ? '' : `-${root.slice(1).replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+  return {
+    entries,
+    contentBytes,
+    warnings,
+    suggestedName: `${tag}-layer-${layer}-${mode}${where}.tar`,
+  };
+}
