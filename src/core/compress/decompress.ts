@@ -1,8 +1,8 @@
 import { Gunzip } from 'fflate';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import type { ByteSource } from '../bytes/byteSource';
 import { chunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
 import type { Compression } from './sniff';
+import { zstdPuller } from './zstd';
 
 /** Input fed to the JS decoders per step: small, because each step's whole output is queued at once. */
 const JS_DECODER_INPUT = 64 * 1024;
@@ -76,16 +76,40 @@ function pullFromPushDecoder(
   };
 }
 
+/**
+ * The platform's gzip decoder, fed one input chunk at a time: the next chunk is written only
+ * once the decoder has taken the previous one. `pipeThrough` would rely on the writable side's
+ * backpressure, and Node's DecompressionStream counts its high-water mark in chunks (16384 of
+ * them), so a reader that stopped after one file had the rest of the compressed layer read into
+ * memory (455 MB held for a file near the end of a 1 GB layer). In Node a write settles once its
+ * output has been read; in browsers once the transform took it: both keep this lazy.
+ */
 function nativeGunzip(input: AsyncGenerator<Uint8Array>): ChunkPuller {
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await input.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  }).pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  const reader = stream.getReader();
+  const decoder = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const writer = decoder.writable.getWriter();
+  const reader = decoder.readable.getReader();
+  let started = false;
+  const feed = async (): Promise<void> => {
+    try {
+      for (;;) {
+        const next = await input.next();
+        if (next.done) {
+          await writer.close();
+          return;
+        }
+        await writer.write(next.value);
+      }
+    } catch (error) {
+      // A decode error reaches the reader too; an input error must, so the reader does not wait forever.
+      await writer.abort(error).catch(() => undefined);
+    }
+  };
   return async () => {
+    if (!started) {
+      // Feeding starts with the first read, so merely opening a cursor reads nothing.
+      started = true;
+      void feed();
+    }
     const r = await reader.read();
     return r.done ? null : r.value;
   };
@@ -99,7 +123,8 @@ function isTrailingDataError(error: unknown): boolean {
  * A forward-only reader over the decompressed bytes of `source[start, end)`. gzip goes through the
  * platform's DecompressionStream; where that refuses a multi-member gzip (eStargz writes one member
  * per file), we restart with fflate and drop what was already delivered, so the caller never
- * notices. zstd goes through fzstd (Chromium has no zstd DecompressionStream).
+ * notices. zstd goes through zstd's own decoder compiled to WASM (zstd.ts; Chromium has no zstd
+ * DecompressionStream).
  */
 export function decompressedReader(
   source: ByteSource,
@@ -136,7 +161,8 @@ export function decompressChunks(
   let delivered = 0;
   let usingFallback = !restartable;
   const open = (fallback: boolean): ChunkPuller => {
-    if (compression === 'zstd') return pullFromPushDecoder(input(), (ondata) => new ZstdDecompress(ondata));
+    // zstd's own decoder in WASM, pulled one output piece at a time (zstd.ts)
+    if (compression === 'zstd') return zstdPuller(input());
     if (fallback || typeof DecompressionStream === 'undefined') {
       return pullFromPushDecoder(input(), (ondata) => new Gunzip(ondata));
     }

@@ -52,6 +52,21 @@ describe('ContentReader', () => {
     });
   }
 
+  for (const [label, make] of variants) {
+    it(`serves reads that overlap in time one after another (${label})`, async () => {
+      const { reader, layer0, text } = await readAll(make());
+      // A viewer's page, a later file and an earlier one, all asked for at once on one layer.
+      const [middle, last, first] = await Promise.all([
+        reader.read(layer0, 1, 2_000_000, 1000),
+        text(layer0, 2),
+        text(layer0, 0),
+      ]);
+      expect(Buffer.from(middle).equals(big.subarray(2_000_000, 2_001_000))).toBe(true);
+      expect([last, first]).toEqual(['last file, after a big one\n', 'first file\n']);
+      await expect(reader.read('no such layer', 0)).rejects.toThrow('is not in the archive');
+    });
+  }
+
   it('reads from a rootfs archive, plain and gzipped', async () => {
     const tar = buildTar([
       { name: 'etc/', type: 'dir' },
@@ -63,4 +78,65 @@ describe('ContentReader', () => {
       expect(new TextDecoder().decode(await reader.read('', 1))).toBe('ID=test\n');
     }
   });
+});
+
+describe('ContentReader on a large compressed layer', () => {
+  // Six random bits a byte: gzip keeps about three quarters, so the layer spans many read windows.
+  const megabytes = (n: number, seed: number) => {
+    const out = new Uint8Array(n * 1_000_000);
+    let x = seed;
+    for (let i = 0; i < out.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      out[i] = 0x40 + (x >>> 26);
+    }
+    return out;
+  };
+  const big2 = megabytes(8, 2);
+  const layer = [
+    { name: 'first.txt', content: 'first\n' },
+    { name: 'big1.bin', content: megabytes(8, 1) },
+    { name: 'middle.txt', content: 'middle\n' },
+    { name: 'big2.bin', content: big2 },
+    { name: 'near-the-end.txt', content: 'near the end\n' },
+  ];
+
+  for (const compression of ['gzip', 'zstd'] as const) {
+    it(`reads a file near the end of a ${compression} layer, and a later one by moving the same cursor on`, async () => {
+      const bytes = ociArchive([{ tags: ['big:1'], layers: [layer] }], compression);
+      const memory = new MemorySource(bytes);
+      let bytesRead = 0;
+      const counting = {
+        size: memory.size,
+        name: 'counting',
+        read(offset: number, length: number) {
+          bytesRead += Math.min(length, memory.size - offset);
+          return memory.read(offset, length);
+        },
+      };
+      const archive = await openArchive(counting);
+      const key = archive.images[0].layers[0].blob;
+      const stored = archive.blobs.get(key)!.storedSize;
+      const reader = new ContentReader(archive);
+      const text = async (i: number) => new TextDecoder().decode(await reader.read(key, i));
+
+      bytesRead = 0;
+      expect(await text(2)).toBe('middle\n');
+      const toMiddle = bytesRead;
+      expect(toMiddle).toBeLessThan(stored);
+
+      bytesRead = 0;
+      expect(await text(4)).toBe('near the end\n');
+      // Only the rest of the layer was read: the cursor left at the middle moved on.
+      const window = 2 * 1024 * 1024;
+      expect(bytesRead).toBeLessThanOrEqual(stored - toMiddle + window);
+      expect(toMiddle + bytesRead).toBeLessThanOrEqual(stored + window);
+
+      // Going back means decompressing from the start again.
+      bytesRead = 0;
+      expect(await text(0)).toBe('first\n');
+      expect(bytesRead).toBeGreaterThan(0);
+      const end = await reader.read(key, 3, 7_999_990, 100);
+      expect([...end]).toEqual([...big2.subarray(7_999_990)]);
+    });
+  }
 });

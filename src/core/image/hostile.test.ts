@@ -543,8 +543,7 @@ describe('compression bombs are streamed with bounded memory', () => {
   });
 
   // BUG: the same, for an archive wrapped in zstd.
-  // fzstd allocates the declared window and keeps whole pushes: fixed by the WASM zstd decoder
-  it.fails('a zstd bomb around the archive (20 KB -> 384 MiB)', async () => {
+  it('a zstd bomb around the archive (20 KB -> 384 MiB)', async () => {
     const r = await probe('zstd-around', 384);
     expect(r.errors).toEqual([]);
     expect(r.layers[0]).toMatchObject({ compression: 'none', entries: 1, sizes: [384 * MiB] });
@@ -567,8 +566,7 @@ describe('compression bombs are streamed with bounded memory', () => {
   // window costs 1 GiB of RSS (512 MiB here). Fix: read the frame header before handing data to fzstd (and at
   // each new frame) and refuse windows over 128 MiB, libzstd's default limit (windowLog 27), with
   // a DecompressionError such as "zstd frame needs a 1073741824-byte window (limit 134217728)".
-  // fzstd allocates the declared window and keeps whole pushes: fixed by the WASM zstd decoder
-  it.fails('a zstd frame declaring a 512 MiB window is refused, not allocated', async () => {
+  it('a zstd frame declaring a 512 MiB window is refused, not allocated', async () => {
     const r = await probe('zstd-window', 512);
     expect(r.errors.join('\n')).toMatch(/layer "l\/layer\.tar": zstd .*window/);
     expect(r.growthMiB).toBeLessThan(BOMB_BOUND_MIB);
@@ -580,8 +578,7 @@ describe('compression bombs are streamed with bounded memory', () => {
   // 64x slowdown on ordinary zstd layers (8 MiB window, 128 KiB blocks). Fix: a decoder with a
   // ring-buffer window (zstd's own, compiled to WASM, as ../shared/DESIGN.md allows), or at least
   // a cap on (window x blocks) work per layer.
-  // fzstd allocates the declared window and keeps whole pushes: fixed by the WASM zstd decoder
-  it.fails('zstd decoding time does not grow with the declared window size', async () => {
+  it('zstd decoding time does not grow with the declared window size', async () => {
     const blocks = Array.from({ length: 300 }, () => ({ rle: 0x41, size: 1 }));
     const decode = async (descriptor: number) => {
       const frame = zstdFrame(blocks, descriptor);
