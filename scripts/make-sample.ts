@@ -50,6 +50,82 @@ function binary(size: number, magic = '\x7fELF'): Uint8Array {
   return b;
 }
 
+/**
+ * A real 32×32 PNG (a layered-diamond logo on a gradient), so the viewer has an image to preview.
+ * Its zlib stream uses a stored (uncompressed) block: the bytes do not depend on a zlib version.
+ */
+function logoPng(): Uint8Array {
+  const size = 32;
+  const raw = new Uint8Array(size * (1 + size * 3));
+  for (let y = 0; y < size; y++) {
+    const row = y * (1 + size * 3);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < size; x++) {
+      const d = Math.abs(x - 15.5) + Math.abs(y - 15.5);
+      const inside = d < 13;
+      const band = Math.floor(y / 8) % 2 === 0;
+      const at = row + 1 + x * 3;
+      raw[at] = inside ? (band ? 53 : 23) : 230 - y * 2;
+      raw[at + 1] = inside ? (band ? 99 : 134) : 236 - x;
+      raw[at + 2] = inside ? (band ? 233 : 74) : 245;
+    }
+  }
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (bytes: Uint8Array): number => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  let a = 1;
+  let b = 0;
+  for (const byte of raw) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  const zlib = new Uint8Array(2 + 5 + raw.length + 4);
+  zlib.set([
+    0x78,
+    0x01,
+    0x01,
+    raw.length & 0xff,
+    raw.length >> 8,
+    ~raw.length & 0xff,
+    (~raw.length >> 8) & 0xff,
+  ]);
+  zlib.set(raw, 7);
+  new DataView(zlib.buffer).setUint32(7 + raw.length, ((b << 16) | a) >>> 0);
+  const chunk = (type: string, data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, size);
+  new DataView(header.buffer).setUint32(4, size);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  const parts = [
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    png.set(p, at);
+    at += p.length;
+  }
+  return png;
+}
+
 const lorem =
   'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ';
 function text(size: number, head = ''): string {
@@ -300,6 +376,9 @@ function siteLayer(version: 1 | 2): LayerSpec {
   const html = (title: string) =>
     `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title>\n<link rel="stylesheet" href="assets/style.css"></head>\n<body><h1>${title}</h1><script src="assets/app.js"></script></body>\n</html>\n`;
   if (version === 1) {
+    // The random bytes the logo once was are still drawn (no file before it in this list draws
+    // any), so every file after it stays byte for byte the same.
+    binary(18_230);
     e.push(
       file('srv/www/index.html', html('Sample site'), { uid: 82, gid: 82 }),
       file('srv/www/404.html', html('Not found'), { uid: 82, gid: 82 }),
@@ -307,7 +386,7 @@ function siteLayer(version: 1 | 2): LayerSpec {
       file('srv/www/assets/app.js', text(64_000, '"use strict";\n'), { uid: 82, gid: 82 }),
       file('srv/www/assets/style.css', text(12_500, 'body{font-family:system-ui}\n'), { uid: 82, gid: 82 }),
       dir('srv/www/img', { uid: 82, gid: 82 }),
-      file('srv/www/img/logo.png', binary(18_230, '\x89PNG\r\n\x1a\n'), { uid: 82, gid: 82 }),
+      file('srv/www/img/logo.png', logoPng(), { uid: 82, gid: 82 }),
       file('srv/www/img/hero.jpg', binary(146_112, '\xff\xd8\xff\xe0'), { uid: 82, gid: 82 }),
       file('srv/www/robots.txt', 'User-agent: *\nAllow: /\n', { uid: 82, gid: 82 }),
       dir('srv/www/docs', { uid: 82, gid: 82 }),

@@ -14,6 +14,8 @@ import type {
   ImageStats,
   OpenProgress,
   SortKey,
+  VerifyProgress,
+  VerifyResult,
   ViewMode,
 } from '../worker/protocol';
 import type { DeepLink } from './hash';
@@ -24,6 +26,10 @@ export interface SessionState {
   id: number;
   name: string;
   size: number;
+  /** The http(s) address the archive is read from; null for a local file. */
+  url: string | null;
+  /** While a server without Range support is downloaded whole, before reading starts. */
+  download: { received: number; total: number | null } | null;
   phase: Phase;
   progress: OpenProgress | null;
   /** performance.now() when the file was handed to the page. */
@@ -61,6 +67,14 @@ export interface ViewState {
   expansion: Record<ViewMode, Expansion>;
 }
 
+/** Verify: every blob and config hashed and compared with what the archive claims. */
+export interface VerifyState {
+  phase: 'running' | 'done' | 'failed';
+  progress: VerifyProgress | null;
+  result: VerifyResult | null;
+  error: string | null;
+}
+
 export interface ExplorerState {
   session: SessionState;
   archive: ArchiveSummary | null;
@@ -75,6 +89,8 @@ export interface ExplorerState {
   revealSeq: number;
   /** A deep link waiting for its archive. */
   pendingLink: DeepLink | null;
+  /** The current archive's Verify run, if one was asked for. */
+  verify: VerifyState | null;
 }
 
 export const ALL_CHANGES: ChangeFilter = { added: true, modified: true, removed: true, unmodified: true };
@@ -84,6 +100,8 @@ export function initialSession(): SessionState {
     id: 0,
     name: '',
     size: 0,
+    url: null,
+    download: null,
     phase: 'idle',
     progress: null,
     startedAt: 0,
@@ -115,6 +133,7 @@ export function initialState(): ExplorerState {
     details: null,
     revealSeq: 0,
     pendingLink: null,
+    verify: null,
   };
 }
 

@@ -3,8 +3,15 @@
  * fetching the selected file's details and per-image stats, and keeping the URL hash in step.
  */
 import { ExplorerClient, StaleSessionError } from '../worker/client';
-import type { ArchiveSummary, QueryArgs, QueryKind, QueryResult, SessionEvent } from '../worker/protocol';
-import { type DeepLink, formatHash, isEmptyLink, parseHash } from './hash';
+import type {
+  ArchiveSummary,
+  QueryArgs,
+  QueryKind,
+  QueryResult,
+  SessionEvent,
+  SourceSpec,
+} from '../worker/protocol';
+import { archiveUrl, type DeepLink, formatHash, isEmptyLink, parseHash } from './hash';
 import {
   ALL_CHANGES,
   detailsKey,
@@ -41,16 +48,51 @@ export function isStale(error: unknown): boolean {
 // Opening.
 
 export function openFile(file: Blob, name = (file as File).name || 'archive.tar'): void {
+  begin({ kind: 'file', file, name }, name, file.size, null);
+}
+
+/** The last path segment of an address, decoded, as a name to show ("archive" when there is none). */
+export function nameOfUrl(url: string): string {
+  const last = new URL(url).pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last) || 'archive';
+  } catch {
+    return last || 'archive';
+  }
+}
+
+/**
+ * Opens an archive from an http(s) address (the server must allow cross-origin reads): the worker
+ * reads it with Range requests, or downloads it whole when the server ignores Range.
+ */
+export function openUrl(address: string): void {
+  const url = archiveUrl(address, document.baseURI);
+  if (!url) {
+    setState((s) => ({
+      session: {
+        ...initialSession(),
+        id: s.session.id,
+        phase: 'failed',
+        fatal: `Not an http or https address: ${address}`,
+      },
+    }));
+    return;
+  }
+  begin({ kind: 'url', url }, nameOfUrl(url), 0, url);
+}
+
+function begin(source: SourceSpec, name: string, size: number, url: string | null): void {
   const startedAt = performance.now();
   const link = getState().pendingLink ?? {};
-  const id = getClient().open({ kind: 'file', file, name }, (event) => enqueue(id, event));
+  const id = getClient().open(source, (event) => enqueue(id, event));
   setState({
-    session: { ...initialSession(), id, name, size: file.size, phase: 'reading', startedAt },
+    session: { ...initialSession(), id, name, size, url, phase: 'reading', startedAt },
     archive: null,
     blobs: {},
     ready: {},
     stats: {},
     details: null,
+    verify: null,
     pendingLink: isEmptyLink(link) ? null : link,
     selection: { image: 0, layer: 0, path: null },
   });
@@ -80,6 +122,30 @@ export async function openSample(): Promise<void> {
 
 export function cancelOpen(): void {
   getClient().cancel();
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Verify: the worker hashes every layer blob and config with SHA-256 and compares them with the
+ * manifests and configs; progress goes to the status line, mismatches to an alert.
+ */
+export async function runVerify(): Promise<void> {
+  const s = getState();
+  if (!s.archive || s.verify?.phase === 'running') return;
+  const id = s.session.id;
+  setState({ verify: { phase: 'running', progress: null, result: null, error: null } });
+  try {
+    const result = await query('verify', {});
+    const cur = getState();
+    if (cur.session.id !== id) return;
+    setState({ verify: { phase: 'done', progress: cur.verify?.progress ?? null, result, error: null } });
+  } catch (error) {
+    if (isStale(error) || getState().session.id !== id) return;
+    setState({ verify: { phase: 'failed', progress: null, result: null, error: messageOf(error) } });
+  }
 }
 
 function elapsed(s: ExplorerState): number {
@@ -136,10 +202,21 @@ function onEvent(id: number, event: SessionEvent): void {
     case 'progress':
       setState({ session: { ...s.session, progress: event.progress } });
       break;
+    case 'download':
+      setState({ session: { ...s.session, download: { received: event.received, total: event.total } } });
+      break;
+    case 'verifyProgress':
+      if (s.verify?.phase === 'running') setState({ verify: { ...s.verify, progress: event.progress } });
+      break;
     case 'archive': {
       setState({
         ...applyArchive(event.archive),
-        session: { ...s.session, errors: event.archive.errors, warnings: event.archive.warnings },
+        session: {
+          ...s.session,
+          size: event.archive.size,
+          errors: event.archive.errors,
+          warnings: event.archive.warnings,
+        },
       });
       placeSelection();
       break;
@@ -162,6 +239,7 @@ function onEvent(id: number, event: SessionEvent): void {
         ...applyArchive(event.archive),
         session: {
           ...s.session,
+          size: event.archive.size,
           phase: 'done',
           entries: event.entries,
           elapsedMs: elapsed(s),
@@ -269,12 +347,19 @@ function currentLink(): DeepLink {
 function linkOf(s: ExplorerState): DeepLink {
   if (!s.archive) return s.pendingLink ?? {};
   const link: DeepLink = { image: s.selection.image, layer: s.selection.layer, mode: s.view.mode };
+  if (s.session.url) link.url = s.session.url;
   if (s.selection.path) link.path = s.selection.path;
   return link;
 }
 
 function applyLink(link: DeepLink): void {
   const s = getState();
+  if (link.url && link.url !== s.session.url) {
+    // a link to another remote archive: open it, then go to the place
+    setState({ pendingLink: link });
+    openUrl(link.url);
+    return;
+  }
   if (!s.archive) {
     setState({ pendingLink: link });
     return;
@@ -290,6 +375,22 @@ export function installSync(): void {
   if (installed) return;
   installed = true;
   const initial = currentLink();
+  // ?url=<address> opens a remote archive. The address moves into the hash, where the place in it
+  // is kept too, so that the address bar is the link to share (and opening a local file later
+  // does not leave a stale ?url= behind for the next reload).
+  const search = new URLSearchParams(location.search);
+  const asked = search.get('url');
+  const fromQuery = archiveUrl(asked, document.baseURI);
+  if (fromQuery) {
+    initial.url = fromQuery;
+    search.delete('url');
+    const rest = search.toString();
+    history.replaceState(
+      history.state,
+      '',
+      `${location.pathname}${rest ? `?${rest}` : ''}${formatHash(initial)}`,
+    );
+  }
   if (!isEmptyLink(initial)) setState({ pendingLink: initial });
 
   let lastHash = location.hash;
@@ -325,6 +426,8 @@ export function installSync(): void {
     applyLink(parseHash(location.hash));
   });
   getClient().warm();
+  if (initial.url) openUrl(initial.url);
+  else if (asked) openUrl(asked); // not an http(s) address: openUrl says so
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
+import type { VerifyState } from '../store';
 import { selectImage, useExplorer } from '../store';
-import { cancelOpen, openFile, openSample } from '../store/session';
+import { cancelOpen, openFile, openSample, runVerify } from '../store/session';
 import type { OpenProgress } from '../worker/protocol';
+import { ContentViewer } from './ContentViewer';
+import { ExportPanel } from './ExportPanel';
 import { FileDetails } from './FileDetails';
 import { FileTree } from './FileTree';
-import { formatBytes, formatCount, formatSeconds, shortDigest } from './format';
+import { formatBytes, formatCount, formatSeconds, plural, shortDigest, visible } from './format';
 import { ImageSummary } from './ImageSummary';
 import { LayerList } from './LayerList';
 import { LayerTree } from './LayerTree';
+import { SearchPanel } from './SearchPanel';
+import { SizeMap } from './SizeMap';
 
 const FORMAT_LABEL: Record<string, string> = {
   'docker-legacy': 'Docker (legacy)',
@@ -22,7 +27,7 @@ export function App() {
   const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    document.title = name ? `${name} — Image Layer Explorer` : 'Image Layer Explorer';
+    document.title = name ? `${visible(name)} — Image Layer Explorer` : 'Image Layer Explorer';
   }, [name]);
 
   // "/" focuses the path filter from anywhere but a text field.
@@ -49,6 +54,7 @@ export function App() {
     <div className="app">
       <Header inputRef={inputRef} />
       <AlertBanner />
+      <VerifyAlert />
       <main className={hasArchive ? 'workspace' : 'welcome-wrap'}>
         {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
       </main>
@@ -62,6 +68,8 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
   const archive = useExplorer((s) => s.archive);
   const session = useExplorer((s) => s.session);
   const imageIndex = useExplorer((s) => s.selection.image);
+  const verifying = useExplorer((s) => s.verify?.phase === 'running');
+  const settled = session.phase === 'done' || session.phase === 'failed' || session.phase === 'cancelled';
   const onFile = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
     if (file) openFile(file);
@@ -78,8 +86,8 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
         <span className="brand-name">Image Layer Explorer</span>
       </div>
       {session.name && (
-        <div className="archive-chip" title={session.name}>
-          <span className="archive-name">{session.name}</span>
+        <div className="archive-chip" title={visible(session.url ?? session.name)}>
+          <span className="archive-name">{visible(session.name)}</span>
           {archive && (
             <span className="muted">
               {FORMAT_LABEL[archive.format] ?? archive.format}
@@ -95,13 +103,31 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
           <select aria-label="Image" value={imageIndex} onChange={(e) => selectImage(Number(e.target.value))}>
             {archive.images.map((img, i) => (
               <option key={img.id + String(i)} value={i}>
-                {`${img.tags[0] ?? `untagged ${shortDigest(img.id)}`}${img.tags.length > 1 ? ` +${img.tags.length - 1}` : ''} · ${img.layers.length} layers`}
+                {`${visible(img.tags[0]) ?? `untagged ${shortDigest(img.id)}`}${img.tags.length > 1 ? ` +${img.tags.length - 1}` : ''} · ${img.layers.length} layers`}
               </option>
             ))}
           </select>
         </label>
       )}
       <span className="grow" />
+      {archive && (
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={() => void runVerify()}
+          disabled={!settled || verifying}
+          aria-describedby="verify-hint"
+        >
+          <svg viewBox="0 0 16 16" aria-hidden="true">
+            <path d="M8 1.5 13.5 3.5v4c0 3.2-2.3 5.6-5.5 7-3.2-1.4-5.5-3.8-5.5-7v-4z" fill="none" />
+            <path d="M5.5 8l1.8 1.8L10.8 6.3" fill="none" />
+          </svg>
+          <span>Verify</span>
+          <span id="verify-hint" className="visually-hidden">
+            Hash every layer and config with SHA-256 and compare them with the manifest and config
+          </span>
+        </button>
+      )}
       {archive && (
         <button type="button" className="btn ghost" onClick={() => void openSample()}>
           Open sample
@@ -132,19 +158,28 @@ function Workspace() {
         <LayerList />
       </div>
       <div className="col col-mid">
+        <SearchPanel />
         <FileTree />
+        <ContentViewer />
       </div>
       <div className="col col-right">
         <FileDetails />
+        <SizeMap />
         <ImageSummary />
+        <ExportPanel />
       </div>
     </>
   );
 }
 
-function progressFraction(s: { phase: string; progress: OpenProgress | null }): number {
+function progressFraction(s: {
+  phase: string;
+  progress: OpenProgress | null;
+  download: { received: number; total: number | null } | null;
+}): number {
   const p = s.progress;
   if (s.phase === 'done') return 1;
+  if (s.phase === 'reading' && !p && s.download?.total) return s.download.received / s.download.total;
   if (s.phase !== 'reading' || !p) return 0;
   const bytes = p.bytesRead / Math.max(1, p.totalBytes);
   return p.phase === 'scanning' ? bytes : Math.max(bytes, p.layersDone / Math.max(1, p.layersTotal));
@@ -155,15 +190,21 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
   const busy = session.phase === 'reading' || session.phase === 'loading';
   if (busy) {
     const p = session.progress;
+    const d = session.download;
     return (
       <section className="welcome" aria-labelledby="welcome-title">
         <div className="welcome-card reading">
           <div className="spinner big" aria-hidden="true" />
-          <h1 id="welcome-title">Reading {session.name}</h1>
+          <h1 id="welcome-title">
+            {d && !p ? 'Downloading' : 'Reading'} {visible(session.name)}
+          </h1>
+          {session.url && <p className="muted small break welcome-url">{visible(session.url)}</p>}
           <p className="muted">
             {p
               ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)} · ${formatCount(p.entries)} entries`
-              : 'Starting…'}
+              : d
+                ? `${formatBytes(d.received)}${d.total !== null ? ` of ${formatBytes(d.total)}` : ''} · the server does not support Range requests, so the whole archive comes first`
+                : 'Starting…'}
           </p>
           <div className="progress wide" aria-hidden="true">
             <div style={{ width: `${Math.round(progressFraction(session) * 100)}%` }} />
@@ -203,14 +244,38 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
   );
 }
 
+function verifyText(v: VerifyState | null): string {
+  if (!v) return '';
+  if (v.phase === 'running') {
+    const p = v.progress;
+    return p
+      ? ` · Verifying: ${formatBytes(p.bytesHashed)} of ${formatBytes(p.totalBytes)} hashed, ${p.blobsDone} of ${p.blobsTotal} layers`
+      : ' · Verifying…';
+  }
+  if (v.phase === 'failed') return ' · Verify failed';
+  const r = v.result;
+  if (!r) return '';
+  const skipped = r.layersSkipped.length ? `, ${r.layersSkipped.length} could not be read` : '';
+  if (r.problems.length === 0)
+    return ` · Verified: all digests match (${plural(r.layersChecked, 'layer', 'layers')}, ${plural(r.configsChecked, 'config', 'configs')}${skipped})`;
+  return ` · Verify: ${plural(r.problems.length, 'mismatch', 'mismatches')} in ${plural(r.layersChecked, 'layer', 'layers')} and ${plural(r.configsChecked, 'config', 'configs')}${skipped}`;
+}
+
 function statusText(s: ReturnType<typeof useSessionView>): string {
-  const { phase, progress, entries, elapsedMs, name } = s;
+  return sessionText(s) + (s.phase === 'reading' || s.phase === 'loading' ? '' : verifyText(s.verify));
+}
+
+function sessionText(s: ReturnType<typeof useSessionView>): string {
+  const { phase, progress, entries, elapsedMs } = s;
+  const name = visible(s.name);
   switch (phase) {
     case 'idle':
       return 'No archive open';
     case 'loading':
       return `Loading ${name}…`;
     case 'reading': {
+      if (!progress && s.download)
+        return `Downloading ${name}: ${formatBytes(s.download.received)}${s.download.total !== null ? ` of ${formatBytes(s.download.total)}` : ''} (the server does not support Range requests)`;
       if (!progress) return `Opening ${name}…`;
       if (progress.phase === 'scanning') {
         return `Reading ${name}: ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)} · ${formatCount(progress.entries)} entries`;
@@ -231,7 +296,8 @@ function statusText(s: ReturnType<typeof useSessionView>): string {
 function useSessionView() {
   const session = useExplorer((s) => s.session);
   const layers = useExplorer((s) => s.archive?.blobs.length ?? 0);
-  return { ...session, layers };
+  const verify = useExplorer((s) => s.verify);
+  return { ...session, layers, verify };
 }
 
 function StatusBar() {
@@ -251,6 +317,15 @@ function StatusBar() {
       >
         {statusText(s)}
       </div>
+      {s.verify?.phase === 'running' && s.phase !== 'reading' && (
+        <div className="progress verify" aria-hidden="true">
+          <div
+            style={{
+              width: `${Math.round(((s.verify.progress?.bytesHashed ?? 0) / Math.max(1, s.verify.progress?.totalBytes ?? 1)) * 100)}%`,
+            }}
+          />
+        </div>
+      )}
       {s.phase === 'reading' && (
         <>
           <div className="progress" aria-hidden="true">
@@ -263,11 +338,15 @@ function StatusBar() {
       )}
       <span className="grow" />
       {s.warnings.length > 0 && (
-        <span className="muted small" title={s.warnings.join('\n')}>
+        <span className="muted small" title={s.warnings.map((w) => visible(w)).join('\n')}>
           {s.warnings.length} {s.warnings.length === 1 ? 'warning' : 'warnings'}
         </span>
       )}
-      <span className="muted small">Read locally · nothing leaves this page</span>
+      <span className="muted small">
+        {s.url
+          ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
+          : 'Read locally · nothing leaves this page'}
+      </span>
     </footer>
   );
 }
@@ -295,12 +374,52 @@ function AlertBanner() {
         <ul>
           {problems.slice(0, 5).map((p, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: messages may repeat
-            <li key={i}>{p}</li>
+            <li key={i}>{visible(p)}</li>
           ))}
           {problems.length > 5 && <li>…and {problems.length - 5} more</li>}
         </ul>
       </div>
       <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setDismissed(key)}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+const VERIFY_SHOWN = 20;
+
+/** Verify's mismatches, each naming the member (or why Verify could not run). */
+function VerifyAlert() {
+  const verify = useExplorer((s) => s.verify);
+  const name = useExplorer((s) => s.session.name);
+  const [dismissed, setDismissed] = useState<VerifyState | null>(null);
+  if (!verify || verify === dismissed) return null;
+  const problems =
+    verify.phase === 'failed' ? [verify.error ?? 'unknown error'] : (verify.result?.problems ?? []);
+  if (verify.phase === 'running' || problems.length === 0) return null;
+  return (
+    <div className="alert verify-alert" role="alert">
+      <svg viewBox="0 0 16 16" aria-hidden="true" className="alert-icon">
+        <path d="M8 1.5 15 14H1z" />
+        <path d="M8 6v4M8 11.5v1" className="stroke" />
+      </svg>
+      <div className="alert-body">
+        <strong>
+          {verify.phase === 'failed'
+            ? `Could not verify ${visible(name)}`
+            : `Verify: ${plural(problems.length, 'digest does', 'digests do')} not match in ${visible(name)}`}
+        </strong>
+        <ul>
+          {problems.slice(0, VERIFY_SHOWN).map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: messages may repeat
+            <li key={i} className="break">
+              {visible(p)}
+            </li>
+          ))}
+          {problems.length > VERIFY_SHOWN && <li>…and {problems.length - VERIFY_SHOWN} more</li>}
+        </ul>
+      </div>
+      <button type="button" className="icon-btn" aria-label="Dismiss" onClick={() => setDismissed(verify)}>
         ×
       </button>
     </div>

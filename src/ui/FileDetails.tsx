@@ -1,6 +1,6 @@
 /** The selected path: what it is at this layer, and every layer that added, changed or removed it. */
 import { selectLayer, selectPath, useExplorer } from '../store';
-import { formatBytes, formatCount, layerLabel, modeString, TYPE_LABEL } from './format';
+import { formatBytes, formatCount, layerLabel, modeString, TYPE_LABEL, visible } from './format';
 
 export function FileDetails() {
   const path = useExplorer((s) => s.selection.path);
@@ -29,13 +29,13 @@ export function FileDetails() {
         </button>
       </header>
       <div className="details-body">
-        <div className="details-path mono" title={path}>
-          {path}
+        <div className="details-path mono" title={visible(path)}>
+          {visible(path)}
         </div>
         {!details ? (
           <p className="muted small">Loading…</p>
         ) : details.error ? (
-          <p className="c-error small">{details.error}</p>
+          <p className="c-error small">{visible(details.error)}</p>
         ) : !data ? (
           <p className="muted small">No layer of this image has this path.</p>
         ) : (
@@ -70,7 +70,7 @@ export function FileDetails() {
                 {node.linkTarget && (
                   <>
                     <dt>{node.type === 'hardlink' ? 'Hard link to' : 'Points to'}</dt>
-                    <dd className="mono break">{node.linkTarget}</dd>
+                    <dd className="mono break">{visible(node.linkTarget)}</dd>
                   </>
                 )}
                 <dt>Last written</dt>

@@ -31,7 +31,7 @@ import {
 import { isStale, query } from '../store/session';
 import { parentPath, viewKey } from '../worker/fileView';
 import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protocol';
-import { formatBytes, formatCount, modeString } from './format';
+import { formatBytes, formatCount, modeString, visible } from './format';
 
 export const ROW_H = 24;
 const PAGE = 128;
@@ -564,7 +564,8 @@ function FileRowView({
 }) {
   const isDir = row.type === 'dir';
   const changed = row.change !== 'unmodified';
-  const label = changed ? `${row.name}, ${row.change}` : row.name;
+  const name = visible(row.name);
+  const label = changed ? `${name}, ${row.change}` : name;
   const special = (row.mode & 0o7000) !== 0;
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
@@ -580,7 +581,7 @@ function FileRowView({
       style={{ top: index * ROW_H }}
       onClick={onSelect}
       onDoubleClick={isDir ? onToggle : undefined}
-      title={row.path}
+      title={visible(row.path)}
     >
       <span className="col-name" style={{ paddingLeft: 6 + row.depth * 16 }}>
         {isDir && row.childCount > 0 ? (
@@ -596,11 +597,11 @@ function FileRowView({
           <span className="chevron-space" aria-hidden="true" />
         )}
         <span className={`ficon t-${row.type}`} aria-hidden="true" />
-        <span className="fname">{row.name}</span>
+        <span className="fname">{name}</span>
         {row.linkTarget && (
           <span className="flink">
             {row.type === 'hardlink' ? '⇒ ' : '→ '}
-            {row.linkTarget}
+            {visible(row.linkTarget)}
           </span>
         )}
       </span>

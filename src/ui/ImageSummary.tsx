@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { useExplorer } from '../store';
 import { jumpToPath } from '../store/session';
-import { formatBytes, formatCount, formatDate, formatPercent, shortDigest } from './format';
+import { formatBytes, formatCount, formatDate, formatPercent, shortDigest, visible } from './format';
 
 function List({ items, mono = true }: { items: string[]; mono?: boolean }) {
   if (items.length === 0) return <span className="muted">–</span>;
@@ -11,7 +11,7 @@ function List({ items, mono = true }: { items: string[]; mono?: boolean }) {
       {items.map((item, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: config values may repeat
         <li key={i} className="break">
-          {item}
+          {visible(item)}
         </li>
       ))}
     </ul>
@@ -27,8 +27,9 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** JSON escapes controls already; visible() also escapes bidi and invisible formatting characters. */
 function argv(list: string[]): string {
-  return list.length ? JSON.stringify(list) : '';
+  return list.length ? visible(JSON.stringify(list)) : '';
 }
 
 export function ImageSummary() {
@@ -41,7 +42,7 @@ export function ImageSummary() {
   const a = stats?.analysis ?? null;
   const stored = image.layers.reduce((sum, l) => sum + (blobs[l.blob]?.sizeBytes ?? 0), 0);
   const c = image.config;
-  const title = image.tags[0] ?? `untagged ${shortDigest(image.id)}`;
+  const title = visible(image.tags[0]) ?? `untagged ${shortDigest(image.id)}`;
   const efficiencyClass = a ? (a.efficiency >= 0.95 ? 'good' : a.efficiency >= 0.85 ? 'fair' : 'poor') : '';
   return (
     <section className="panel summary-panel" aria-label="Image summary">
@@ -54,7 +55,7 @@ export function ImageSummary() {
           <span className="image-name">{title}</span>
           {image.tags.slice(1).map((t) => (
             <span key={t} className="pill">
-              {t}
+              {visible(t)}
             </span>
           ))}
         </div>
@@ -76,7 +77,7 @@ export function ImageSummary() {
           <p className="muted small metric-note">
             {formatPercent(a.wastedUserPercent)} of the {formatBytes(a.userSizeBytes)} added above the base
             layer
-            {stats?.error ? ` · ${stats.error}` : ''}
+            {stats?.error ? ` · ${visible(stats.error)}` : ''}
           </p>
         )}
         {a && a.inefficientFiles.length > 0 && (
@@ -94,11 +95,11 @@ export function ImageSummary() {
                     type="button"
                     className="ineff"
                     onClick={() => void jumpToPath(f.path)}
-                    title={`Show ${f.path}`}
+                    title={`Show ${visible(f.path)}`}
                   >
                     <span className="ineff-size">{formatBytes(f.sizeBytes)}</span>
                     <span className="ineff-count">×{f.count}</span>
-                    <span className="ineff-path mono">{f.path}</span>
+                    <span className="ineff-path mono">{visible(f.path)}</span>
                   </button>
                 </li>
               ))}
@@ -111,13 +112,13 @@ export function ImageSummary() {
             <List items={image.tags} />
           </Row>
           <Row label="ID">
-            <span className="mono break" title={image.id}>
-              {image.id.length > 30 ? `${image.id.slice(0, 19)}…` : image.id}
+            <span className="mono break" title={visible(image.id)}>
+              {visible(image.id.length > 30 ? `${image.id.slice(0, 19)}…` : image.id)}
             </span>
           </Row>
-          <Row label="Platform">{image.platform}</Row>
+          <Row label="Platform">{visible(image.platform)}</Row>
           <Row label="Created">{formatDate(image.created)}</Row>
-          {image.author && <Row label="Author">{image.author}</Row>}
+          {image.author && <Row label="Author">{visible(image.author)}</Row>}
           <Row label="Entrypoint">
             <span className="mono break">{argv(c.Entrypoint) || '–'}</span>
           </Row>
@@ -125,10 +126,10 @@ export function ImageSummary() {
             <span className="mono break">{argv(c.Cmd) || '–'}</span>
           </Row>
           <Row label="WorkingDir">
-            <span className="mono">{c.WorkingDir || '–'}</span>
+            <span className="mono">{visible(c.WorkingDir) || '–'}</span>
           </Row>
           <Row label="User">
-            <span className="mono">{c.User || '–'}</span>
+            <span className="mono">{visible(c.User) || '–'}</span>
           </Row>
           <Row label="ExposedPorts">
             <List items={c.ExposedPorts} />
@@ -144,7 +145,7 @@ export function ImageSummary() {
               <List items={c.Volumes} />
             </Row>
           )}
-          {c.StopSignal && <Row label="StopSignal">{c.StopSignal}</Row>}
+          {c.StopSignal && <Row label="StopSignal">{visible(c.StopSignal)}</Row>}
         </dl>
       </div>
     </section>

@@ -6,7 +6,7 @@
 import { type KeyboardEvent, useEffect, useMemo, useRef } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { HistoryStep, ImageSummary } from '../worker/protocol';
-import { cleanCommand, formatBytes, formatCount, layerLabel, plural } from './format';
+import { cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
 
 export type HistoryItem =
   | { kind: 'layer'; layer: number; steps: HistoryStep[] }
@@ -103,11 +103,11 @@ export function LayerList() {
                 key={`s${item.key}`}
                 className="history-step"
                 aria-hidden="true"
-                title={item.step.createdBy}
+                title={visible(item.step.createdBy)}
               >
                 <span className="step-dot" />
                 <span className="step-text">
-                  {cleanCommand(item.step.createdBy) || item.step.comment || 'metadata'}
+                  {cleanCommand(item.step.createdBy) || visible(item.step.comment) || 'metadata'}
                 </span>
               </div>
             );
@@ -124,7 +124,7 @@ export function LayerList() {
             (counts
               ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed`
               : '') +
-            (blob?.error ? `, error: ${blob.error}` : '');
+            (blob?.error ? `, error: ${visible(blob.error)}` : '');
           return (
             // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the listbox (aria-activedescendant)
             <div
@@ -141,7 +141,7 @@ export function LayerList() {
               className={`layer-option${selected ? ' selected' : ''}${blob?.error ? ' failed' : ''}${pending ? ' pending' : ''}`}
               onClick={() => selectLayer(item.layer)}
               onKeyDown={undefined}
-              title={layer.createdBy ?? layer.comment ?? ''}
+              title={visible(layer.createdBy ?? layer.comment ?? '')}
             >
               <span className="layer-index">{item.layer}</span>
               <span className="layer-cmd">{label}</span>
@@ -165,7 +165,7 @@ export function LayerList() {
                   </span>
                 )}
                 {blob?.error && (
-                  <span className="c-error" title={blob.error}>
+                  <span className="c-error" title={visible(blob.error)}>
                     ⚠ incomplete
                   </span>
                 )}

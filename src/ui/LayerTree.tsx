@@ -23,7 +23,7 @@ import {
 } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { LayerChangeCounts } from '../worker/protocol';
-import { formatBytes, formatCount, layerLabel, shortDigest } from './format';
+import { formatBytes, formatCount, layerLabel, shortDigest, visible } from './format';
 import { type LaidOutNode, layoutLayerTree } from './layerTreeLayout';
 
 const ROW_H = 26;
@@ -138,7 +138,7 @@ export function LayerTree() {
       // Tags first, as `git log --decorate` shows them: always in view, right after the size.
       let x = labelX + SIZE_COL;
       const tagTexts = laid.node.tags.length
-        ? laid.node.tags
+        ? laid.node.tags.map((t) => visible(t))
         : isTip(laid, images)
           ? [untaggedLabel(tipImageId(laid, images))]
           : [];
@@ -445,7 +445,7 @@ export function LayerTree() {
               const name =
                 `Layer ${laid.depth}: ${v.fullLabel}, ${formatBytes(v.size)}` +
                 (c ? `, ${c.added} added, ${c.modified} modified, ${c.removed} removed` : '') +
-                (laid.node.tags.length ? `, tagged ${laid.node.tags.join(', ')}` : '');
+                (laid.node.tags.length ? `, tagged ${visible(laid.node.tags.join(', '))}` : '');
               return (
                 <g
                   key={laid.chainId}
@@ -568,7 +568,7 @@ function TreeTooltip({ view, transform }: { view: NodeView; transform: ZoomTrans
         {view.laid.node.tags.length > 0 && (
           <>
             <span>Tags</span>
-            <span>{view.laid.node.tags.join(', ')}</span>
+            <span>{visible(view.laid.node.tags.join(', '))}</span>
           </>
         )}
       </div>

@@ -46,10 +46,49 @@ export function formatDate(iso: string | null | undefined): string {
 }
 
 /**
+ * Characters that hide or disguise text: C0 controls, DEL and C1 controls, and the invisible
+ * formatting characters that reorder or hide what follows them (the Arabic letter mark, zero-width
+ * space, left-to-right and right-to-left marks, line and paragraph separators, bidi embeddings and
+ * overrides U+202A–U+202E, bidi isolates U+2066–U+2069, the byte order mark). Zero-width joiners
+ * (U+200C, U+200D) stay: scripts and emoji need them.
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g');
+
+function escapeHidden(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.charCodeAt(0);
+  const hex = code.toString(16).toUpperCase();
+  return code < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u${hex.padStart(4, '0')}`;
+}
+
+/**
+ * Text from an archive (names, paths, link targets, tags, commands, config values, messages that
+ * quote them) as it is shown: React renders it as text, never markup, and this makes visible what
+ * text can hide. Each hidden character becomes an escape: `\n`, `\t`, `\r`, `\x1B` for controls,
+ * `\u202E` for formatting characters, so a right-to-left override cannot turn `evil\u202Etxt.exe`
+ * into something that reads as `evilexe.txt`, and a terminal escape cannot hide in a name. Everything
+ * else, backslashes included, is shown as it is (a name may spell `\u202E` literally: it is then
+ * harmless text, and telling the two apart is not worth escaping every backslash).
+ */
+export function visible(text: string): string;
+export function visible(text: string | null | undefined): string | null | undefined;
+export function visible(text: string | null | undefined): string | null | undefined {
+  if (!text || !HIDDEN.test(text)) return text;
+  return text.replace(HIDDEN_ALL, escapeHidden);
+}
+
+/**
  * A history command as a person reads it: the shell wrapper and `#(nop)` noise removed, `RUN`
- * where the builder ran a shell, whitespace collapsed.
+ * where the builder ran a shell, whitespace collapsed, hidden characters made visible.
  */
 export function cleanCommand(createdBy: string | null | undefined): string {
+  return visible(cleanCommandText(createdBy));
+}
+
+function cleanCommandText(createdBy: string | null | undefined): string {
   if (!createdBy) return '';
   let s = createdBy.trim();
   s = s.replace(/\s+#\s*buildkit$/, '');
@@ -66,7 +105,7 @@ function collapse(s: string): string {
 
 /** The label of a layer: its command, else the history comment, else a placeholder. */
 export function layerLabel(createdBy: string | null | undefined, comment?: string | null): string {
-  return cleanCommand(createdBy) || (comment ? comment.trim() : '') || '(no command recorded)';
+  return cleanCommand(createdBy) || (comment ? visible(comment.trim()) : '') || '(no command recorded)';
 }
 
 const TYPE_CHAR: Record<EntryType, string> = {
@@ -102,7 +141,7 @@ export function modeString(mode: number, type: EntryType): string {
 export function shortDigest(digest: string | null | undefined, n = 12): string {
   if (!digest) return '';
   const hex = digest.includes(':') ? digest.slice(digest.indexOf(':') + 1) : digest;
-  return hex.slice(0, n);
+  return visible(hex.slice(0, n));
 }
 
 export const TYPE_LABEL: Record<EntryType, string> = {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatHash, parseHash } from '../store/hash';
+import { archiveUrl, formatHash, parseHash } from '../store/hash';
+import { isOwnScriptUrl } from '../trustedTypes';
 import type { ImageSummary, LayerTreeNode } from '../worker/protocol';
-import { cleanCommand, formatBytes, layerLabel, modeString } from './format';
+import { cleanCommand, formatBytes, layerLabel, modeString, visible } from './format';
 import { historyItems } from './LayerList';
 import { layoutLayerTree } from './layerTreeLayout';
 
@@ -118,5 +119,76 @@ describe('history items', () => {
     expect(first.kind === 'layer' && first.steps.map((s) => s.createdBy)).toEqual([
       '/bin/sh -c #(nop)  ENV A=1',
     ]);
+  });
+});
+
+describe('untrusted text', () => {
+  it('shows markup as the text it is', () => {
+    for (const name of ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>', 'a&amp;b', 'c:\\dir\\x'])
+      expect(visible(name)).toBe(name);
+  });
+
+  it('escapes control characters visibly', () => {
+    expect(visible('a\nb\tc\rd')).toBe('a\\nb\\tc\\rd');
+    expect(visible('\u0000\u0001\u001b[31mred\u007f\u0085')).toBe('\\x00\\x01\\x1B[31mred\\x7F\\x85');
+  });
+
+  it('escapes bidi overrides, isolates, marks and invisible separators', () => {
+    expect(visible('evil\u202Etxt.exe')).toBe('evil\\u202Etxt.exe');
+    expect(visible('\u2066x\u2069\u200E\u200F\u061C\u200B\u2028\u2029\uFEFF')).toBe(
+      '\\u2066x\\u2069\\u200E\\u200F\\u061C\\u200B\\u2028\\u2029\\uFEFF',
+    );
+  });
+
+  it('keeps letters of every script, emoji with joiners, and leaves no hidden character', () => {
+    const ok = 'Grüße_日本語_עברית_👩\u200D💻';
+    expect(visible(ok)).toBe(ok);
+    const all = Array.from({ length: 0x3000 }, (_, i) => String.fromCharCode(i)).join('');
+    expect(visible(all)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('commands and labels are cleaned, then made visible', () => {
+    expect(cleanCommand('/bin/sh -c echo \u202Ehi\nthere')).toBe('RUN echo \\u202Ehi there');
+    expect(layerLabel(null, 'x\u001by')).toBe('x\\x1By');
+  });
+});
+
+describe('remote archive links', () => {
+  it('accepts absolute or relative http(s) addresses only', () => {
+    expect(archiveUrl('https://example.com/a.tar#frag')).toBe('https://example.com/a.tar');
+    expect(archiveUrl('sample/sample.tar', 'http://h/tools/x/')).toBe('http://h/tools/x/sample/sample.tar');
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:,x',
+      'blob:http://h/1',
+      'file:///etc/passwd',
+      '',
+      'http://u:p@h/a',
+    ])
+      expect(archiveUrl(bad, 'http://h/')).toBeNull();
+  });
+
+  it('the hash carries the address of a remote archive', () => {
+    const link = {
+      url: 'https://example.com/images/app.tar?sig=a&b=c',
+      image: 1,
+      layer: 2,
+      path: '/etc/passwd',
+    };
+    const hash = formatHash(link);
+    expect(hash.startsWith('#url=https')).toBe(true);
+    expect(parseHash(hash)).toEqual(link);
+    expect(parseHash('#url=javascript:alert(1)&image=1')).toEqual({ image: 1 });
+  });
+});
+
+describe('Trusted Types policy', () => {
+  const base = 'http://h/tools/x/';
+  it('passes script URLs of this site only', () => {
+    expect(isOwnScriptUrl('assets/worker-1.js', base, 'http://h')).toBe(true);
+    expect(isOwnScriptUrl('http://h/tools/x/sw.js', base, 'http://h')).toBe(true);
+    expect(isOwnScriptUrl('blob:http://h/0b1c', base, 'http://h')).toBe(true);
+    for (const other of ['https://h/x.js', '//evil.example/x.js', 'data:text/javascript,1', 'javascript:1'])
+      expect(isOwnScriptUrl(other, base, 'http://h')).toBe(false);
   });
 });

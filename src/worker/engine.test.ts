@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeImage } from '../core/analysis';
 import { MemorySource } from '../core/bytes/byteSource';
+import { HttpRangeSource } from '../core/bytes/httpSource';
 import { buildImageFileSystem } from '../core/fs';
 import { openArchive } from '../core/image/open';
+import { verifyArchive } from '../core/image/verify';
 import { dockerArchive } from '../testing/archives';
 import { Engine, type EngineDeps } from './engine';
 import {
@@ -58,7 +60,40 @@ const ARCHIVE = dockerArchive([
   },
 ]);
 
-function harness(bytes: Uint8Array = ARCHIVE) {
+/** A server for `url` sources: honours Range (206) or not (the whole body, 200); counts bytes sent. */
+function fakeServer(bytes: Uint8Array, ranges: boolean) {
+  const served = { bytes: 0, requests: 0 };
+  const fetchFn = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+    served.requests++;
+    const range = new Headers(init?.headers).get('Range');
+    const m = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
+    if (ranges && m) {
+      const start = Number(m[1]);
+      const end = Math.min(bytes.length - 1, Number(m[2]));
+      served.bytes += end + 1 - start;
+      return new Response(bytes.slice(start, end + 1), {
+        status: 206,
+        headers: { 'Content-Range': `bytes ${start}-${end}/${bytes.length}` },
+      });
+    }
+    served.bytes += bytes.length;
+    // in small chunks, so that download progress is reported more than once
+    let pos = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pos >= bytes.length) controller.close();
+        else {
+          controller.enqueue(bytes.slice(pos, pos + 4096));
+          pos += 4096;
+        }
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'Content-Length': String(bytes.length) } });
+  }) as typeof fetch;
+  return { fetch: fetchFn, served };
+}
+
+function harness(bytes: Uint8Array = ARCHIVE, fetchFn?: typeof fetch) {
   const posted: FromWorker[] = [];
   const waiters: (() => void)[] = [];
   const deps: EngineDeps = {
@@ -66,10 +101,14 @@ function harness(bytes: Uint8Array = ARCHIVE) {
       posted.push(m);
       for (const w of waiters.splice(0)) w();
     },
-    makeSource: (spec) => new MemorySource(bytes, spec.name),
+    makeSource: (spec, hooks) =>
+      spec.kind === 'file'
+        ? new MemorySource(bytes, spec.name)
+        : HttpRangeSource.open(spec.url, { ...hooks, fetch: fetchFn }),
     openArchive: (source, hooks) => openArchive(source, hooks),
     buildFs: (archive, image) => buildImageFileSystem(archive, image),
     analyze: (archive, image) => analyzeImage(archive, image),
+    verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
     now: () => performance.now(),
   };
   const engine = new Engine(deps);
@@ -204,6 +243,71 @@ describe('worker engine', () => {
     const failed = await h.until((m) => m.type === 'failed');
     if (failed.type !== 'failed') throw new Error();
     expect(failed.message).toMatch(/not a tar/);
+  });
+
+  it('opens a URL with Range requests: no download, the same index', async () => {
+    const server = fakeServer(ARCHIVE, true);
+    const h = harness(ARCHIVE, server.fetch);
+    h.send({ v, type: 'open', session: 1, source: { kind: 'url', url: 'https://example.test/a/demo.tar' } });
+    const done = await h.until((m) => m.type === 'done' || m.type === 'failed');
+    if (done.type !== 'done') throw new Error(JSON.stringify(done));
+    expect(done.entries).toBe(7 + 3 + 2);
+    expect(done.archive.name).toBe('demo.tar');
+    expect(done.archive.size).toBe(ARCHIVE.length);
+    expect(h.events(1)).not.toContain('download');
+    expect(server.served.requests).toBeGreaterThan(1);
+  });
+
+  it('a server without Range support: the whole archive is downloaded first, with progress', async () => {
+    const server = fakeServer(ARCHIVE, false);
+    const h = harness(ARCHIVE, server.fetch);
+    h.send({ v, type: 'open', session: 1, source: { kind: 'url', url: 'https://example.test/demo.tar' } });
+    const done = await h.until((m) => m.type === 'done' || m.type === 'failed');
+    if (done.type !== 'done') throw new Error(JSON.stringify(done));
+    expect(done.entries).toBe(7 + 3 + 2);
+    const downloads = h.posted.filter((m) => m.type === 'download');
+    expect(downloads.length).toBeGreaterThan(0);
+    expect(downloads.at(-1)).toMatchObject({ received: ARCHIVE.length, total: ARCHIVE.length });
+    const types = h.events(1);
+    expect(types.indexOf('download')).toBeLessThan(types.indexOf('archive'));
+    expect(server.served).toEqual({ requests: 1, bytes: ARCHIVE.length });
+  });
+
+  it('a URL that cannot be fetched fails with the address and the likely reason', async () => {
+    const failing = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    const h = harness(ARCHIVE, failing);
+    h.send({ v, type: 'open', session: 1, source: { kind: 'url', url: 'https://example.test/x.tar' } });
+    const failed = await h.until((m) => m.type === 'failed');
+    if (failed.type !== 'failed') throw new Error();
+    expect(failed.message).toMatch(/^https:\/\/example\.test\/x\.tar: Failed to fetch.*CORS/);
+  });
+
+  it('verify: every digest matches; a changed byte in a layer is named', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    await h.until((m) => m.type === 'done');
+    const clean = await h.ask(1, 'verify', {});
+    expect(clean).toMatchObject({ problems: [], layersChecked: 3, layersSkipped: [], configsChecked: 2 });
+    expect(h.events(1)).toContain('verifyProgress');
+
+    // the content of /etc/app.conf in layer 1: same length, so the tar still reads
+    const tampered = ARCHIVE.slice();
+    const at = Buffer.from(tampered).indexOf('a=1\n');
+    tampered[at + 2] = '2'.charCodeAt(0);
+    const t = harness(tampered);
+    t.send({ v, type: 'open', session: 1, source: { kind: 'file', file: t.file, name: 'demo.tar' } });
+    await t.until((m) => m.type === 'done');
+    const report = await t.ask(1, 'verify', {});
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toMatch(/^layer "[0-9a-f]{64}\/layer\.tar": diff ID is sha256:/);
+  });
+
+  it('verify waits for the index', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    await expect(h.ask(1, 'verify', {})).rejects.toThrow(/still being read/);
   });
 
   it('refuses another protocol version', () => {

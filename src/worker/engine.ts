@@ -4,8 +4,10 @@
  */
 import type { ByteSource } from '../core/bytes/byteSource';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
+import type { VerifyReport } from '../core/image/verify';
 import { FileViews, toRow } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
+import { Inside, transferables } from './inside';
 import {
   type ArchiveSummary,
   type BlobSummary,
@@ -23,6 +25,8 @@ import {
   type SourceSpec,
   type TimelineStep,
   type ToWorker,
+  type VerifyProgress,
+  type VerifyResult,
 } from './protocol';
 
 export interface OpenHooks {
@@ -32,12 +36,25 @@ export interface OpenHooks {
   signal?: AbortSignal;
 }
 
+export interface SourceHooks {
+  signal: AbortSignal;
+  /** A URL whose server ignores Range is downloaded whole first: bytes so far and the total if known. */
+  onDownload(received: number, total: number | null): void;
+}
+
 export interface EngineDeps {
-  post(message: FromWorker): void;
-  makeSource(spec: SourceSpec): ByteSource;
+  /** `transfer`: buffers of the message handed over instead of copied (file bytes, export chunks). */
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  /** May be asynchronous: a URL is probed (and maybe downloaded) before it can be read. */
+  makeSource(spec: SourceSpec, hooks: SourceHooks): ByteSource | Promise<ByteSource>;
   openArchive(source: ByteSource, hooks: OpenHooks): Promise<ImageArchive>;
   buildFs(archive: ImageArchive, image: number): Promise<FileSystemView>;
   analyze(archive: ImageArchive, image: number): ImageAnalysis;
+  verify(
+    archive: ImageArchive,
+    onProgress: (progress: VerifyProgress) => void,
+    signal: AbortSignal,
+  ): Promise<VerifyReport>;
   now(): number;
 }
 
@@ -48,6 +65,9 @@ const BACKGROUND_STATS = 8;
 
 class Session {
   archive: ImageArchive | null = null;
+  /** Set once the source is open (a URL is probed first). */
+  source: ByteSource | null = null;
+  verifying: Promise<VerifyResult> | null = null;
   readonly indexed = new Set<string>();
   readonly ready = new Set<number>();
   settled = false;
@@ -55,10 +75,13 @@ class Session {
   readonly fs = new Map<number, Promise<FileSystemView>>();
   readonly views = new Map<number, FileViews>();
   readonly stats = new Map<number, Promise<ImageStats>>();
-  constructor(
-    readonly id: number,
-    readonly source: ByteSource,
-  ) {}
+  /** Contents, searches, size maps and exports, made on first use. */
+  inside: Inside | null = null;
+  constructor(readonly id: number) {}
+
+  get size(): number {
+    return this.source?.size ?? 0;
+  }
 }
 
 function messageOf(error: unknown): string {
@@ -154,17 +177,18 @@ export class Engine {
 
   private async open(id: number, spec: SourceSpec): Promise<void> {
     this.session?.controller.abort();
-    const s = new Session(id, this.deps.makeSource(spec));
+    const s = new Session(id);
     this.session = s;
     const started = this.deps.now();
     const signal = s.controller.signal;
     try {
+      s.source = await this.openSource(s, spec);
       const archive = await this.deps.openArchive(s.source, {
         signal,
         onProgress: (progress) => this.emit(s, { type: 'progress', progress }),
         onImages: (a) => {
           s.archive = a;
-          this.emit(s, { type: 'archive', archive: summarize(a, s.source.size, s.indexed) });
+          this.emit(s, { type: 'archive', archive: summarize(a, s.size, s.indexed) });
         },
         onLayerIndexed: (key, a) => {
           s.archive = a;
@@ -179,14 +203,14 @@ export class Engine {
       this.checkReady(s);
       this.emit(s, {
         type: 'done',
-        archive: summarize(archive, s.source.size, s.indexed),
+        archive: summarize(archive, s.size, s.indexed),
         entries: totalEntries(archive),
         elapsedMs: this.deps.now() - started,
       });
       void this.backgroundStats(s);
     } catch (error) {
       s.settled = true;
-      const partial = s.archive ? summarize(s.archive, s.source.size, s.indexed) : null;
+      const partial = s.archive ? summarize(s.archive, s.size, s.indexed) : null;
       const entries = s.archive ? totalEntries(s.archive) : 0;
       if (isAbort(error, signal)) {
         this.emit(s, { type: 'cancelled', archive: partial, entries });
@@ -195,6 +219,31 @@ export class Engine {
       }
       // whatever was read stays explorable
       if (s.archive) this.checkReady(s);
+    }
+  }
+
+  private async openSource(s: Session, spec: SourceSpec): Promise<ByteSource> {
+    let last = 0;
+    try {
+      return await this.deps.makeSource(spec, {
+        signal: s.controller.signal,
+        onDownload: (received, total) => {
+          // a few events a second are plenty; the last one always goes out
+          const now = this.deps.now();
+          if (now - last < 50 && received !== total) return;
+          last = now;
+          this.emit(s, { type: 'download', received, total });
+        },
+      });
+    } catch (error) {
+      if (spec.kind !== 'url' || isAbort(error, s.controller.signal)) throw error;
+      // fetch says only "Failed to fetch" for a refused connection, a missing CORS header and DNS alike
+      const message = messageOf(error);
+      const hint =
+        error instanceof TypeError
+          ? ': the server could not be reached, or it does not allow cross-origin reads (CORS)'
+          : '';
+      throw new Error(message.includes(spec.url) ? message : `${spec.url}: ${message}${hint}`);
     }
   }
 
@@ -286,7 +335,7 @@ export class Engine {
     try {
       if (!s || s.id !== sessionId) throw new Error('stale session');
       const result = await this.run(s, query);
-      this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: true, result });
+      this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: true, result }, transferables(result));
     } catch (error) {
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
     }
@@ -304,7 +353,93 @@ export class Engine {
         return this.details(s, query.args);
       case 'imageStats':
         return this.stats(s, query.args.image);
+      case 'verify':
+        return this.verify(s);
+      default:
+        return this.lookInside(s, query);
     }
+  }
+
+  private lookInside(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
+    const archive = s.archive;
+    if (!archive) return Promise.reject(new Error('no archive is open'));
+    s.inside ??= new Inside(archive, (image) => {
+      if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
+      return this.fsFor(s, image);
+    });
+    const inside = s.inside;
+    switch (query.kind) {
+      case 'content':
+        return inside.content(query.args);
+      case 'textPage':
+        return inside.textPage(query.args);
+      case 'hexPage':
+        return inside.hexPage(query.args);
+      case 'fileBytes':
+        return inside.fileBytes(query.args);
+      case 'searchStart':
+        return inside.searchStart(query.args);
+      case 'searchNext':
+        return Promise.resolve().then(() => inside.searchNext(query.args));
+      case 'searchCancel':
+        return Promise.resolve(inside.searchCancel(query.args));
+      case 'sizeMap':
+        return inside.sizeMap(query.args);
+      case 'exportStart':
+        return inside.exportStart(query.args);
+      case 'exportNext':
+        return inside.exportNext(query.args);
+      case 'exportCancel':
+        return inside.exportCancel(query.args);
+      default:
+        return Promise.reject(
+          new Error(`unknown query ${JSON.stringify((query as { kind: unknown }).kind)}`),
+        );
+    }
+  }
+
+  /** One run per session: asking again while it runs (or after) gets the same answer. */
+  private verify(s: Session): Promise<VerifyResult> {
+    const archive = s.archive;
+    if (!archive || !s.settled)
+      return Promise.reject(new Error('the archive is still being read: verify once it is indexed'));
+    if (!s.verifying) {
+      const started = this.deps.now();
+      let last = 0;
+      let hashed = 0;
+      s.verifying = this.deps
+        .verify(
+          archive,
+          (progress) => {
+            hashed = progress.bytesHashed;
+            const now = this.deps.now();
+            if (now - last < 50 && progress.blobsDone !== progress.blobsTotal) return;
+            last = now;
+            this.emit(s, { type: 'verifyProgress', progress });
+          },
+          // not the reading's signal: Cancel stops reading, and what was read can still be verified
+          new AbortController().signal,
+        )
+        .then((report) => {
+          const checked = new Set(report.blobs.map((b) => b.member));
+          const skipped = [...archive.blobs.values()]
+            .filter((b) => !checked.has(b.member))
+            .map((b) => b.member || b.storedName || archive.name);
+          return {
+            problems: report.problems,
+            layersChecked: report.blobs.length,
+            layersSkipped: skipped,
+            configsChecked: report.configs.length,
+            bytesHashed: hashed,
+            elapsedMs: this.deps.now() - started,
+          };
+        });
+      // a failed run may be retried
+      s.verifying.catch(() => {
+        s.verifying = null;
+      });
+    }
+    return s.verifying;
   }
 
   private async children(

@@ -7,16 +7,38 @@
  * an error instead of guessing (a cached old worker next to a new page, for instance).
  */
 import type { Compression } from '../core/compress/sniff';
+import type { ContentKind, HexPage, TextPage } from '../core/content';
+import type { LinkFailure, LinkStep } from '../core/fs/links';
+import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
+import type { VerifyProgress } from '../core/image/verify';
 import type { EntryType } from '../core/tar/types';
 import type { DiffType, ImageAnalysis, LayerChangeCounts, ViewMode } from './fsApi';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: archives from a URL (`SourceSpec` 'url', the 'download' event) and Verify. */
+/** 3: looking inside: contents, search, size map, export. */
+export const PROTOCOL_VERSION = 3;
 
-export type { DiffType, ImageAnalysis, LayerChangeCounts, OpenProgress, ViewMode };
+export type { DiffType, ImageAnalysis, LayerChangeCounts, OpenProgress, VerifyProgress, ViewMode };
 
-/** Where the archive comes from. A File is passed by reference: nothing is copied. */
-export type SourceSpec = { kind: 'file'; file: Blob; name: string };
+/**
+ * Where the archive comes from. A File is passed by reference: nothing is copied. A URL (http or
+ * https, allowing cross-origin reads) is read by the worker with Range requests, or downloaded
+ * whole when the server ignores Range.
+ */
+export type SourceSpec = { kind: 'file'; file: Blob; name: string } | { kind: 'url'; url: string };
+
+/** The outcome of Verify: small, every mismatch one line naming the member. */
+export interface VerifyResult {
+  /** Every digest or diff ID mismatch, one line each, naming the member. Empty when all match. */
+  problems: string[];
+  layersChecked: number;
+  /** Layers that could not be hashed (missing or unreadable blobs), named by member. */
+  layersSkipped: string[];
+  configsChecked: number;
+  bytesHashed: number;
+  elapsedMs: number;
+}
 
 // ----------------------------------------------------------------------------------------------
 // Summaries: what the page keeps about an archive (small: no entry lists).
@@ -164,6 +186,92 @@ export interface QueryMap {
   };
   /** Change counts per layer and the efficiency analysis (builds the file system if needed). */
   imageStats: { args: { image: number }; result: ImageStats };
+  /**
+   * Hashes every layer blob and config with SHA-256 and compares with the manifests and configs
+   * (once reading is done); 'verifyProgress' events report progress meanwhile.
+   */
+  verify: { args: Record<string, never>; result: VerifyResult };
+
+  // Looking inside (contents, search, size map, export). Paths are read in the merged view at the
+  // layer, links followed; every answer is one page, never a whole file or listing.
+  /** What a path is, where its links lead (or why they do not) and how its contents can be shown. */
+  content: { args: FileRef; result: ContentInfo };
+  /** Lines [firstLine, firstLine + count) of a text file (at most 2000). */
+  textPage: { args: FileRef & { firstLine: number; count: number }; result: TextPage };
+  /** Page `page` of `rows` hex rows (16 bytes each, at most 1024 rows). */
+  hexPage: { args: FileRef & { page: number; rows: number }; result: HexPage };
+  /** Up to `length` bytes (at most 4 MiB) from `offset`; `bytes` is transferred, not copied. */
+  fileBytes: {
+    args: FileRef & { offset: number; length: number };
+    result: { size: number; bytes: Uint8Array };
+  };
+  /** Starts a search of every layer's changes; `error` for an invalid regular expression (id 0). */
+  searchStart: { args: { image: number; query: SearchQuery }; result: { id: number; error: string | null } };
+  /** The next hits of a search (looks at a bounded number of entries per call); `done` ends it. */
+  searchNext: { args: { id: number; maxHits: number }; result: SearchPage };
+  searchCancel: { args: { id: number }; result: Record<string, never> };
+  /** The merged filesystem below `path` at a layer: biggest children first, size-limited. */
+  sizeMap: {
+    args: {
+      image: number;
+      layer: number;
+      path: string;
+      depth: number;
+      maxChildren: number;
+      maxNodes: number;
+    };
+    result: SizeNode;
+  };
+  /** Plans a tar of a layer's changes or its merged view (or one directory of it). */
+  exportStart: {
+    args: { image: number; layer: number; mode: ViewMode; path: string };
+    result: { id: number; suggestedName: string; entries: number; contentBytes: number; warnings: string[] };
+  };
+  /** The next piece of the tar (about 1 MiB, transferred), null once it is complete. */
+  exportNext: { args: { id: number }; result: { chunk: Uint8Array | null } };
+  exportCancel: { args: { id: number }; result: Record<string, never> };
+}
+
+export type { ContentKind, HexPage, LinkFailure, LinkStep, SearchHit, SearchPage, SearchQuery, TextPage };
+
+export interface FileRef {
+  image: number;
+  layer: number;
+  path: string;
+}
+
+export interface ContentInfo {
+  /** As asked. */
+  path: string;
+  /** Where the links led (the target), or the path that could not be found or followed. */
+  resolvedPath: string;
+  steps: LinkStep[];
+  /** A dangling link, a loop, a missing path… with a sentence naming it. */
+  failure: { reason: LinkFailure; message: string } | null;
+  /** The target, when there is one. */
+  node: FileNode | null;
+  size: number;
+  /** How to show the contents; null when there are none (directories, devices, failures). */
+  kind: ContentKind | null;
+  /** Why there are no contents to show, when there is a target. */
+  note: string | null;
+}
+
+/** One rectangle of the size map. */
+export interface SizeNode {
+  path: string;
+  name: string;
+  type: EntryType;
+  /** Bytes (a directory's subtree). */
+  size: number;
+  /** The layer that last wrote it. */
+  layer: number;
+  childCount: number;
+  /** The biggest children, when this level was expanded; null below the depth asked for. */
+  children: SizeNode[] | null;
+  /** The children left out, summed. */
+  otherSize: number;
+  otherCount: number;
 }
 
 export type QueryKind = keyof QueryMap;
@@ -181,6 +289,9 @@ export type ToWorker =
 
 export type SessionEvent =
   | { type: 'progress'; progress: OpenProgress }
+  /** A server without Range support: the whole archive is being downloaded first. */
+  | { type: 'download'; received: number; total: number | null }
+  | { type: 'verifyProgress'; progress: VerifyProgress }
   /** Images, layers and the layer tree are known; layers are about to be indexed. */
   | { type: 'archive'; archive: ArchiveSummary }
   /** One distinct layer blob was indexed (or failed); `errors` is the archive's list so far. */

@@ -5,20 +5,39 @@
  */
 import { analyzeImage } from '../core/analysis';
 import { BlobSource } from '../core/bytes/byteSource';
+import { HttpRangeSource } from '../core/bytes/httpSource';
 import { buildImageFileSystem } from '../core/fs';
 import { openArchive } from '../core/image/open';
+import { verifyArchive } from '../core/image/verify';
 import { Engine } from './engine';
 import type { FromWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const engine = new Engine({
-  post: (message: FromWorker) => self.postMessage(message),
-  makeSource: (spec) => new BlobSource(spec.file, spec.name),
+  post: (message: FromWorker, transfer?: Transferable[]) => self.postMessage(message, transfer ?? []),
+  makeSource: async (spec, hooks) => {
+    if (spec.kind === 'file') return new BlobSource(spec.file, spec.name);
+    // the page checks this too; the worker never fetches anything but http(s)
+    const url = new URL(spec.url);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new Error(`${spec.url}: only http and https addresses can be opened`);
+    // Cancel stops the probe and a full download; once open, the source stays readable (what was
+    // read stays explorable and verifiable after Cancel), so its own signal is never aborted.
+    const opening = new AbortController();
+    const stop = () => opening.abort(hooks.signal.reason);
+    hooks.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await HttpRangeSource.open(url.href, { signal: opening.signal, onDownload: hooks.onDownload });
+    } finally {
+      hooks.signal.removeEventListener('abort', stop);
+    }
+  },
   openArchive: (source, hooks) => openArchive(source, hooks),
   // the same model as the CLI: rewrites of the same size are compared by content
   buildFs: (archive, image) => buildImageFileSystem(archive, image),
   analyze: (archive, image) => analyzeImage(archive, image),
+  verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
   now: () => performance.now(),
 });
 

@@ -2,6 +2,8 @@ import { BlobSource, type ByteSource } from './byteSource';
 
 /** A window per request: each HTTP round trip costs milliseconds, so fetch generously. */
 const HTTP_READ_AHEAD = 4 * 1024 * 1024;
+/** Windows kept: readers alternate between a member's start (a sniff, a header) and its body. */
+const HTTP_CACHED_WINDOWS = 2;
 
 export class HttpError extends Error {
   constructor(
@@ -28,6 +30,8 @@ export interface HttpOpenOptions {
  */
 export class HttpRangeSource implements ByteSource {
   readonly readAhead = HTTP_READ_AHEAD;
+  /** The last windows fetched, newest first: readers often ask again for what they just had. */
+  private windows: { start: number; bytes: Uint8Array }[] = [];
 
   private constructor(
     private readonly url: string,
@@ -38,7 +42,8 @@ export class HttpRangeSource implements ByteSource {
   ) {}
 
   static async open(url: string, options: HttpOpenOptions = {}): Promise<ByteSource> {
-    const fetchFn = options.fetch ?? fetch;
+    // bound: browsers throw "Illegal invocation" when fetch is called as a method of another object
+    const fetchFn = options.fetch ?? fetch.bind(globalThis);
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'archive');
     const probe = await fetchFn(url, { headers: { Range: 'bytes=0-0' }, signal: options.signal });
     if (probe.status === 206) {
@@ -72,9 +77,28 @@ export class HttpRangeSource implements ByteSource {
     return new BlobSource(new Blob(parts as BlobPart[]), name);
   }
 
+  /**
+   * Serves a read from a window fetched before when one holds it; otherwise fetches at least a
+   * read-ahead window (a 1 KiB sniff of a layer is followed by the layer's headers right after it,
+   * and each request costs a round trip). Returned arrays are views into the kept windows.
+   */
   async read(offset: number, length: number): Promise<Uint8Array> {
     const end = Math.min(this.size, offset + length);
     if (end <= offset) return new Uint8Array(0);
+    for (const w of this.windows) {
+      if (offset >= w.start && end <= w.start + w.bytes.length)
+        return w.bytes.subarray(offset - w.start, end - w.start);
+    }
+    const fetchEnd = Math.min(this.size, Math.max(end, offset + this.readAhead));
+    const bytes = await this.fetchRange(offset, fetchEnd);
+    if (bytes.length <= this.readAhead) {
+      this.windows.unshift({ start: offset, bytes });
+      this.windows.length = Math.min(this.windows.length, HTTP_CACHED_WINDOWS);
+    }
+    return bytes.subarray(0, end - offset);
+  }
+
+  private async fetchRange(offset: number, end: number): Promise<Uint8Array> {
     const response = await this.fetchFn(this.url, {
       headers: { Range: `bytes=${offset}-${end - 1}` },
       signal: this.signal,

@@ -1,0 +1,314 @@
+/**
+ * The selected file's contents, read from the archive on demand a page at a time: text with line
+ * numbers, hex rows for binaries, a preview for PNG/JPEG/GIF/WebP (a blob: URL made here from bytes
+ * the worker sends; SVG and HTML are shown as text, never rendered). Links are followed, and a
+ * loop or a dangling target is said as such. Download saves the whole file, chunk by chunk.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { selectPath, useExplorer } from '../store';
+import { isStale, query } from '../store/session';
+import type { ContentInfo, HexPage, TextPage } from '../worker/protocol';
+import { formatBytes, formatCount, visible } from './format';
+import { saveChunks } from './save';
+
+const LINES_PER_PAGE = 200;
+const HEX_ROWS_PER_PAGE = 64;
+/** Images bigger than this are shown in hex instead of decoded. */
+const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
+
+interface Ref {
+  image: number;
+  layer: number;
+  path: string;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Pulls the whole file in chunks (for a preview or a download). */
+function fileChunks(ref: Ref, size: number): () => Promise<Uint8Array<ArrayBuffer> | null> {
+  let offset = 0;
+  return async () => {
+    if (offset >= size) return null;
+    const { bytes } = await query('fileBytes', { ...ref, offset, length: Math.min(CHUNK, size - offset) });
+    if (bytes.length === 0) throw new Error(`the file ended ${size - offset} bytes early`);
+    offset += bytes.length;
+    return new Uint8Array(bytes);
+  };
+}
+
+function Pager({
+  label,
+  page,
+  pages,
+  onPage,
+}: {
+  label: string;
+  page: number;
+  pages: number | null;
+  onPage(page: number): void;
+}) {
+  return (
+    <nav className="viewer-pager" aria-label={`${label} pages`}>
+      <button type="button" className="btn small" disabled={page <= 0} onClick={() => onPage(page - 1)}>
+        Previous page
+      </button>
+      <button
+        type="button"
+        className="btn small"
+        disabled={pages !== null && page >= pages - 1}
+        onClick={() => onPage(page + 1)}
+      >
+        Next page
+      </button>
+    </nav>
+  );
+}
+
+function TextView({ fileRef }: { fileRef: Ref }) {
+  const [page, setPage] = useState(0);
+  const [data, setData] = useState<TextPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    query('textPage', { ...fileRef, firstLine: page * LINES_PER_PAGE, count: LINES_PER_PAGE }).then(
+      (p) => live && setData(p),
+      (e: unknown) => live && !isStale(e) && setError(messageOf(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [fileRef, page]);
+  if (error) return <p className="c-error small">{visible(error)}</p>;
+  if (!data) return <p className="muted small">Loading…</p>;
+  const pages = data.totalLines === null ? null : Math.max(1, Math.ceil(data.totalLines / LINES_PER_PAGE));
+  const first = data.lines[0]?.number ?? 0;
+  const last = data.lines[data.lines.length - 1]?.number ?? 0;
+  return (
+    <>
+      <div className="viewer-bar small muted">
+        <span>
+          {data.lines.length === 0
+            ? 'Empty file'
+            : `Lines ${formatCount(first)}–${formatCount(last)} of ${
+                data.totalLines === null ? `${formatCount(data.knownLines)}+` : formatCount(data.totalLines)
+              }`}
+        </span>
+        {(pages === null || pages > 1) && <Pager label="Text" page={page} pages={pages} onPage={setPage} />}
+      </div>
+      <div className="viewer-scroll">
+        <table className="text-lines mono">
+          <tbody>
+            {data.lines.map((line) => (
+              <tr key={line.number}>
+                <th scope="row" className="ln">
+                  {line.number}
+                </th>
+                <td className="lt">
+                  {line.text}
+                  {line.truncated && <span className="muted"> … (line cut)</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function HexView({ fileRef }: { fileRef: Ref }) {
+  const [page, setPage] = useState(0);
+  const [data, setData] = useState<HexPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    query('hexPage', { ...fileRef, page, rows: HEX_ROWS_PER_PAGE }).then(
+      (p) => live && setData(p),
+      (e: unknown) => live && !isStale(e) && setError(messageOf(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [fileRef, page]);
+  if (error) return <p className="c-error small">{visible(error)}</p>;
+  if (!data) return <p className="muted small">Loading…</p>;
+  return (
+    <>
+      <div className="viewer-bar small muted">
+        <span>
+          Page {formatCount(data.page + 1)} of {formatCount(Math.max(1, data.pageCount))}
+        </span>
+        {data.pageCount > 1 && <Pager label="Hex" page={page} pages={data.pageCount} onPage={setPage} />}
+      </div>
+      <div className="viewer-scroll">
+        <table className="hex-rows mono" aria-label="Hex dump">
+          <thead>
+            <tr>
+              <th scope="col">Offset</th>
+              <th scope="col">Bytes</th>
+              <th scope="col">ASCII</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.rows.map((row) => (
+              <tr key={row.offset}>
+                <th scope="row" className="ho">
+                  {row.offset.toString(16).padStart(8, '0')}
+                </th>
+                <td className="hb">{row.hex}</td>
+                <td className="ha">{row.ascii}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function ImagePreview({ fileRef, size, mime }: { fileRef: Ref; size: number; mime: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let made: string | null = null;
+    (async () => {
+      const next = fileChunks(fileRef, size);
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      for (let chunk = await next(); chunk; chunk = await next()) parts.push(chunk);
+      if (!live) return;
+      made = URL.createObjectURL(new Blob(parts, { type: mime }));
+      setUrl(made);
+    })().catch((e: unknown) => live && !isStale(e) && setError(messageOf(e)));
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [fileRef, size, mime]);
+  if (error) return <p className="c-error small">{visible(error)}</p>;
+  if (!url) return <p className="muted small">Loading…</p>;
+  const name = fileRef.path.slice(fileRef.path.lastIndexOf('/') + 1);
+  return (
+    <div className="viewer-scroll image-preview">
+      <img src={url} alt={`Preview of ${visible(name)}`} />
+    </div>
+  );
+}
+
+export function ContentViewer() {
+  const image = useExplorer((s) => s.selection.image);
+  const layer = useExplorer((s) => s.selection.layer);
+  const path = useExplorer((s) => s.selection.path);
+  const ready = useExplorer((s) => !!s.ready[s.selection.image]);
+  const [info, setInfo] = useState<{ key: string; data: ContentInfo | null; error: string | null } | null>(
+    null,
+  );
+  const [saving, setSaving] = useState<string | null>(null);
+  const key = path === null || !ready ? null : `${image}\n${layer}\n${path}`;
+  // one object per file shown, so the pages' effects run when the file changes, not on every render
+  const fileRef = useMemo<Ref>(() => ({ image, layer, path: path ?? '/' }), [image, layer, path]);
+
+  useEffect(() => {
+    if (key === null || path === null) return;
+    let live = true;
+    query('content', { image, layer, path }).then(
+      (data) => live && setInfo({ key, data, error: null }),
+      (e: unknown) => live && !isStale(e) && setInfo({ key, data: null, error: messageOf(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, image, layer, path]);
+
+  if (key === null || path === null) return null;
+  const current = info?.key === key ? info : null;
+  const data = current?.data ?? null;
+  // a directory has no contents: the Files tree and the size map show it
+  if (data?.node?.type === 'dir' && data.steps.length === 0) return null;
+  const download = async () => {
+    if (!data?.kind) return;
+    const name = data.resolvedPath.slice(data.resolvedPath.lastIndexOf('/') + 1) || 'file';
+    setSaving('Downloading…');
+    try {
+      await saveChunks(name, data.size, fileChunks(fileRef, data.size));
+      setSaving(null);
+    } catch (e) {
+      setSaving(`Download failed: ${messageOf(e)}`);
+    }
+  };
+
+  return (
+    <section className="panel viewer-panel" aria-label="File contents">
+      <header className="panel-head">
+        <h2>File contents</h2>
+        {data?.kind && (
+          <span className="muted small">
+            {formatBytes(data.size)}
+            {data.kind.view === 'text'
+              ? ` · text (${data.kind.encoding})${data.kind.markup ? ` · ${data.kind.markup.toUpperCase()} source, not rendered` : ''}`
+              : data.kind.view === 'image'
+                ? ` · ${data.kind.mime}`
+                : ' · binary'}
+          </span>
+        )}
+        <span className="grow" />
+        {data?.kind && (
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => void download()}
+            disabled={saving === 'Downloading…'}
+          >
+            Download
+          </button>
+        )}
+      </header>
+      {saving && <p className="small muted viewer-note">{visible(saving)}</p>}
+      {data && data.steps.length > 0 && (
+        <div className="link-chain small">
+          <span className="muted">Links followed: </span>
+          <ol className="chain mono">
+            {data.steps.map((step) => (
+              <li key={`${step.path}-${step.layer}`}>
+                {visible(step.path)} {step.kind === 'hardlink' ? '⇒' : '→'} {visible(step.target)}
+              </li>
+            ))}
+          </ol>
+          {data.node && data.resolvedPath !== path && (
+            <button
+              type="button"
+              className="link-btn small"
+              onClick={() => selectPath(data.resolvedPath, true)}
+            >
+              Go to target {visible(data.resolvedPath)}
+            </button>
+          )}
+        </div>
+      )}
+      {!current ? (
+        <p className="muted small viewer-note">Loading…</p>
+      ) : current.error ? (
+        <p className="c-error small viewer-note">{visible(current.error)}</p>
+      ) : !data ? null : data.failure ? (
+        <p
+          className={`small viewer-note link-error ${data.failure.reason === 'missing' && data.steps.length === 0 ? 'muted' : 'c-error'}`}
+        >
+          {visible(data.failure.message)}
+        </p>
+      ) : !data.kind ? (
+        <p className="muted small viewer-note">
+          {visible(data.resolvedPath)} is {visible(data.note ?? 'not a file')}.
+        </p>
+      ) : data.kind.view === 'text' ? (
+        <TextView key={key} fileRef={fileRef} />
+      ) : data.kind.view === 'image' && data.size <= MAX_PREVIEW_BYTES ? (
+        <ImagePreview key={key} fileRef={fileRef} size={data.size} mime={data.kind.mime} />
+      ) : (
+        <HexView key={key} fileRef={fileRef} />
+      )}
+    </section>
+  );
+}
