@@ -9,7 +9,8 @@ import type { ByteSource } from '../core/bytes/byteSource';
 export class NodeFileSource implements ByteSource {
   readonly size: number;
   readonly name: string;
-  readonly readAhead = Number(process.env.ILE_READ_AHEAD ?? 2 * 1024 * 1024);
+  // A pread costs microseconds: windows of 2 MiB beat 8 MiB on directories of small files (npm run bench).
+  readonly readAhead = 2 * 1024 * 1024;
   private readonly fd: number;
 
   constructor(path: string) {

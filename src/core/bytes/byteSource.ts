@@ -37,6 +37,11 @@ export class MemorySource implements ByteSource {
 export class BlobSource implements ByteSource {
   readonly size: number;
   readonly name: string;
+  /**
+   * Each slice costs about half a millisecond before a byte arrives: in Chromium 8 MiB windows
+   * indexed a 1.5 GB archive in 2.2 s where 2 MiB took 4.4 s (npm run bench).
+   */
+  readonly readAhead = 8 * 1024 * 1024;
   constructor(
     private readonly blob: Blob,
     name?: string,

@@ -1,0 +1,631 @@
+/**
+ * npm run bench -- [archive…] [options]
+ *
+ * For each archive, in the same run, medians of several runs of:
+ *   ours/node     openArchive over a NodeFileSource in a child process (what `inspect` does);
+ *                 the time to a full index, the child's wall time, peak RSS, heap kept by the index
+ *   ours/browser  the built app (dist/) in headless Chromium, from handing the file to the input
+ *                 labelled "Open image archive" until the status says "Indexed N entries";
+ *                 renderer peak RSS, worker JS heap (CDP), main-thread long tasks > 50 ms,
+ *                 time to the first layer row
+ *   ours/harness  the same browser measurement on a page that runs only our core in a worker
+ *                 (no UI), so the app's own cost can be told apart; also used until the app exists
+ *   GNU tar       `tar -xOf archive <layer> | [gzip -dc | zstd -dc |] tar -tf -` for every layer
+ *   tar-stream    the same listing in Node with the tar-stream package
+ * and prints tables with times, ratios ours/peer, peak memory and entries indexed.
+ *
+ * Without archives it uses (and if needed generates, see scripts/make-big.ts) the benchmark set
+ * under .cache/bench/. Options:
+ *   --runs N              runs per measurement (default 3)
+ *   --kinds a,b           generated kinds: docker, oci-gzip, oci-zstd, flat-dir (default all)
+ *   --scales a,b          generated sizes: s100 (~1.5 GB), s50 (about half) (default both)
+ *   --skip a,b            skip measurements: gnu, tar-stream, node, harness, app, browser (= harness+app)
+ *   --rebuild auto|always|never   build dist/ before measuring the app (default auto: when src/ is newer)
+ *   --json FILE           also write every raw measurement as JSON (default .cache/bench/last-run.json)
+ *   --markdown            print the summary table as Markdown too (for README)
+ *   --report FILE         print the tables of a saved run (a --json file) without measuring
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildHarness, CHROMIUM, ensureAppBuild, measureInBrowser, startServer } from './bench/browser';
+import {
+  fmtMB,
+  fmtMs,
+  fmtRatio,
+  type LayerRef,
+  loadAverage,
+  type Measurement,
+  median,
+  parseResult,
+  run,
+} from './bench/common';
+import type { ArchiveKind } from './bench/layers';
+import type { OursNodeResult } from './bench/oursNode';
+import { type ArchiveMeta, CACHE_DIR, ensureArchives, KINDS, SCALES } from './make-big';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = ['--import', 'tsx'];
+
+type Tool = 'gnu' | 'tar-stream' | 'node' | 'harness' | 'app';
+const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'harness', 'app'];
+
+interface Args {
+  archives: string[];
+  runs: number;
+  kinds: ArchiveKind[];
+  scales: string[];
+  skip: Set<Tool>;
+  rebuild: 'auto' | 'always' | 'never';
+  json: string;
+  markdown: boolean;
+  /** Re-render the tables of a saved run instead of measuring. */
+  report: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    archives: [],
+    runs: 3,
+    kinds: KINDS,
+    scales: Object.keys(SCALES),
+    skip: new Set(),
+    rebuild: 'auto',
+    json: join(CACHE_DIR, 'last-run.json'),
+    markdown: false,
+    report: null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--runs') a.runs = Math.max(1, Number.parseInt(value(), 10));
+    else if (arg === '--kinds') a.kinds = value().split(',') as ArchiveKind[];
+    else if (arg === '--scales') a.scales = value().split(',');
+    else if (arg === '--skip') {
+      for (const s of value().split(',')) {
+        if (s === 'browser') {
+          a.skip.add('harness');
+          a.skip.add('app');
+        } else if ((TOOLS as string[]).includes(s)) a.skip.add(s as Tool);
+        else throw new Error(`--skip: unknown measurement ${s} (${TOOLS.join(', ')}, browser)`);
+      }
+    } else if (arg === '--rebuild') a.rebuild = value() as Args['rebuild'];
+    else if (arg === '--json') a.json = resolve(value());
+    else if (arg === '--markdown') a.markdown = true;
+    else if (arg === '--report') a.report = resolve(value());
+    else if (arg === '--help' || arg === '-h') {
+      const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+      process.stdout.write(
+        `${src.slice(src.indexOf('/**') + 3, src.indexOf('*/')).replace(/^ \* ?/gm, '')}\n`,
+      );
+      process.exit(0);
+    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
+    else a.archives.push(resolve(arg));
+  }
+  for (const k of a.kinds) if (!KINDS.includes(k)) throw new Error(`unknown kind ${k}`);
+  for (const s of a.scales) if (!(s in SCALES)) throw new Error(`unknown scale ${s}`);
+  return a;
+}
+
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+// ---------------------------------------------------------------- the measured tools
+
+async function oursNode(
+  archive: string,
+): Promise<Measurement & { layers: LayerRef[]; format: string; errors: string[] }> {
+  const r = await run(
+    process.execPath,
+    ['--expose-gc', ...TSX, join(ROOT, 'scripts/bench/oursNode.ts'), archive],
+    { cwd: ROOT },
+  );
+  const res = parseResult<OursNodeResult>(r.stdout);
+  if (!res) throw new Error(`ours/node failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  return {
+    ms: res.ms,
+    entries: res.entries,
+    peakRss: res.maxRss,
+    extra: { processMs: r.wallMs, heapAfterGc: res.heapAfterGc, cpuMs: res.cpuMs },
+    layers: res.layers,
+    format: res.format,
+    errors: res.errors,
+    error: res.errors.length ? res.errors.join('; ') : undefined,
+  };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+async function gnuTar(archive: string, layers: LayerRef[]): Promise<Measurement> {
+  const lines = layers.map((l) => {
+    const decomp = l.compression === 'gzip' ? ' | gzip -dc' : l.compression === 'zstd' ? ' | zstd -dc' : '';
+    return `tar -xOf ${shellQuote(archive)} ${shellQuote(l.member)}${decomp} | tar -tf - | wc -l`;
+  });
+  const r = await run('bash', ['-c', `set -o pipefail\n${lines.join('\n')}`]);
+  if (r.code !== 0)
+    return { ms: Number.NaN, entries: Number.NaN, peakRss: r.maxRss, extra: {}, error: r.stderr.slice(-500) };
+  const entries = r.stdout
+    .split('\n')
+    .filter((l) => /^\s*\d+\s*$/.test(l))
+    .reduce((n, l) => n + Number(l), 0);
+  return { ms: r.wallMs, entries, peakRss: r.maxRss, extra: { cpuMs: r.cpuMs } };
+}
+
+async function tarStream(archive: string, layers: LayerRef[]): Promise<Measurement> {
+  const r = await run(
+    process.execPath,
+    [...TSX, join(ROOT, 'scripts/bench/peerTarStream.ts'), archive, JSON.stringify(layers)],
+    { cwd: ROOT },
+  );
+  const res = parseResult<{ ms: number; cpuMs: number; entries: number; maxRss: number }>(r.stdout);
+  if (!res)
+    return { ms: Number.NaN, entries: Number.NaN, peakRss: null, extra: {}, error: r.stderr.slice(-500) };
+  return {
+    ms: res.ms,
+    entries: res.entries,
+    peakRss: res.maxRss,
+    extra: { processMs: r.wallMs, cpuMs: res.cpuMs },
+  };
+}
+
+// ---------------------------------------------------------------- summary
+
+interface ArchiveResult {
+  file: string;
+  label: string;
+  sizeBytes: number;
+  expectedEntries: number | null;
+  compression: string;
+  layers: number;
+  runs: Partial<Record<Tool, Measurement[]>>;
+}
+
+interface Summary {
+  ms: number;
+  entries: number;
+  peakRss: number;
+  extra: Record<string, number>;
+  errors: string[];
+}
+
+function summarize(all: Measurement[] | undefined): Summary | null {
+  if (!all?.length) return null;
+  // Failed runs count in the error list only; figures come from the runs that finished.
+  const finished = all.filter((m) => !m.error);
+  const ms = finished.length ? finished : all;
+  const extraKeys = new Set(ms.flatMap((m) => Object.keys(m.extra)));
+  const extra: Record<string, number> = {};
+  for (const k of extraKeys) {
+    const values = ms.map((m) => m.extra[k]).filter((v): v is number => typeof v === 'number');
+    if (values.length === 0) continue;
+    // Worst case for counts of bad events and for memory; median for times.
+    extra[k] = /longTasks|longest|Rss|Heap|Rows/i.test(k) ? Math.max(...values) : median(values);
+  }
+  const rss = ms.map((m) => m.peakRss).filter((v): v is number => typeof v === 'number');
+  return {
+    ms: median(ms.map((m) => m.ms)),
+    entries: median(ms.map((m) => m.entries)),
+    peakRss: rss.length ? Math.max(...rss) : Number.NaN,
+    extra,
+    errors: [...new Set(all.map((m) => m.error).filter((e): e is string => Boolean(e)))],
+  };
+}
+
+function table(headers: string[], rows: string[][], markdown: boolean): string {
+  if (markdown) {
+    const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+    return [line(headers), line(headers.map((_h, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join(
+      '\n',
+    );
+  }
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function report(results: ArchiveResult[], markdown: boolean, appSkip: string | null): string {
+  const out: string[] = [];
+  const s = results.map((r) => ({
+    r,
+    gnu: summarize(r.runs.gnu),
+    ts: summarize(r.runs['tar-stream']),
+    node: summarize(r.runs.node),
+    harness: summarize(r.runs.harness),
+    app: summarize(r.runs.app),
+  }));
+  const entriesCell = (x: (typeof s)[number]): string => {
+    const counts = [x.node, x.gnu, x.ts, x.harness, x.app]
+      .filter((v): v is Summary => v !== null)
+      .map((v) => v.entries);
+    const expected = x.r.expectedEntries ?? counts[0];
+    const ok = counts.every((c) => c === expected);
+    return `${expected ?? '–'}${ok ? '' : ` (MISMATCH: ${counts.join('/')})`}`;
+  };
+  out.push('Times (median of runs; ratios are ours / peer, lower is better)');
+  out.push(
+    table(
+      [
+        'archive',
+        'size',
+        'entries',
+        'GNU tar',
+        'tar-stream',
+        'ours Node',
+        'Node process',
+        'Node/GNU',
+        'Node/t-s',
+        'browser app',
+        'app/GNU',
+        'app/t-s',
+        'core harness',
+        'harness/GNU',
+      ],
+      s.map((x) => [
+        x.r.label,
+        fmtMB(x.r.sizeBytes),
+        entriesCell(x),
+        fmtMs(x.gnu?.ms),
+        fmtMs(x.ts?.ms),
+        fmtMs(x.node?.ms),
+        fmtMs(x.node?.extra.processMs),
+        fmtRatio(x.node?.ms, x.gnu?.ms),
+        fmtRatio(x.node?.ms, x.ts?.ms),
+        fmtMs(x.app?.ms),
+        fmtRatio(x.app?.ms, x.gnu?.ms),
+        fmtRatio(x.app?.ms, x.ts?.ms),
+        fmtMs(x.harness?.ms),
+        fmtRatio(x.harness?.ms, x.gnu?.ms),
+      ]),
+      markdown,
+    ),
+  );
+  out.push('');
+  out.push(
+    'CPU time (user + system of every process involved, median of runs): robust to other load on the machine',
+  );
+  out.push(
+    table(
+      [
+        'archive',
+        'GNU tar',
+        'tar-stream',
+        'ours Node',
+        'Node/GNU',
+        'Node/t-s',
+        'browser app',
+        'app/GNU',
+        'core harness',
+        'harness/GNU',
+      ],
+      s.map((x) => [
+        x.r.label,
+        fmtMs(x.gnu?.extra.cpuMs),
+        fmtMs(x.ts?.extra.cpuMs),
+        fmtMs(x.node?.extra.cpuMs),
+        fmtRatio(x.node?.extra.cpuMs, x.gnu?.extra.cpuMs),
+        fmtRatio(x.node?.extra.cpuMs, x.ts?.extra.cpuMs),
+        fmtMs(x.app?.extra.cpuMs),
+        fmtRatio(x.app?.extra.cpuMs, x.gnu?.extra.cpuMs),
+        fmtMs(x.harness?.extra.cpuMs),
+        fmtRatio(x.harness?.extra.cpuMs, x.gnu?.extra.cpuMs),
+      ]),
+      markdown,
+    ),
+  );
+  const loads = results.flatMap((r) =>
+    Object.values(r.runs).flatMap((ms) => (ms ?? []).map((m) => m.extra.loadBefore)),
+  );
+  const finite = loads
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .sort((a, b) => a - b);
+  if (finite.length) {
+    const busy = finite[finite.length - 1] > 1.5;
+    out.push(
+      `load average (1 min) before each measurement: min ${finite[0].toFixed(2)}, median ${median(finite).toFixed(2)}, max ${finite[finite.length - 1].toFixed(2)}${busy ? ' (the machine was busy with other work: wall times are unreliable, compare CPU times)' : ''}`,
+    );
+  }
+  out.push('');
+  out.push(
+    'Memory (peak of runs): RSS of the process (GNU tar: its largest process), browser: renderer process',
+  );
+  const delta = (b: Summary | null): number | null =>
+    b?.peakRss && b.extra.baselineRss ? b.peakRss - b.extra.baselineRss : null;
+  out.push(
+    table(
+      [
+        'archive',
+        'GNU tar',
+        'tar-stream',
+        'ours Node',
+        'Node index heap',
+        'app renderer',
+        'app Δ',
+        'app worker heap',
+        'harness renderer',
+        'harness Δ',
+        'harness worker heap',
+      ],
+      s.map((x) => [
+        x.r.label,
+        fmtMB(x.gnu?.peakRss),
+        fmtMB(x.ts?.peakRss),
+        fmtMB(x.node?.peakRss),
+        fmtMB(x.node?.extra.heapAfterGc),
+        fmtMB(x.app?.peakRss),
+        fmtMB(delta(x.app)),
+        fmtMB(x.app?.extra.workerHeapPeak),
+        fmtMB(x.harness?.peakRss),
+        fmtMB(delta(x.harness)),
+        fmtMB(x.harness?.extra.workerHeapPeak),
+      ]),
+      markdown,
+    ),
+  );
+  if (s.some((x) => x.app)) {
+    out.push('');
+    out.push('Responsiveness of the app (worst of runs; long tasks = main-thread tasks > 50 ms)');
+    const cnt = (n: number | undefined, longest: number | undefined): string =>
+      n === undefined ? '–' : n === 0 ? '0' : `${n} (longest ${fmtMs(longest)})`;
+    out.push(
+      table(
+        [
+          'archive',
+          'first layer row',
+          'Indexed',
+          'first file row',
+          'long tasks to Indexed',
+          'long tasks to file row',
+          'tree rows in DOM',
+        ],
+        s
+          .filter((x) => x.app)
+          .map((x) => {
+            const a = x.app as Summary;
+            return [
+              x.r.label,
+              fmtMs(a.extra.firstLayerMs),
+              fmtMs(a.ms),
+              fmtMs(a.extra.firstTreeRowMs),
+              cnt(a.extra.longTasks, a.extra.longestTaskMs),
+              cnt(a.extra.longTasksToTree, a.extra.longestTaskToTreeMs),
+              a.extra.treeRows !== undefined ? String(a.extra.treeRows) : '–',
+            ];
+          }),
+        markdown,
+      ),
+    );
+  }
+  const problems = s.flatMap((x) =>
+    (['gnu', 'ts', 'node', 'harness', 'app'] as const).flatMap((k) =>
+      (x[k]?.errors ?? []).map((e) => `${x.r.label} ${k}: ${e}`),
+    ),
+  );
+  if (problems.length) out.push('', 'Errors:', ...problems.map((p) => `  ${p}`));
+  if (appSkip) out.push('', `browser app: skipped: ${appSkip}`);
+  out.push('', 'Goals (issue 6):');
+  const goal = (
+    text: string,
+    value: number | null | undefined,
+    limit: number,
+    fmt: (v: number) => string,
+  ): void => {
+    if (value === null || value === undefined || !Number.isFinite(value))
+      out.push(`  -    ${text}: not measured`);
+    else out.push(`  ${value <= limit ? 'met ' : 'MISS'} ${text}: ${fmt(value)} (goal ≤ ${fmt(limit)})`);
+  };
+  const x2 = (v: number): string => `${v.toFixed(2)}×`;
+  for (const x of s) {
+    const browser = x.app ?? x.harness;
+    const which = x.app ? 'app' : 'core harness';
+    const limit = x.r.compression === 'zstd' ? 1.5 : 1.0;
+    goal(
+      `${x.r.label}: browser (${which}) / GNU tar`,
+      browser && x.gnu ? browser.ms / x.gnu.ms : null,
+      limit,
+      x2,
+    );
+    if (x.r.compression === 'none')
+      goal(`${x.r.label}: Node / GNU tar`, x.node && x.gnu ? x.node.ms / x.gnu.ms : null, 0.5, x2);
+    goal(
+      `${x.r.label}: worker memory (${which}, renderer peak − baseline)`,
+      browser?.extra.baselineRss ? browser.peakRss - browser.extra.baselineRss : null,
+      300e6,
+      (v) => fmtMB(v),
+    );
+    if (x.app) goal(`${x.r.label}: main-thread tasks > 50 ms`, x.app.extra.longTasks, 0, (v) => String(v));
+    if (x.app) goal(`${x.r.label}: first layer shown`, x.app.extra.firstLayerMs, 300, (v) => fmtMs(v));
+  }
+  for (const x of s) {
+    if (x.app?.extra.treeRows !== undefined) {
+      goal(
+        `${x.r.label}: tree rows in the DOM with the big directory open`,
+        x.app.extra.treeRows,
+        199,
+        String,
+      );
+    }
+  }
+  // How cost grows: each kind at both sizes, and same entry count at very different byte counts.
+  const growth: string[][] = [];
+  const byLabel = new Map(s.map((x) => [x.r.label, x]));
+  for (const x of s) {
+    const m = /^(.*)-s100$/.exec(x.r.label);
+    const half = m ? byLabel.get(`${m[1]}-s50`) : undefined;
+    if (!m || !half) continue;
+    const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+      a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–';
+    const browserFull = x.app ?? x.harness;
+    const browserHalf = half.app ?? half.harness;
+    growth.push([
+      m[1],
+      ratio(x.r.sizeBytes, half.r.sizeBytes),
+      ratio(x.r.expectedEntries ?? x.node?.entries, half.r.expectedEntries ?? half.node?.entries),
+      ratio(x.gnu?.ms, half.gnu?.ms),
+      ratio(x.node?.ms, half.node?.ms),
+      ratio(browserFull?.ms, browserHalf?.ms),
+      ratio(x.node?.extra.heapAfterGc, half.node?.extra.heapAfterGc),
+      ratio(x.node?.peakRss, half.node?.peakRss),
+      ratio(delta(browserFull), delta(browserHalf)),
+    ]);
+  }
+  if (growth.length) {
+    out.push('', 'Growth from s50 to s100 (ratios full / half)');
+    out.push(
+      table(
+        [
+          'kind',
+          'bytes',
+          'entries',
+          'GNU time',
+          'Node time',
+          'browser time',
+          'Node index heap',
+          'Node RSS',
+          'browser Δ',
+        ],
+        growth,
+        markdown,
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.report) {
+    const saved = JSON.parse(readFileSync(args.report, 'utf8')) as {
+      results: ArchiveResult[];
+      appSkip?: string | null;
+    };
+    process.stdout.write(`${report(saved.results, args.markdown, saved.appSkip ?? null)}\n`);
+    return;
+  }
+  let targets: { file: string; meta: ArchiveMeta | null }[];
+  if (args.archives.length) {
+    targets = args.archives.map((file) => {
+      if (!existsSync(file)) throw new Error(`no such archive: ${file}`);
+      const metaFile = `${file}.meta.json`;
+      return {
+        file,
+        meta: existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, 'utf8')) as ArchiveMeta) : null,
+      };
+    });
+  } else {
+    targets = (await ensureArchives(args.kinds, args.scales)).map((meta) => ({ file: meta.file, meta }));
+  }
+
+  // Browser set-up: the harness is always there; the app only once it has been written.
+  let server: { url: string; close: () => Promise<void> } | null = null;
+  let appSkip: string | null = null;
+  let harnessUrl: string | null = null;
+  let appUrl: string | null = null;
+  if (!args.skip.has('harness') || !args.skip.has('app')) {
+    if (!CHROMIUM) {
+      appSkip = 'no Chromium at /usr/bin/chromium (apt-get install chromium)';
+      args.skip.add('harness');
+      args.skip.add('app');
+    } else {
+      const mounts: Record<string, string> = {};
+      if (!args.skip.has('harness')) mounts['/harness/'] = await buildHarness();
+      if (!args.skip.has('app')) {
+        const app = ensureAppBuild(args.rebuild);
+        if ('skip' in app) {
+          appSkip = app.skip;
+          args.skip.add('app');
+        } else mounts['/'] = app.dist;
+      }
+      if (Object.keys(mounts).length) {
+        server = await startServer(mounts);
+        if (mounts['/harness/']) harnessUrl = `${server.url}/harness/`;
+        if (mounts['/']) appUrl = `${server.url}/`;
+      }
+    }
+  } else appSkip = 'skipped by --skip';
+  if (appSkip) log(`bench: browser app: ${appSkip}`);
+
+  const results: ArchiveResult[] = [];
+  try {
+    for (const { file, meta } of targets) {
+      const label = meta ? `${meta.kind}-${meta.scale}` : basename(file);
+      log(`bench: ${label}: warm-up and layer discovery…`);
+      const first = await oursNode(file); // also warms the page cache for every tool
+      if (first.errors.length) log(`bench: ${label}: our reader reported: ${first.errors.join('; ')}`);
+      const layers = first.layers.filter((l) => l.member !== '');
+      const compression = [...new Set(layers.map((l) => l.compression))].join('+') || 'none';
+      const result: ArchiveResult = {
+        file,
+        label,
+        sizeBytes: meta?.sizeBytes ?? 0,
+        expectedEntries: meta?.totalEntries ?? null,
+        compression,
+        layers: layers.length,
+        runs: {},
+      };
+      if (!meta) result.sizeBytes = statSync(file).size;
+      results.push(result);
+      for (let i = 0; i < args.runs; i++) {
+        const measure = async (tool: Tool, f: () => Promise<Measurement>): Promise<void> => {
+          if (args.skip.has(tool)) return;
+          let m: Measurement;
+          const load = loadAverage();
+          try {
+            m = await f();
+          } catch (error) {
+            m = {
+              ms: Number.NaN,
+              entries: Number.NaN,
+              peakRss: null,
+              extra: {},
+              error: error instanceof Error ? error.message : String(error),
+            };
+          }
+          m.extra.loadBefore = load;
+          const list = result.runs[tool] ?? [];
+          list.push(m);
+          result.runs[tool] = list;
+          log(
+            `bench: ${label} run ${i + 1}/${args.runs} ${tool.padEnd(10)} ${fmtMs(m.ms).padStart(8)}  ${m.entries} entries  ${fmtMB(m.peakRss)}${m.error ? `  ERROR ${m.error.slice(0, 300)}` : ''}`,
+          );
+        };
+        await measure('gnu', () => gnuTar(file, layers));
+        await measure('tar-stream', () => tarStream(file, layers));
+        await measure('node', () => oursNode(file));
+        const hUrl = harnessUrl;
+        const aUrl = appUrl;
+        if (hUrl) await measure('harness', () => measureInBrowser({ url: hUrl, file }));
+        if (aUrl)
+          await measure('app', () =>
+            measureInBrowser({ url: aUrl, file, waitTree: true, countRows: meta?.kind === 'flat-dir' }),
+          );
+      }
+    }
+  } finally {
+    await server?.close();
+  }
+
+  const text = report(results, false, appSkip);
+  process.stdout.write(`\n${text}\n`);
+  if (args.markdown) process.stdout.write(`\n${report(results, true, appSkip)}\n`);
+  mkdirSync(dirname(args.json), { recursive: true });
+  writeFileSync(
+    args.json,
+    `${JSON.stringify({ date: new Date().toISOString(), runs: args.runs, node: process.version, chromium: CHROMIUM, appSkip, results }, null, 2)}\n`,
+  );
+  log(`bench: raw measurements in ${args.json}`);
+}
+
+main().catch((error: unknown) => {
+  log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
