@@ -8,6 +8,7 @@
  */
 import type { Compression } from '../core/compress/sniff';
 import type { ContentKind, HexPage, TextPage } from '../core/content';
+import type { FileNodeInfo } from '../core/fs';
 import type { LinkFailure, LinkStep } from '../core/fs/links';
 import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
@@ -91,22 +92,8 @@ export const MAX_INEFFICIENT = 200;
 // ----------------------------------------------------------------------------------------------
 // Files.
 
-export interface FileNode {
-  /** Absolute, '/etc/passwd'; the root is '/'. */
-  path: string;
-  name: string;
-  type: EntryType;
-  size: number;
-  subtreeSize: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  linkTarget: string;
-  change: DiffType;
-  childCount: number;
-  /** The layer that last wrote this path. */
-  layer: number;
-}
+/** One path in a view: the core's FileNodeInfo, plain data that crosses the boundary as it is. */
+export type FileNode = FileNodeInfo;
 
 export interface FileRow extends FileNode {
   /** 0 for entries of the root directory. */
