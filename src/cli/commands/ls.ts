@@ -1,5 +1,5 @@
 import { buildImageFileSystem } from '../../core/fs';
-import { layerProblems, parseArgs, selectImage } from '../common';
+import { layerProblems, parseArgs, selectImage, selectLayer } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE = 'usage: ls <archive> [--image <tag|index>] --layer <n> [--merged]\n';
@@ -19,21 +19,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr(`${imageIndex}\n`);
     return 2;
   }
-  const layerCount = archive.images[imageIndex].layers.length;
-  const layerArg = parsed.values.get('layer');
-  let layer = layerCount - 1;
-  if (layerArg !== undefined) {
-    if (!/^-?\d+$/.test(layerArg)) {
-      io.stderr(`--layer must be a layer index, got ${JSON.stringify(layerArg)}\n${USAGE}`);
-      return 2;
-    }
-    // Negative counts from the top, so -1 is the last layer.
-    layer = Number(layerArg) < 0 ? layerCount + Number(layerArg) : Number(layerArg);
-  }
-  if (layer < 0 || layer >= layerCount) {
-    io.stderr(
-      `no layer ${layerArg}: the image has ${layerCount} layer${layerCount === 1 ? '' : 's'} (0..${layerCount - 1})\n`,
-    );
+  const layer = selectLayer(archive, imageIndex, parsed.values.get('layer'));
+  if (typeof layer === 'string') {
+    io.stderr(`${layer}\n${USAGE}`);
     return 2;
   }
   if (archive.images.length > 1 && !parsed.values.has('image')) {
