@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { MemorySource } from '../core/bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../core/bytes/reader';
-import { BLOCK, padded, parseNumeric } from '../core/tar/header';
+import { BLOCK, padded } from '../core/tar/header';
 import { ENTRY_TYPES, type TarEntry, TarError } from '../core/tar/types';
 import { walkTar } from '../core/tar/walker';
 import { sha256, type TestImage } from './archives';
@@ -515,26 +515,6 @@ export function regionsOf(entries: TarEntry[]): Regions {
 
 export function inRegions(at: number, regions: [number, number][]): boolean {
   return regions.some(([s, e]) => at >= s && at < e);
-}
-
-/**
- * [start, end) of the padding after each PAX/GNU prefix header's body in a valid tar (the bytes
- * between the end of the records and the next 512-byte boundary).
- */
-export function prefixPaddings(bytes: Uint8Array, entries: TarEntry[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const e of entries) {
-    const main = e.dataOffset - BLOCK;
-    let h = e.headerOffset;
-    while (h < main) {
-      const size = parseNumeric(bytes, h + 124, 12);
-      const bodyEnd = h + BLOCK + size;
-      const padEnd = h + BLOCK + padded(size);
-      if (padEnd > bodyEnd) out.push([bodyEnd, padEnd]);
-      h = padEnd;
-    }
-  }
-  return out;
 }
 
 /**

@@ -25,7 +25,6 @@ import {
   mutate,
   mutationArb,
   ociArchiveWith,
-  prefixPaddings,
   readerKindArb,
   regionsOf,
   viewOf,
@@ -70,9 +69,7 @@ afterAll(() => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const growth = ((rssPeak - rssStart) / MiB).toFixed(0);
   console.log(
-    `tar/openArchive fuzz: ${cases} cases (seed ${SEED}) in ${seconds} s, peak RSS growth ${growth} MiB; ` +
-      `known bugs tolerated: ${knownBugPrefixPadding} cuts inside PAX/GNU record padding ended quietly, ` +
-      `${knownBugHardlinkSize} hardlinks with a garbage size field stopped the walk`,
+    `tar/openArchive fuzz: ${cases} cases (seed ${SEED}) in ${seconds} s, peak RSS growth ${growth} MiB`,
   );
 });
 
@@ -229,19 +226,6 @@ function baseBytes(base: { fuzzEntries: FuzzEntry[]; longNames: 'pax' | 'gnu' })
   );
 }
 
-/**
- * Known bug, tolerated here and pinned by an `it.fails` case in src/core/image/hostile.test.ts: an
- * archive cut inside the zero padding after a PAX/GNU long-name record ends quietly instead of
- * with a TarError (GNU tar says "Unexpected EOF in archive").
- */
-let knownBugPrefixPadding = 0;
-/**
- * Known bug, tolerated here and pinned by an `it.fails` case in src/core/image/hostile.test.ts: a
- * hardlink whose (meaningless) size field is garbage stops the walk with "invalid size field",
- * where GNU tar ignores that field for hardlinks and lists the entry and everything after it.
- */
-let knownBugHardlinkSize = 0;
-
 describe('mutated tars give the same listing or a clear TarError', () => {
   it('any mutation: only TarErrors, sane entries, the same result from every reader', async () => {
     await fc.assert(
@@ -334,9 +318,7 @@ describe('mutated tars give the same listing or a clear TarError', () => {
         } else if (next) {
           // inside the next entry's headers: a clear error at or after its first header, or a quiet
           // end exactly after a complete PAX/GNU prefix (GNU tar ends quietly there too)
-          if (message === null && cut % 512 !== 0 && inRegions(cut, prefixPaddings(pristine, [next]))) {
-            knownBugPrefixPadding++;
-          } else if (message === null) expect(cut % 512).toBe(0);
+          if (message === null) expect(cut % 512).toBe(0);
           else {
             expect(message).toMatch(/^truncated /);
             expect((outcome.error as TarError).offset).toBeGreaterThanOrEqual(next.headerOffset);
@@ -383,14 +365,10 @@ describe.skipIf(!gnuTarAvailable())('mutated tars against GNU tar', () => {
           const ourText = ours.entries.map((e) => e.name);
           if (ours.error === null) {
             // GNU may still fail afterwards, on numeric fields we read leniently (a garbage uid or
-            // mtime counts as 0) or on the known PAX-padding truncation; the names must agree.
+            // mtime counts as 0); the names must agree.
             expect(gnu.names.join('\n'), gnu.stderr).toBe(ourText.join('\n'));
           } else if (gnu.status === 0) {
             const err = ours.error as TarError;
-            if (/^invalid size field/.test(err.message) && bytes[err.offset + 156] === 0x31) {
-              knownBugHardlinkSize++;
-              return;
-            }
             // GNU tar ignores a partial header block at the very end; we report it as truncation
             expect(err.message, gnu.stderr).toMatch(/^truncated header \((\d+) of 512 bytes\)/);
             expect(err.offset + Number(/\((\d+) of/.exec(err.message)?.[1])).toBe(bytes.length);
