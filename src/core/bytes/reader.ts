@@ -22,16 +22,29 @@ export interface SequentialReader {
 
 export const DEFAULT_WINDOW = 2 * 1024 * 1024;
 
+/** The read after a long jump: a header and a small body or two, not megabytes of a big body's neighbour. */
+export const SPARSE_WINDOW = 64 * 1024;
+/** A jump longer than this means headers are far apart here: the next window is SPARSE_WINDOW. */
+export const SPARSE_GAP = 1024 * 1024;
+
 /**
  * Reads a range of a ByteSource through a read-ahead window. One `Blob.slice().arrayBuffer()`
- * costs about half a millisecond, so reading each 512-byte header on its own would be a hundred
- * times slower than fetching a 2 MiB window and serving headers out of it. Bodies larger than the
- * window are jumped over, never fetched.
+ * costs milliseconds before a byte arrives, so reading each 512-byte header on its own would be a
+ * hundred times slower than fetching megabytes and serving headers out of them. Bodies larger
+ * than the window are jumped over, never fetched.
+ *
+ * The window adapts: where headers are dense (the last fetch continued where the previous window
+ * ended, or close to it) it is the source's full read-ahead; after a jump of more than SPARSE_GAP
+ * it is SPARSE_WINDOW, because headers that far apart (an outer archive's layer.tar members, a
+ * layer of big files) would otherwise cost megabytes of body per header. The first fetch is small
+ * too: a reader often wants only a few headers (a member's JSON, the head of a layer).
  */
 export class WindowedReader implements SequentialReader {
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
   private pos = 0;
+  /** Where the previous window ended, or -1 before the first fetch. */
+  private fetchedEnd = -1;
   readonly length: number;
 
   constructor(
@@ -59,9 +72,13 @@ export class WindowedReader implements SequentialReader {
     if (want <= 0) return new Uint8Array(0);
     const rel = this.pos - this.windowStart;
     if (rel < 0 || rel + want > this.window.length) {
-      const fetchLen = Math.min(Math.max(want, this.windowSize), this.length - this.pos);
+      const gap = this.pos - this.fetchedEnd;
+      const dense = this.fetchedEnd >= 0 && gap >= 0 && gap <= SPARSE_GAP;
+      const window = dense ? this.windowSize : Math.min(this.windowSize, SPARSE_WINDOW);
+      const fetchLen = Math.min(Math.max(want, window), this.length - this.pos);
       this.window = await this.source.read(this.start + this.pos, fetchLen);
       this.windowStart = this.pos;
+      this.fetchedEnd = this.pos + this.window.length;
       if (this.window.length < want) {
         const got = this.window;
         this.pos += got.length;
@@ -192,6 +209,36 @@ export async function readFully(reader: SequentialReader, n: number): Promise<Ui
     filled += part.length;
   }
   return filled === n ? out : out.subarray(0, filled);
+}
+
+/**
+ * Yields a source range as chunks with the next read already in flight: a decompressor works on
+ * one chunk while the source fetches the next (in a browser the Blob is read in another process,
+ * so reading and decoding overlap). Costs one chunk of memory more than reading on demand; a
+ * consumer that stops early leaves at most that one read unused.
+ */
+export async function* prefetchedChunksOf(
+  source: ByteSource,
+  start: number,
+  end: number,
+  chunkSize = source.readAhead ?? DEFAULT_WINDOW,
+): AsyncGenerator<Uint8Array> {
+  const fetch = (off: number): Promise<Uint8Array> | null => {
+    if (off >= end) return null;
+    const p = source.read(off, Math.min(chunkSize, end - off));
+    // Read ahead of the consumer: if it stops first, this read's failure is nobody's business.
+    p.catch(() => undefined);
+    return p;
+  };
+  let off = start;
+  let pending = fetch(off);
+  while (pending) {
+    const part = await pending;
+    if (part.length === 0) return;
+    off += part.length;
+    pending = fetch(off);
+    yield part;
+  }
 }
 
 /** Yields a source range as chunks, for feeding a decompressor. */

@@ -1,11 +1,13 @@
 import { Gunzip } from 'fflate';
 import type { ByteSource } from '../bytes/byteSource';
-import { chunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
+import { prefetchedChunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
 import type { Compression } from './sniff';
 import { zstdPuller } from './zstd';
 
 /** Input fed to the JS decoders per step: small, because each step's whole output is queued at once. */
 const JS_DECODER_INPUT = 64 * 1024;
+/** Input per write to the platform's gzip decoder (see nativeGunzip). */
+const GUNZIP_WRITE = 1024 * 1024;
 
 export class DecompressionError extends Error {
   constructor(
@@ -97,7 +99,10 @@ function nativeGunzip(input: AsyncGenerator<Uint8Array>): ChunkPuller {
           await writer.close();
           return;
         }
-        await writer.write(next.value);
+        // A write's whole output is queued at once: smaller writes keep less of it alive.
+        for (let off = 0; off < next.value.length; off += GUNZIP_WRITE) {
+          await writer.write(next.value.subarray(off, off + GUNZIP_WRITE));
+        }
       }
     } catch (error) {
       // A decode error reaches the reader too; an input error must, so the reader does not wait forever.
@@ -135,7 +140,7 @@ export function decompressedReader(
 ): SequentialReader {
   return decompressChunks(
     async function* () {
-      for await (const chunk of chunksOf(source, start, end)) {
+      for await (const chunk of prefetchedChunksOf(source, start, end)) {
         yield chunk;
         onInput?.(chunk.length);
       }

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { buildTar } from '../../testing/tarBuilder';
+import { walkTar } from '../tar/walker';
+import { type ByteSource, MemorySource } from './byteSource';
+import { prefetchedChunksOf, SPARSE_GAP, SPARSE_WINDOW, WindowedReader } from './reader';
+
+/** A source that records every read and how many were in flight at once. */
+class RecordingSource implements ByteSource {
+  readonly reads: { offset: number; length: number }[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly size: number;
+  readonly name = 'recording';
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly readAhead: number,
+  ) {
+    this.size = bytes.length;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    this.reads.push({ offset, length });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, 1));
+    this.inFlight--;
+    return this.bytes.subarray(offset, Math.min(this.size, offset + length));
+  }
+}
+
+const MiB = 1024 * 1024;
+
+async function names(reader: WindowedReader): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of walkTar(reader)) out.push(e.name);
+  return out;
+}
+
+describe('WindowedReader windows', () => {
+  it('reads a small window after each long jump, so big bodies cost no megabytes per header', async () => {
+    // Like an outer archive: a few members, each far bigger than the jump threshold.
+    const big = new Uint8Array(SPARSE_GAP * 3);
+    const tar = buildTar([
+      { name: 'a/layer.tar', content: big },
+      { name: 'b/layer.tar', content: big },
+      { name: 'manifest.json', content: '[]' },
+    ]);
+    const source = new RecordingSource(tar, 8 * MiB);
+    expect(await names(new WindowedReader(source))).toEqual(['a/layer.tar', 'b/layer.tar', 'manifest.json']);
+    expect(source.reads.length).toBe(3);
+    for (const r of source.reads) expect(r.length).toBeLessThanOrEqual(SPARSE_WINDOW);
+  });
+
+  it('reads the full read-ahead where headers are dense', async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      name: `d/f${i}`,
+      content: 'x'.repeat(i % 3000),
+    }));
+    const tar = buildTar(entries);
+    const source = new RecordingSource(tar, 1 * MiB);
+    expect((await names(new WindowedReader(source))).length).toBe(3000);
+    // the first fetch is small, every later one continues where the last ended and is full size
+    expect(source.reads[0].length).toBe(SPARSE_WINDOW);
+    for (const r of source.reads.slice(1, -1)) expect(r.length).toBe(1 * MiB);
+    expect(source.reads.length).toBeLessThanOrEqual(Math.ceil(tar.length / MiB) + 2);
+  });
+
+  it('goes back to full windows after a jump once headers are dense again', async () => {
+    const tar = buildTar([
+      { name: 'big.bin', content: new Uint8Array(SPARSE_GAP * 2) },
+      ...Array.from({ length: 2000 }, (_, i) => ({ name: `small/${i}`, content: 'y'.repeat(700) })),
+    ]);
+    const source = new RecordingSource(tar, 512 * 1024);
+    expect((await names(new WindowedReader(source))).length).toBe(2001);
+    const afterJump = source.reads.filter((r) => r.offset > SPARSE_GAP * 2);
+    expect(afterJump[0].length).toBe(SPARSE_WINDOW);
+    expect(afterJump.slice(1, -1).every((r) => r.length === 512 * 1024)).toBe(true);
+  });
+});
+
+describe('prefetchedChunksOf', () => {
+  it('yields the range in order with the next read already in flight', async () => {
+    const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => i & 0xff);
+    const source = new RecordingSource(bytes, 1000);
+    const seen: number[] = [];
+    let overlapped = false;
+    for await (const chunk of prefetchedChunksOf(source, 500, 9_700, 1000)) {
+      if (source.inFlight > 0) overlapped = true;
+      seen.push(...chunk);
+    }
+    expect(seen).toEqual([...bytes.subarray(500, 9_700)]);
+    expect(overlapped).toBe(true);
+    expect(source.maxInFlight).toBe(1);
+  });
+
+  it('a read ahead that fails after the consumer stopped is not an unhandled rejection', async () => {
+    let calls = 0;
+    const failing: ByteSource = {
+      size: 100,
+      name: 'failing',
+      async read(offset, length) {
+        calls++;
+        if (calls > 1) throw new Error('gone');
+        return new MemorySource(new Uint8Array(100)).read(offset, length);
+      },
+    };
+    for await (const chunk of prefetchedChunksOf(failing, 0, 100, 10)) {
+      expect(chunk.length).toBe(10);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBe(2);
+  });
+});
