@@ -187,6 +187,32 @@ function report(events: TraceEvent[], wallMs: number): void {
   console.log(
     `${tasks.length} main-thread tasks, ${(busy / 1000).toFixed(0)} ms busy of ${wallMs} ms to Indexed; ${long.length} over 50 ms; ${samples.length} samples`,
   );
+  // The whole run: what kept the main thread busy overall (it shares two cores with the worker).
+  const allPhases = new Map<string, number>();
+  for (const e of events) {
+    if (!onMain(e) || e.ph !== 'X' || !PHASES.has(e.name) || e.ts < tasks[0].ts) continue;
+    allPhases.set(e.name, (allPhases.get(e.name) ?? 0) + (e.dur ?? 0));
+  }
+  console.log(
+    `phases over the run: ${[...allPhases.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([name, us]) => `${name} ${(us / 1000).toFixed(0)} ms`)
+      .join(', ')}`,
+  );
+  const allSelf = new Map<string, number>();
+  for (const s of samples) {
+    const n = nodes.get(s.node);
+    if (!n || s.ts < tasks[0].ts || n.callFrame.functionName === '(idle)') continue;
+    allSelf.set(label(n), (allSelf.get(label(n)) ?? 0) + 1);
+  }
+  console.log(
+    `busiest functions (samples): ${[...allSelf.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, count]) => `${count} ${name}`)
+      .join(', ')}`,
+  );
   for (const t of long) {
     const inside = samples.filter((s) => s.ts >= t.ts && s.ts <= t.ts + (t.dur ?? 0));
     const self = new Map<string, number>();
@@ -228,6 +254,11 @@ function report(events: TraceEvent[], wallMs: number): void {
       .map(([name, us]) => `${name} ${(us / 1000).toFixed(0)} ms`)
       .join(', ');
     console.log(`  phases:    ${phaseText}`);
+    for (const e of events) {
+      if (!onMain(e) || e.name !== 'Layout' || e.ts < t.ts || e.ts > t.ts + (t.dur ?? 0) || (e.dur ?? 0) < 5000) continue;
+      const begin = (e.args as { beginData?: { dirtyObjects?: number; totalObjects?: number } } | undefined)?.beginData;
+      console.log(`  layout:    ${((e.dur ?? 0) / 1000).toFixed(0)} ms, ${begin?.dirtyObjects ?? '?'} of ${begin?.totalObjects ?? '?'} objects dirty`);
+    }
     console.log(`  self:      ${top(self, 8).join('\n             ')}`);
     console.log(`  inclusive: ${top(inclusive, 14).join('\n             ')}`);
   }

@@ -169,30 +169,72 @@ function applyArchive(archive: ArchiveSummary): Partial<ExplorerState> {
 }
 
 /**
- * Worker events are applied at most once per frame: progress arrives every few milliseconds
- * and rendering each one would keep the main thread busy while the worker reads.
+ * Worker events are applied in small doses so the main thread stays free while the worker reads
+ * (on two cores it competes with the worker): progress at most every PROGRESS_INTERVAL_MS (a
+ * status line needs no more; at every frame, repainting it took a quarter of the main thread),
+ * and at most one event that changes what is shown (images, a layer, an image ready, stats) per
+ * task, since each can re-render whole panels.
  */
+const PROGRESS_INTERVAL_MS = 200;
 let queue: { id: number; event: SessionEvent }[] = [];
-let flushScheduled = false;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let flushAt = Number.POSITIVE_INFINITY;
+let lastProgressAt = Number.NEGATIVE_INFINITY;
+
+function isProgress(event: SessionEvent): boolean {
+  return event.type === 'progress' || event.type === 'download' || event.type === 'verifyProgress';
+}
+
+function scheduleFlush(delay: number): void {
+  const at = performance.now() + delay;
+  if (flushTimer !== null && flushAt <= at) return;
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushAt = at;
+  flushTimer = setTimeout(flush, delay);
+}
+
+function flush(): void {
+  flushTimer = null;
+  flushAt = Number.POSITIVE_INFINITY;
+  const now = performance.now();
+  const progressDue = now - lastProgressAt >= PROGRESS_INTERVAL_MS;
+  let applied = 0;
+  const kept: { id: number; event: SessionEvent }[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const item = queue[i];
+    const e = item.event;
+    if (isProgress(e)) {
+      // only the latest of a kind matters; it waits for its interval unless something else is shown
+      if (queue.slice(i + 1).some((later) => later.event.type === e.type)) continue;
+      if (progressDue) onEvent(item.id, e);
+      else kept.push(item);
+      continue;
+    }
+    if (applied > 0) {
+      kept.push(item);
+      continue;
+    }
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
+      // progress held back from before the end would only make the final status stale
+      for (let k = kept.length - 1; k >= 0; k--) if (isProgress(kept[k].event)) kept.splice(k, 1);
+    }
+    onEvent(item.id, e);
+    applied++;
+  }
+  if (progressDue && queue.some((q) => isProgress(q.event))) lastProgressAt = now;
+  queue = kept;
+  if (queue.length === 0) return;
+  const structural = queue.some((q) => !isProgress(q.event));
+  scheduleFlush(structural ? 0 : Math.max(0, PROGRESS_INTERVAL_MS - (performance.now() - lastProgressAt)));
+}
 
 function enqueue(id: number, event: SessionEvent): void {
   queue.push({ id, event });
-  if (flushScheduled) return;
-  flushScheduled = true;
-  const flush = () => {
-    flushScheduled = false;
-    const batch = queue;
-    queue = [];
-    for (let i = 0; i < batch.length; i++) {
-      const { id: sid, event: e } = batch[i];
-      // only the latest progress of a run of progress events matters
-      if (e.type === 'progress' && batch[i + 1]?.event.type === 'progress') continue;
-      onEvent(sid, e);
-    }
-  };
-  const final = event.type === 'done' || event.type === 'failed' || event.type === 'cancelled';
-  if (final || typeof requestAnimationFrame === 'undefined' || document.hidden) setTimeout(flush, 0);
-  else requestAnimationFrame(flush);
+  if (isProgress(event)) {
+    scheduleFlush(Math.max(0, PROGRESS_INTERVAL_MS - (performance.now() - lastProgressAt)));
+  } else {
+    scheduleFlush(0);
+  }
 }
 
 function onEvent(id: number, event: SessionEvent): void {

@@ -1,4 +1,5 @@
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { VerifyState } from '../store';
 import { selectImage, useExplorer } from '../store';
 import { cancelOpen, openFile, openSample, runVerify } from '../store/session';
@@ -66,7 +67,15 @@ export function App() {
 
 function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | null> }) {
   const archive = useExplorer((s) => s.archive);
-  const session = useExplorer((s) => s.session);
+  // Only what the header shows: progress changes the session many times a second.
+  const session = useExplorer(
+    useShallow((s) => ({
+      name: s.session.name,
+      url: s.session.url,
+      size: s.session.size,
+      phase: s.session.phase,
+    })),
+  );
   const imageIndex = useExplorer((s) => s.selection.image);
   const verifying = useExplorer((s) => s.verify?.phase === 'running');
   const settled = session.phase === 'done' || session.phase === 'failed' || session.phase === 'cancelled';
@@ -150,23 +159,40 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
   );
 }
 
+/**
+ * Counts up from 0 to `stages`, one step per task, from the first render on. Mounting every panel
+ * at once, on code the JIT has not seen yet, took one 150–200 ms task when an archive's images
+ * arrived (npm run bench, docker-s100); a panel or two per task keeps each short, the layer list
+ * first.
+ */
+function useStagedMount(stages: number): number {
+  const [stage, setStage] = useState(0);
+  useEffect(() => {
+    if (stage >= stages) return;
+    const timer = setTimeout(() => setStage((n) => n + 1), 0);
+    return () => clearTimeout(timer);
+  }, [stage, stages]);
+  return stage;
+}
+
 function Workspace() {
+  const stage = useStagedMount(5);
   return (
     <>
       <div className="col col-left">
-        <LayerTree />
+        {stage >= 1 ? <LayerTree /> : <div className="layer-tree-placeholder" />}
         <LayerList />
       </div>
       <div className="col col-mid">
-        <SearchPanel />
-        <FileTree />
-        <ContentViewer />
+        {stage >= 2 && <SearchPanel />}
+        {stage >= 2 && <FileTree />}
+        {stage >= 3 && <ContentViewer />}
       </div>
       <div className="col col-right">
-        <FileDetails />
-        <SizeMap />
-        <ImageSummary />
-        <ExportPanel />
+        {stage >= 3 && <FileDetails />}
+        {stage >= 4 && <SizeMap />}
+        {stage >= 5 && <ImageSummary />}
+        {stage >= 5 && <ExportPanel />}
       </div>
     </>
   );
@@ -207,7 +233,7 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
                 : 'Starting…'}
           </p>
           <div className="progress wide" aria-hidden="true">
-            <div style={{ width: `${Math.round(progressFraction(session) * 100)}%` }} />
+            <div style={{ transform: `scaleX(${progressFraction(session).toFixed(3)})` }} />
           </div>
           <p className="muted small">Layers appear as soon as the archive's images are known.</p>
         </div>
@@ -321,7 +347,7 @@ function StatusBar() {
         <div className="progress verify" aria-hidden="true">
           <div
             style={{
-              width: `${Math.round(((s.verify.progress?.bytesHashed ?? 0) / Math.max(1, s.verify.progress?.totalBytes ?? 1)) * 100)}%`,
+              transform: `scaleX(${((s.verify.progress?.bytesHashed ?? 0) / Math.max(1, s.verify.progress?.totalBytes ?? 1)).toFixed(3)})`,
             }}
           />
         </div>
@@ -329,7 +355,7 @@ function StatusBar() {
       {s.phase === 'reading' && (
         <>
           <div className="progress" aria-hidden="true">
-            <div style={{ width: `${Math.round(fraction * 100)}%` }} />
+            <div style={{ transform: `scaleX(${fraction.toFixed(3)})` }} />
           </div>
           <button type="button" className="btn small ghost" onClick={cancelOpen}>
             Cancel
@@ -352,7 +378,15 @@ function StatusBar() {
 }
 
 function AlertBanner() {
-  const session = useExplorer((s) => s.session);
+  const session = useExplorer(
+    useShallow((s) => ({
+      id: s.session.id,
+      name: s.session.name,
+      fatal: s.session.fatal,
+      errors: s.session.errors,
+      entries: s.session.entries,
+    })),
+  );
   const [dismissed, setDismissed] = useState<string>('');
   const problems = [...(session.fatal ? [session.fatal] : []), ...session.errors];
   const key = `${session.id}:${problems.length}`;

@@ -172,11 +172,15 @@ export function FileTree() {
 
   const rowAt = (i: number): FileRow | undefined => display.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
 
-  useLayoutEffect(() => {
+  // The observer reports the first size too, after the browser's own layout: reading clientHeight
+  // here at mount would force a layout of the whole new workspace inside React's task.
+  useEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    setViewportH(el.clientHeight);
-    if (typeof ResizeObserver === 'undefined') return;
+    if (typeof ResizeObserver === 'undefined') {
+      setViewportH(el.clientHeight);
+      return;
+    }
     const ro = new ResizeObserver(() => setViewportH(el.clientHeight));
     ro.observe(el);
     return () => ro.disconnect();

@@ -58,9 +58,14 @@ export function LayerList() {
   }, [image, blobs]);
 
   const idPrefix = `layer-opt-${selection.image}`;
+  // In the next frame, whose layout the browser does anyway: scrolling now would force one more
+  // inside the task that rendered the list.
   useEffect(() => {
-    const el = listRef.current?.querySelector<HTMLElement>(`#${idPrefix}-${selection.layer}`);
-    el?.scrollIntoView({ block: 'nearest' });
+    const frame = requestAnimationFrame(() => {
+      const el = listRef.current?.querySelector<HTMLElement>(`#${idPrefix}-${selection.layer}`);
+      el?.scrollIntoView({ block: 'nearest' });
+    });
+    return () => cancelAnimationFrame(frame);
   }, [selection.layer, idPrefix]);
 
   if (!image) return null;

@@ -33,8 +33,8 @@ const SIZE_COL = 58;
 const MAX_LABEL = 280;
 /** Below this scale the labels are too small to read: opening never fits smaller than it. */
 const MIN_READABLE = 0.85;
-const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const TAG_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+export const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+export const TAG_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 let measureCtx: CanvasRenderingContext2D | null = null;
 let measureFont = '';
@@ -237,13 +237,17 @@ export function LayerTree() {
   // Fit when an archive's tree arrives (and when the panel is resized before the user zoomed).
   const fittedFor = useRef<string>('');
   const userMoved = useRef(false);
-  useLayoutEffect(() => {
+  // In the next frame (before it is painted): measuring the panel now would force a layout of
+  // the whole new workspace inside the task that mounted it.
+  useEffect(() => {
     const key = `${sessionId}:${layout.nodes.length}`;
-    if (layout.nodes.length && fittedFor.current !== key) {
+    if (!layout.nodes.length || fittedFor.current === key) return;
+    const frame = requestAnimationFrame(() => {
       fittedFor.current = key;
       userMoved.current = false;
       fitView(false);
-    }
+    });
+    return () => cancelAnimationFrame(frame);
   }, [sessionId, layout, fitView]);
   const fitRef = useRef(fitView);
   fitRef.current = fitView;
@@ -294,7 +298,9 @@ export function LayerTree() {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: only when the selection moves, not on every pan
   useEffect(() => {
-    if (selectedChain) ensureVisible(selectedChain);
+    if (!selectedChain) return;
+    const frame = requestAnimationFrame(() => ensureVisible(selectedChain));
+    return () => cancelAnimationFrame(frame);
   }, [selectedChain]);
 
   const choose = (laid: LaidOutNode) => {
