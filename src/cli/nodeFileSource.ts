@@ -21,8 +21,10 @@ export class NodeFileSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const len = Math.max(0, Math.min(length, this.size - offset));
-    // allocUnsafe: no zero-filling of a buffer that is about to be overwritten
-    const buffer: Uint8Array = Buffer.allocUnsafe(len);
+    // allocUnsafe: no zero-filling of a buffer that is about to be overwritten. Handed out as a
+    // plain Uint8Array: a Buffer's subarray builds a Buffer, and the tar walker takes one per header.
+    const allocated = Buffer.allocUnsafe(len);
+    const buffer = new Uint8Array(allocated.buffer, allocated.byteOffset, len);
     let filled = 0;
     while (filled < len) {
       const n = readSync(this.fd, buffer, filled, len - filled, offset + filled);

@@ -80,7 +80,18 @@ export class EntryTable {
     return i;
   }
 
+  private lastOwner: [string, string, number] = ['', '', 0];
+
   private ownerId(uname: string, gname: string): number {
+    // Entries of a layer come in runs of one owner: skip building the key for a repeat.
+    const last = this.lastOwner;
+    if (uname === last[0] && gname === last[1]) return last[2];
+    const id = this.internOwner(uname, gname);
+    this.lastOwner = [uname, gname, id];
+    return id;
+  }
+
+  private internOwner(uname: string, gname: string): number {
     const key = `${uname}\0${gname}`;
     let id = this.ownerIndex.get(key);
     if (id === undefined) {

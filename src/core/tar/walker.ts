@@ -9,6 +9,7 @@ import {
   isZeroBlock,
   padded,
   parseNumeric,
+  RepeatedField,
   typeFromFlag,
 } from './header';
 import { type TarEntry, TarError } from './types';
@@ -88,6 +89,10 @@ export async function* walkTar(
   const has = (key: string) => (local !== null && key in local) || key in globals;
   const get = (key: string): string | undefined =>
     local !== null && key in local ? local[key] : globals[key];
+  // Most archives have no PAX records at all: then the dozen record lookups per entry are skipped.
+  let anyGlobals = false;
+  const unames = new RepeatedField(32);
+  const gnames = new RepeatedField(32);
   let longName: string | null = null;
   let longLink: string | null = null;
   let prefixStart = -1;
@@ -148,6 +153,7 @@ export async function* walkTar(
         local = parsePax(body, headerOffset + BLOCK, lastName);
       } else if (flag === 0x67) {
         globals = { ...globals, ...parsePax(body, headerOffset + BLOCK, lastName) };
+        anyGlobals = Object.keys(globals).length > 0;
         globalXattrs = null;
         for (const key in globals) {
           if (key.startsWith('SCHILY.xattr.')) {
@@ -168,22 +174,22 @@ export async function* walkTar(
       continue;
     }
 
+    const pax = local !== null || anyGlobals;
     let name = cString(block, 0, 100);
-    if (format === 'ustar') {
-      const prefix = cString(block, 345, 155);
-      if (prefix) name = `${prefix}/${name}`;
-    }
+    if (format === 'ustar' && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
     if (longName !== null) name = longName;
-    // GNU tar applies a PAX path even when empty (a global `path=` blanks later names) and ends it at a NUL.
-    if (has('path')) name = cutAtNul(get('path') ?? '');
-    const sparseName = get('GNU.sparse.name');
-    if (sparseName) name = sparseName;
-    let linkTarget = cString(block, 157, 100);
+    let linkTarget = block[157] === 0 ? '' : cString(block, 157, 100);
     if (longLink !== null) linkTarget = longLink;
-    if (has('linkpath')) linkTarget = cutAtNul(get('linkpath') ?? '');
+    if (pax) {
+      // GNU tar applies a PAX path even when empty (a global `path=` blanks later names) and ends it at a NUL.
+      if (has('path')) name = cutAtNul(get('path') ?? '');
+      const sparseName = get('GNU.sparse.name');
+      if (sparseName) name = sparseName;
+      if (has('linkpath')) linkTarget = cutAtNul(get('linkpath') ?? '');
+    }
 
     let storedSize = headerSize;
-    const paxSize = paxNumber(get('size'));
+    const paxSize = pax ? paxNumber(get('size')) : undefined;
     if (paxSize !== undefined) {
       if (Number.isNaN(paxSize) || paxSize < 0)
         throw new TarError('invalid PAX size', headerOffset, lastName);
@@ -210,7 +216,7 @@ export async function* walkTar(
         extended = ext[504] !== 0;
       }
     }
-    const realSize = paxNumber(get('GNU.sparse.realsize') ?? get('GNU.sparse.size'));
+    const realSize = pax ? paxNumber(get('GNU.sparse.realsize') ?? get('GNU.sparse.size')) : undefined;
     if (realSize !== undefined) {
       if (Number.isNaN(realSize) || realSize < 0)
         throw new TarError('invalid PAX sparse size', headerOffset, lastName);
@@ -218,9 +224,9 @@ export async function* walkTar(
       size = realSize;
     }
 
-    const uid = paxNumber(get('uid')) ?? parseNumeric(block, 108, 8);
-    const gid = paxNumber(get('gid')) ?? parseNumeric(block, 116, 8);
-    const mtime = paxNumber(get('mtime'), true) ?? parseNumeric(block, 136, 12);
+    const uid = (pax ? paxNumber(get('uid')) : undefined) ?? parseNumeric(block, 108, 8);
+    const gid = (pax ? paxNumber(get('gid')) : undefined) ?? parseNumeric(block, 116, 8);
+    const mtime = (pax ? paxNumber(get('mtime'), true) : undefined) ?? parseNumeric(block, 136, 12);
     let xattrs: Record<string, string> | null = globalXattrs ? { ...globalXattrs } : null;
     if (local !== null) {
       for (const key in local) {
@@ -230,6 +236,7 @@ export async function* walkTar(
         }
       }
     }
+    const v7 = format === 'v7';
     const entry: TarEntry = {
       name,
       type: typeFromFlag(flag, name),
@@ -237,12 +244,12 @@ export async function* walkTar(
       mode: parseNumeric(block, 100, 8) || 0,
       uid: Number.isNaN(uid) ? 0 : uid,
       gid: Number.isNaN(gid) ? 0 : gid,
-      uname: get('uname') ?? (format === 'v7' ? '' : cString(block, 265, 32)),
-      gname: get('gname') ?? (format === 'v7' ? '' : cString(block, 297, 32)),
+      uname: (pax ? get('uname') : undefined) ?? (v7 ? '' : unames.read(block, 265, 32)),
+      gname: (pax ? get('gname') : undefined) ?? (v7 ? '' : gnames.read(block, 297, 32)),
       mtime: Number.isNaN(mtime) ? 0 : mtime,
       linkTarget,
-      devMajor: format === 'v7' ? 0 : parseNumeric(block, 329, 8) || 0,
-      devMinor: format === 'v7' ? 0 : parseNumeric(block, 337, 8) || 0,
+      devMajor: v7 ? 0 : parseNumeric(block, 329, 8) || 0,
+      devMinor: v7 ? 0 : parseNumeric(block, 337, 8) || 0,
       headerOffset: prefixStart,
       dataOffset: headerOffset + BLOCK * (1 + extraBlocks),
       storedSize,
