@@ -255,9 +255,19 @@ function report(events: TraceEvent[], wallMs: number): void {
       .join(', ');
     console.log(`  phases:    ${phaseText}`);
     for (const e of events) {
-      if (!onMain(e) || e.name !== 'Layout' || e.ts < t.ts || e.ts > t.ts + (t.dur ?? 0) || (e.dur ?? 0) < 5000) continue;
-      const begin = (e.args as { beginData?: { dirtyObjects?: number; totalObjects?: number } } | undefined)?.beginData;
-      console.log(`  layout:    ${((e.dur ?? 0) / 1000).toFixed(0)} ms, ${begin?.dirtyObjects ?? '?'} of ${begin?.totalObjects ?? '?'} objects dirty`);
+      if (
+        !onMain(e) ||
+        e.name !== 'Layout' ||
+        e.ts < t.ts ||
+        e.ts > t.ts + (t.dur ?? 0) ||
+        (e.dur ?? 0) < 5000
+      )
+        continue;
+      const begin = (e.args as { beginData?: { dirtyObjects?: number; totalObjects?: number } } | undefined)
+        ?.beginData;
+      console.log(
+        `  layout:    ${((e.dur ?? 0) / 1000).toFixed(0)} ms, ${begin?.dirtyObjects ?? '?'} of ${begin?.totalObjects ?? '?'} objects dirty`,
+      );
     }
     console.log(`  self:      ${top(self, 8).join('\n             ')}`);
     console.log(`  inclusive: ${top(inclusive, 14).join('\n             ')}`);

@@ -4,7 +4,7 @@ import { decompressChunks, decompressedReader } from '../compress/decompress';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { EntryTable } from '../tar/entryTable';
 import type { TarEntry } from '../tar/types';
-import { type WalkState, walkTar } from '../tar/walker';
+import { type WalkState, walkTarEach } from '../tar/walker';
 import { emptyConfig } from './config';
 import { ArchiveDirectory, cleanMemberName, MAX_JSON_BYTES } from './directory';
 import { FormatContext, type FormatReader } from './formats/context';
@@ -82,17 +82,18 @@ async function indexTar(
   position?: () => number,
   state?: WalkState,
 ): Promise<string | null> {
-  try {
-    for await (const entry of walkTar(reader, state)) {
-      table.add(entry);
-      progress.state.entries++;
-      if (onEntry) await onEntry(entry, reader);
-      if (table.count % PROGRESS_EVERY === 0) {
-        checkAbort(signal);
-        if (position) progress.state.bytesRead = position();
-        progress.report();
-      }
+  const visit = (entry: TarEntry): Promise<void> | undefined => {
+    table.add(entry);
+    progress.state.entries++;
+    if (table.count % PROGRESS_EVERY === 0) {
+      checkAbort(signal);
+      if (position) progress.state.bytesRead = position();
+      progress.report();
     }
+    return onEntry?.(entry, reader);
+  };
+  try {
+    await walkTarEach(reader, visit, state);
     return null;
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

@@ -36,7 +36,10 @@ describe('parseNumeric', () => {
 
 describe('checksumMatches across buffers', () => {
   it('sums each header of its own buffer, at any block of it, after headers of other buffers', () => {
-    const a = buildTar([{ name: 'a', content: 'x' }, { name: 'bb', content: 'y'.repeat(600) }]);
+    const a = buildTar([
+      { name: 'a', content: 'x' },
+      { name: 'bb', content: 'y'.repeat(600) },
+    ]);
     const b = buildTar([{ name: 'other', content: 'z' }]);
     expect(checksumMatches(a.subarray(0, 512))).toBe(true);
     expect(checksumMatches(b.subarray(0, 512))).toBe(true);

@@ -3,7 +3,7 @@ import { buildTar, concat, setChecksum } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { WindowedReader } from '../bytes/reader';
 import type { TarEntry } from './types';
-import { walkTar } from './walker';
+import { walkTar, walkTarEach } from './walker';
 
 async function list(
   bytes: Uint8Array,
@@ -173,5 +173,57 @@ describe('walkTar', () => {
       ['dir/', 'dir'],
       ['f', 'file'],
     ]);
+  });
+});
+
+describe('walkTarEach and the walkTar iterator over it', () => {
+  const bytes = buildTar([
+    { name: 'a.txt', content: 'alpha body' },
+    { name: 'b.txt', content: 'b'.repeat(3000) },
+    { name: 'c.txt', content: 'gamma' },
+  ]);
+  const decoder = new TextDecoder();
+
+  it('lets a visitor read part of a body, sync or async, and walks on from there', async () => {
+    const reader = new WindowedReader(new MemorySource(bytes), 0, bytes.length, 512);
+    const seen: string[] = [];
+    await walkTarEach(reader, (e) => {
+      if (e.name === 'b.txt') return;
+      if (e.name === 'a.txt') {
+        seen.push(`${e.name}:sync`);
+        return;
+      }
+      return reader.read(3).then((head) => {
+        seen.push(`${e.name}:${decoder.decode(head)}`);
+      });
+    });
+    expect(seen).toEqual(['a.txt:sync', 'c.txt:gam']);
+  });
+
+  it('a consumer that stops early leaves nothing running, and later walks are unaffected', async () => {
+    for (let i = 0; i < 3; i++) {
+      for await (const e of walkTar(new WindowedReader(new MemorySource(bytes)))) {
+        expect(e.name).toBe('a.txt');
+        break;
+      }
+    }
+    const { entries } = await list(bytes);
+    expect(entries.map((e) => e.name)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it('yields every entry before the error that ended the walk, then throws it', async () => {
+    const cut = bytes.slice(0, 512 + 512 + 512 + 300); // b.txt's body is cut short
+    const { entries, error } = await list(cut);
+    expect(entries.map((e) => e.name)).toEqual(['a.txt', 'b.txt']);
+    expect(error?.message).toMatch(/unexpected end of archive/);
+  });
+
+  it('a visitor that throws ends the walk with its error', async () => {
+    const reader = new WindowedReader(new MemorySource(bytes));
+    await expect(
+      walkTarEach(reader, (e) => {
+        if (e.name === 'b.txt') throw new Error('stop here');
+      }),
+    ).rejects.toThrow('stop here');
   });
 });

@@ -71,17 +71,83 @@ export interface WalkState {
 }
 
 /**
- * Walks a tar archive header by header, folding PAX (`x`, `g`) and GNU (`L`, `K`) prefix headers
- * into the entry that follows. After each yield the walker moves to the next header itself: a
- * consumer may read some or all of the body from the same reader first, or none (a
- * random-access reader then jumps, never reads). Stops at the first zero block or at the end of
- * the data, whichever comes first, the way GNU tar does. A malformed header throws a TarError
- * naming the offset and the last good entry; entries yielded before it stay valid.
+ * Called with each entry. It may read some or all of the body from the same reader before it
+ * returns (or before its promise settles), or none: the walker then moves to the next header
+ * itself (a random-access reader jumps, never reads).
+ */
+export type EntryVisitor = (entry: TarEntry) => void | Promise<void>;
+
+/**
+ * Walks a tar archive as an async iterator: see walkTarEach, which it wraps. After each yield the
+ * walker moves on from wherever the consumer left the reader.
  */
 export async function* walkTar(
   reader: SequentialReader,
   state: WalkState = { sawEndBlock: false },
 ): AsyncGenerator<TarEntry> {
+  // The walk runs in walkTarEach; each entry is handed over here and the walk waits until the
+  // consumer asks for the next one (so the consumer can read the body in between).
+  const channel: {
+    handoff: { entry: TarEntry; resume: () => void } | null;
+    wake: (() => void) | null;
+    finished: boolean;
+    failure: { error: unknown } | null;
+  } = { handoff: null, wake: null, finished: false, failure: null };
+  const wakeConsumer = () => {
+    const wake = channel.wake;
+    channel.wake = null;
+    wake?.();
+  };
+  void walkTarEach(
+    reader,
+    (entry) =>
+      new Promise<void>((resume) => {
+        channel.handoff = { entry, resume };
+        wakeConsumer();
+      }),
+    state,
+  ).then(
+    () => {
+      channel.finished = true;
+      wakeConsumer();
+    },
+    (error: unknown) => {
+      channel.failure = { error };
+      channel.finished = true;
+      wakeConsumer();
+    },
+  );
+  for (;;) {
+    if (channel.handoff === null && !channel.finished) {
+      await new Promise<void>((resolve) => {
+        channel.wake = resolve;
+      });
+    }
+    const handoff = channel.handoff;
+    if (handoff !== null) {
+      channel.handoff = null;
+      yield handoff.entry;
+      handoff.resume();
+      continue;
+    }
+    if (channel.failure) throw channel.failure.error;
+    return;
+  }
+}
+
+/**
+ * Walks a tar archive header by header, folding PAX (`x`, `g`) and GNU (`L`, `K`) prefix headers
+ * into the entry that follows, and calls `visit` with each entry. Stops at the first zero block
+ * or at the end of the data, whichever comes first, the way GNU tar does. A malformed header
+ * throws a TarError naming the offset and the last good entry; entries visited before it stay
+ * valid. A visitor that returns nothing costs no promise: headers already in the reader's buffer
+ * are walked without one (at 100k entries, per-entry promises cost more than the parsing).
+ */
+export async function walkTarEach(
+  reader: SequentialReader,
+  visit: EntryVisitor,
+  state: WalkState = { sawEndBlock: false },
+): Promise<void> {
   // Global records apply to every later entry; they are folded once per `g` header, never per entry.
   let globals: PaxRecords = {};
   let globalXattrs: Record<string, string> | null = null;
@@ -262,7 +328,8 @@ export async function* walkTar(
     prefixStart = -1;
     lastName = name;
 
-    yield entry;
+    const visited = visit(entry);
+    if (visited !== undefined) await visited;
 
     const bodyEnd = entry.dataOffset + padded(storedSize);
     const remaining = bodyEnd - reader.position;
