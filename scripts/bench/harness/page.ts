@@ -50,7 +50,14 @@ input.addEventListener('change', () => {
   status.textContent = 'Reading…';
   if (mode === 'read') {
     const w = spawn(
-      { kind: 'read', file, chunk: num('chunk') ?? 2 << 20, stream: params.get('stream') === '1' },
+      {
+        kind: 'read',
+        file,
+        chunk: num('chunk') ?? 2 << 20,
+        stream: params.get('stream') === '1',
+        sync: params.get('sync') === '1',
+        inflight: num('inflight') ?? 1,
+      },
       (m) => {
         if (m.kind === 'done') {
           status.textContent = `Indexed ${m.entries} entries`;

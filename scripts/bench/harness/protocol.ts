@@ -15,7 +15,7 @@ export type ToWorker =
   | { kind: 'find'; file: File }
   | { kind: 'count'; file: File; layers: FoundLayer[]; options: HarnessOptions }
   /** Raw read throughput: the whole file through slice().arrayBuffer() of `chunk` bytes, or stream(). */
-  | { kind: 'read'; file: File; chunk: number; stream: boolean };
+  | { kind: 'read'; file: File; chunk: number; stream: boolean; sync: boolean; inflight: number };
 
 export type FromWorker =
   | { kind: 'progress'; entries: number }

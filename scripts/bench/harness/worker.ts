@@ -38,6 +38,27 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       let bytes = 0;
       if (msg.stream) {
         for await (const c of blobStream(msg.file.stream())) bytes += c.length;
+      } else if (msg.sync) {
+        // FileReaderSync: the same bytes without a promise or event-loop turn per read
+        const reader = new FileReaderSync();
+        for (let off = 0; off < msg.file.size; off += msg.chunk) {
+          bytes += reader.readAsArrayBuffer(msg.file.slice(off, off + msg.chunk)).byteLength;
+        }
+      } else if (msg.inflight > 1) {
+        const pending: Promise<ArrayBuffer>[] = [];
+        let next = 0;
+        const more = () => {
+          while (pending.length < msg.inflight && next < msg.file.size) {
+            pending.push(msg.file.slice(next, next + msg.chunk).arrayBuffer());
+            next += msg.chunk;
+          }
+        };
+        more();
+        while (pending.length) {
+          const first = pending.shift() as Promise<ArrayBuffer>;
+          more();
+          bytes += (await first).byteLength;
+        }
       } else {
         for (let off = 0; off < msg.file.size; off += msg.chunk) {
           bytes += (await msg.file.slice(off, off + msg.chunk).arrayBuffer()).byteLength;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTar } from '../../testing/tarBuilder';
 import { walkTar } from '../tar/walker';
 import { type ByteSource, MemorySource } from './byteSource';
-import { prefetchedChunksOf, SPARSE_GAP, SPARSE_WINDOW, WindowedReader } from './reader';
+import { prefetchedChunksOf, SPARSE_GAP, SPARSE_WINDOW, StreamReader, WindowedReader } from './reader';
 
 /** A source that records every read and how many were in flight at once. */
 class RecordingSource implements ByteSource {
@@ -109,5 +109,42 @@ describe('prefetchedChunksOf', () => {
     }
     await new Promise((r) => setTimeout(r, 5));
     expect(calls).toBe(2);
+  });
+});
+
+describe('StreamReader over volatile chunks', () => {
+  /** Hands out every chunk in the same buffer, overwritten by the next call: what a decoder's output view does. */
+  function reusingProducer(data: Uint8Array, chunk: number): () => Promise<Uint8Array | null> {
+    const shared = new Uint8Array(chunk);
+    let at = 0;
+    return async () => {
+      if (at >= data.length) return null;
+      shared.fill(0xee); // a stale view would now show garbage
+      const n = Math.min(chunk, data.length - at);
+      shared.set(data.subarray(at, at + n));
+      at += n;
+      return shared.subarray(0, n);
+    };
+  }
+  const data = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
+
+  it('reads across chunk boundaries correctly although each chunk is overwritten by the next', async () => {
+    const reader = new StreamReader(reusingProducer(data, 700), true);
+    const got: number[] = [];
+    for (const n of [512, 300, 1500, 1, 2000, 4000]) {
+      const part = await reader.read(n);
+      got.push(...part);
+    }
+    expect(await reader.skip(100)).toBe(100);
+    got.push(...(await reader.read(10_000)));
+    const expected = [...data.subarray(0, 8313), ...data.subarray(8413)];
+    expect(got).toEqual(expected);
+  });
+
+  it('keeps what it holds of a chunk when it must fetch the next one', async () => {
+    const reader = new StreamReader(reusingProducer(data, 1000), true);
+    await reader.read(900); // 100 bytes of chunk 1 stay buffered
+    const straddling = await reader.read(512); // needs chunk 2
+    expect([...straddling]).toEqual([...data.subarray(900, 1412)]);
   });
 });

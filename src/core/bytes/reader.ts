@@ -103,13 +103,40 @@ export class WindowedReader implements SequentialReader {
  */
 export class StreamReader implements SequentialReader {
   private chunks: Uint8Array[] = [];
+  /** With volatile chunks: which of `chunks` are copies this reader owns. */
+  private owned: boolean[] = [];
   private head = 0; // offset into chunks[0]
   private buffered = 0;
   private pos = 0;
   private done = false;
   readonly length = undefined;
 
-  constructor(private readonly next: () => Promise<Uint8Array | null>) {}
+  /**
+   * `volatile`: each chunk `next` returns is valid only until `next` is called again (a view into
+   * a decoder's output buffer). The reader then copies whatever it still holds of earlier chunks
+   * before asking for another, so its own views stay valid as the SequentialReader contract says;
+   * a walk that only reads headers and skips bodies copies a few bytes at chunk boundaries.
+   */
+  constructor(
+    private readonly next: () => Promise<Uint8Array | null>,
+    private readonly volatile = false,
+  ) {}
+
+  private keepHeld(): void {
+    for (let i = 0; i < this.chunks.length; i++) {
+      if (this.owned[i]) continue;
+      const rest = i === 0 ? this.chunks[0].subarray(this.head) : this.chunks[i];
+      this.chunks[i] = rest.slice();
+      this.owned[i] = true;
+      if (i === 0) this.head = 0;
+    }
+  }
+
+  private shift(): void {
+    this.chunks.shift();
+    if (this.volatile) this.owned.shift();
+    this.head = 0;
+  }
 
   get position(): number {
     return this.pos;
@@ -117,6 +144,7 @@ export class StreamReader implements SequentialReader {
 
   private async fill(n: number): Promise<void> {
     while (this.buffered < n && !this.done) {
+      if (this.volatile) this.keepHeld();
       const chunk = await this.next();
       if (chunk === null) {
         this.done = true;
@@ -124,6 +152,7 @@ export class StreamReader implements SequentialReader {
       }
       if (chunk.length === 0) continue;
       this.chunks.push(chunk);
+      if (this.volatile) this.owned.push(false);
       this.buffered += chunk.length;
     }
   }
@@ -133,10 +162,7 @@ export class StreamReader implements SequentialReader {
     if (first === undefined || first.length - this.head < n) return null;
     const out = first.subarray(this.head, this.head + n);
     this.head += n;
-    if (this.head === first.length) {
-      this.chunks.shift();
-      this.head = 0;
-    }
+    if (this.head === first.length) this.shift();
     this.buffered -= n;
     this.pos += n;
     return out;
@@ -151,10 +177,7 @@ export class StreamReader implements SequentialReader {
     if (first.length - this.head >= want) {
       out = first.subarray(this.head, this.head + want);
       this.head += want;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
+      if (this.head === first.length) this.shift();
     } else {
       out = new Uint8Array(want);
       let filled = 0;
@@ -164,10 +187,7 @@ export class StreamReader implements SequentialReader {
         out.set(c.subarray(this.head, this.head + take), filled);
         filled += take;
         this.head += take;
-        if (this.head === c.length) {
-          this.chunks.shift();
-          this.head = 0;
-        }
+        if (this.head === c.length) this.shift();
       }
     }
     this.buffered -= want;
@@ -187,10 +207,7 @@ export class StreamReader implements SequentialReader {
       this.head += take;
       left -= take;
       this.buffered -= take;
-      if (this.head === c.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
+      if (this.head === c.length) this.shift();
     }
     const skipped = n - left;
     this.pos += skipped;

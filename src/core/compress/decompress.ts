@@ -137,6 +137,7 @@ export function decompressedReader(
   end: number,
   compression: Compression,
   onInput?: (compressedBytes: number) => void,
+  volatile = false,
 ): SequentialReader {
   return decompressChunks(
     async function* () {
@@ -148,26 +149,30 @@ export function decompressedReader(
     compression,
     true,
     start,
+    volatile,
   );
 }
 
 /**
  * The same over any chunk stream. `restartable` says whether `input` may be called again to read
  * the data a second time (true for a file; false for a member inside a compressed outer archive,
- * which then goes straight to fflate for gzip).
+ * which then goes straight to fflate for gzip). `volatile`: zstd output is handed over as views
+ * into the decoder's memory (StreamReader copies what it must keep), for a reader whose views are
+ * dropped at each call anyway, like the tar walker's.
  */
 export function decompressChunks(
   input: () => AsyncGenerator<Uint8Array>,
   compression: Compression,
   restartable: boolean,
   start = 0,
+  volatile = false,
 ): SequentialReader {
   if (compression === 'none') throw new Error('decompressChunks needs compressed data');
   let delivered = 0;
   let usingFallback = !restartable;
   const open = (fallback: boolean): ChunkPuller => {
     // zstd's own decoder in WASM, pulled one output piece at a time (zstd.ts)
-    if (compression === 'zstd') return zstdPuller(input());
+    if (compression === 'zstd') return zstdPuller(input(), volatile);
     if (fallback || typeof DecompressionStream === 'undefined') {
       return pullFromPushDecoder(input(), (ondata) => new Gunzip(ondata));
     }
@@ -202,5 +207,5 @@ export function decompressChunks(
       return chunk;
     }
   };
-  return new StreamReader(next);
+  return new StreamReader(next, volatile && compression === 'zstd');
 }

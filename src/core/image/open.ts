@@ -307,9 +307,16 @@ async function indexBlob(
   const reader =
     sniffed === 'none'
       ? new WindowedReader(source, member.dataOffset, end)
-      : decompressedReader(source, member.dataOffset, end, sniffed, (n) => {
-          progress.state.bytesRead += n;
-        });
+      : decompressedReader(
+          source,
+          member.dataOffset,
+          end,
+          sniffed,
+          (n) => {
+            progress.state.bytesRead += n;
+          },
+          true, // indexing keeps nothing of the decompressed bytes but the entries it parses
+        );
   const error = await indexTar(reader, blob.entries, progress, signal, undefined, () =>
     sniffed === 'none' ? before + reader.position : progress.state.bytesRead,
   );

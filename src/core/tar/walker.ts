@@ -166,7 +166,7 @@ export async function walkTarEach(
 
   for (;;) {
     const headerOffset = reader.position;
-    const block = reader.readBuffered?.(BLOCK) ?? (await reader.read(BLOCK));
+    let block = reader.readBuffered?.(BLOCK) ?? (await reader.read(BLOCK));
     if (block.length === 0) {
       if (prefixStart >= 0) {
         // GNU tar, too, ends quietly when a lone PAX header is the last thing in the archive.
@@ -274,6 +274,8 @@ export async function walkTarEach(
         throw new TarError('invalid sparse real size', headerOffset, lastName);
       size = real;
       let extended = block[482] !== 0;
+      // the header is still needed after the extension blocks, which may replace the reader's buffer
+      if (extended) block = block.slice();
       while (extended) {
         const ext = await reader.read(BLOCK);
         if (ext.length < BLOCK)
