@@ -3,16 +3,7 @@
  * worker flattens, filters and sorts; this component asks for pages of rows around the viewport
  * and renders only those (a 100k-entry directory stays at a few dozen DOM rows).
  */
-import {
-  type KeyboardEvent,
-  type UIEvent,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type KeyboardEvent, type UIEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   collapseAll,

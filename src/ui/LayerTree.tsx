@@ -12,15 +12,7 @@ import {
   zoom,
   zoomIdentity,
 } from 'd3';
-import {
-  type KeyboardEvent,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { LayerChangeCounts } from '../worker/protocol';
 import { formatBytes, formatCount, layerLabel, shortDigest, visible } from './format';
