@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   }
 }
 
+/** A thread's sampled profile, rebuilt: its Profile event gives the start, ProfileChunks the samples. */
 function threadSamples(events: TraceEvent[], pid: number, tid: number) {
   const profile = events.find((e) => e.pid === pid && e.tid === tid && e.name === 'Profile');
   const nodes = new Map<number, ProfileNode>();
@@ -159,23 +160,7 @@ function report(events: TraceEvent[], wallMs: number): void {
     )
     .sort((a, b) => a.ts - b.ts);
 
-  // Rebuild the main thread's sampled profile: Profile gives the start, ProfileChunks the samples.
-  const profile = events.find((e) => onMain(e) && e.name === 'Profile');
-  const nodes = new Map<number, ProfileNode>();
-  const samples: { ts: number; node: number }[] = [];
-  if (profile) {
-    let ts = profile.args?.data?.startTime ?? profile.ts;
-    for (const e of events) {
-      if (e.name !== 'ProfileChunk' || e.id !== profile.id || e.pid !== profile.pid) continue;
-      const cp = e.args?.data?.cpuProfile;
-      for (const n of cp?.nodes ?? []) nodes.set(n.id, n);
-      const deltas = e.args?.data?.timeDeltas ?? [];
-      (cp?.samples ?? []).forEach((node, i) => {
-        ts += deltas[i] ?? 0;
-        samples.push({ ts, node });
-      });
-    }
-  }
+  const { nodes, samples } = threadSamples(events, main.pid, main.tid);
   const label = (n: ProfileNode) => {
     const file = (n.callFrame.url ?? '').split('/').pop() || '';
     return `${n.callFrame.functionName || '(anonymous)'}${file ? ` ${file}:${n.callFrame.lineNumber + 1}` : ''}`;

@@ -25,7 +25,8 @@ const STYLES = [
   `600 12px ${MONO}`,
   `13px ${MONO}`,
 ];
-const SAMPLE = 'sha256:0123456789abcdef RUN /bin/sh -c apt-get · 1.5 GB +12 ~3 −4 …';
+/** Letters, digits and every symbol the UI writes (a symbol missing from a font is a fallback lookup). */
+const SAMPLE = 'sha256:0123456789abcdef RUN /bin/sh -c apt-get · 1.5 GB +12 ~3 −4 … – — → ⇒ × ⚠ é';
 
 export function warmUpFonts(canvasFonts: readonly string[]): void {
   const run = (): void => {
@@ -33,10 +34,13 @@ export function warmUpFonts(canvasFonts: readonly string[]): void {
     box.setAttribute('aria-hidden', 'true');
     box.className = 'warm-up';
     for (const font of STYLES) {
-      const line = document.createElement('div');
-      line.style.font = font;
-      line.textContent = SAMPLE;
-      box.append(line);
+      for (const numeric of ['normal', 'tabular-nums']) {
+        const line = document.createElement('div');
+        line.style.font = font;
+        line.style.fontVariantNumeric = numeric;
+        line.textContent = SAMPLE;
+        box.append(line);
+      }
     }
     document.body.append(box);
     void box.offsetHeight; // lay it out now, in idle time
