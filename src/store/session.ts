@@ -84,6 +84,7 @@ export function openUrl(address: string): void {
 function begin(source: SourceSpec, name: string, size: number, url: string | null): void {
   const startedAt = performance.now();
   const link = getState().pendingLink ?? {};
+  resetEventQueue();
   const id = getClient().open(source, (event) => enqueue(id, event));
   setState({
     session: { ...initialSession(), id, name, size, url, phase: 'reading', startedAt },
@@ -180,6 +181,15 @@ let queue: { id: number; event: SessionEvent }[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 let flushAt = Number.POSITIVE_INFINITY;
 let lastProgressAt = Number.NEGATIVE_INFINITY;
+
+/** A new archive: its first progress shows at once, and nothing of the last one is still due. */
+function resetEventQueue(): void {
+  queue = [];
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+  flushAt = Number.POSITIVE_INFINITY;
+  lastProgressAt = Number.NEGATIVE_INFINITY;
+}
 
 function isProgress(event: SessionEvent): boolean {
   return event.type === 'progress' || event.type === 'download' || event.type === 'verifyProgress';
