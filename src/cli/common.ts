@@ -107,3 +107,19 @@ export function selectLayer(
     return `no layer ${spec}: the image has ${count} layer${count === 1 ? '' : 's'} (0..${count - 1})`;
   return layer;
 }
+
+/**
+ * `--image` and `--layer` together, as ls, cat and export take them: the place they name, or what
+ * to print before exiting 2 (a bad layer also gets the command's usage).
+ */
+export function selectPlace(
+  archive: ImageArchive,
+  values: ReadonlyMap<string, string>,
+  usage: string,
+): { image: number; layer: number } | string {
+  const image = selectImage(archive, values.get('image'));
+  if (typeof image === 'string') return `${image}\n`;
+  const layer = selectLayer(archive, image, values.get('layer'));
+  if (typeof layer === 'string') return `${layer}\n${usage}`;
+  return { image, layer };
+}

@@ -1,7 +1,7 @@
 import { type ByteRange, chunksOfRange, openFileBytes } from '../../core/content';
 import { ImageFileSystem, resolvePath } from '../../core/fs';
 import { ContentReader } from '../../core/image/content';
-import { layerProblems, parseArgs, selectImage, selectLayer } from '../common';
+import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE = 'usage: cat <archive> [--image <tag|index>] --layer <n> <path>\n';
@@ -20,16 +20,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!io.stdoutBytes) throw new Error('cat needs a binary stdout');
   const [archivePath, path] = parsed.positional;
   const archive = await io.openArchive(archivePath);
-  const imageIndex = selectImage(archive, parsed.values.get('image'));
-  if (typeof imageIndex === 'string') {
-    io.stderr(`${imageIndex}\n`);
+  const place = selectPlace(archive, parsed.values, USAGE);
+  if (typeof place === 'string') {
+    io.stderr(place);
     return 2;
   }
-  const layer = selectLayer(archive, imageIndex, parsed.values.get('layer'));
-  if (typeof layer === 'string') {
-    io.stderr(`${layer}\n${USAGE}`);
-    return 2;
-  }
+  const { image: imageIndex, layer } = place;
   // No content hasher: which rewrites are identical does not matter for reading one file.
   const fs = await ImageFileSystem.build(archive, imageIndex);
   const resolved = resolvePath(fs, layer, path);

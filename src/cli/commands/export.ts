@@ -3,7 +3,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { planExport, writeTar } from '../../core/export';
 import { ImageFileSystem } from '../../core/fs';
 import { ContentReader } from '../../core/image/content';
-import { layerProblems, parseArgs, selectImage, selectLayer } from '../common';
+import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE =
@@ -49,16 +49,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const output = parsed.values.get('output')!;
   if (output === '-' && !io.stdoutBytes) throw new Error('export -o - needs a binary stdout');
   const archive = await io.openArchive(archivePath);
-  const imageIndex = selectImage(archive, parsed.values.get('image'));
-  if (typeof imageIndex === 'string') {
-    io.stderr(`${imageIndex}\n`);
+  const place = selectPlace(archive, parsed.values, USAGE);
+  if (typeof place === 'string') {
+    io.stderr(place);
     return 2;
   }
-  const layer = selectLayer(archive, imageIndex, parsed.values.get('layer'));
-  if (typeof layer === 'string') {
-    io.stderr(`${layer}\n${USAGE}`);
-    return 2;
-  }
+  const { image: imageIndex, layer } = place;
   const mode = parsed.switches.has('merged') ? 'merged' : 'changes';
   // Without a hasher, same-size rewrites count as modified; an export writes them either way.
   const fs = await ImageFileSystem.build(archive, imageIndex);

@@ -1,5 +1,5 @@
 import { buildImageFileSystem } from '../../core/fs';
-import { layerProblems, parseArgs, selectImage, selectLayer } from '../common';
+import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE = 'usage: ls <archive> [--image <tag|index>] --layer <n> [--merged]\n';
@@ -14,16 +14,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const [path] = parsed.positional;
   const archive = await io.openArchive(path);
-  const imageIndex = selectImage(archive, parsed.values.get('image'));
-  if (typeof imageIndex === 'string') {
-    io.stderr(`${imageIndex}\n`);
+  const place = selectPlace(archive, parsed.values, USAGE);
+  if (typeof place === 'string') {
+    io.stderr(place);
     return 2;
   }
-  const layer = selectLayer(archive, imageIndex, parsed.values.get('layer'));
-  if (typeof layer === 'string') {
-    io.stderr(`${layer}\n${USAGE}`);
-    return 2;
-  }
+  const { image: imageIndex, layer } = place;
   if (archive.images.length > 1 && !parsed.values.has('image')) {
     io.stderr(
       `${archive.name} holds ${archive.images.length} images; listing image 0 (choose with --image)\n`,
