@@ -203,48 +203,51 @@ function scheduleFlush(delay: number): void {
   flushTimer = setTimeout(flush, delay);
 }
 
+/** How long the next progress must wait for its interval (0: it is due). */
+function progressDelay(): number {
+  return Math.max(0, PROGRESS_INTERVAL_MS - (performance.now() - lastProgressAt));
+}
+
 function flush(): void {
   flushTimer = null;
   flushAt = Number.POSITIVE_INFINITY;
-  const now = performance.now();
-  const progressDue = now - lastProgressAt >= PROGRESS_INTERVAL_MS;
-  let applied = 0;
+  const progressDue = progressDelay() === 0;
+  // only the latest progress of a kind matters: where each kind last stands in the queue
+  const latest = new Map<SessionEvent['type'], number>();
+  queue.forEach((q, i) => {
+    if (isProgress(q.event)) latest.set(q.event.type, i);
+  });
+  let shown = false;
   const kept: { id: number; event: SessionEvent }[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const item = queue[i];
+  queue.forEach((item, i) => {
     const e = item.event;
     if (isProgress(e)) {
-      // only the latest of a kind matters; it waits for its interval unless something else is shown
-      if (queue.slice(i + 1).some((later) => later.event.type === e.type)) continue;
+      // it waits for its interval, even when something else is shown now
+      if (latest.get(e.type) !== i) return;
       if (progressDue) onEvent(item.id, e);
       else kept.push(item);
-      continue;
+      return;
     }
-    if (applied > 0) {
+    if (shown) {
       kept.push(item);
-      continue;
+      return;
     }
     if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
       // progress held back from before the end would only make the final status stale
       for (let k = kept.length - 1; k >= 0; k--) if (isProgress(kept[k].event)) kept.splice(k, 1);
     }
     onEvent(item.id, e);
-    applied++;
-  }
-  if (progressDue && queue.some((q) => isProgress(q.event))) lastProgressAt = now;
+    shown = true;
+  });
+  if (progressDue && latest.size > 0) lastProgressAt = performance.now();
   queue = kept;
   if (queue.length === 0) return;
-  const structural = queue.some((q) => !isProgress(q.event));
-  scheduleFlush(structural ? 0 : Math.max(0, PROGRESS_INTERVAL_MS - (performance.now() - lastProgressAt)));
+  scheduleFlush(queue.some((q) => !isProgress(q.event)) ? 0 : progressDelay());
 }
 
 function enqueue(id: number, event: SessionEvent): void {
   queue.push({ id, event });
-  if (isProgress(event)) {
-    scheduleFlush(Math.max(0, PROGRESS_INTERVAL_MS - (performance.now() - lastProgressAt)));
-  } else {
-    scheduleFlush(0);
-  }
+  scheduleFlush(isProgress(event) ? progressDelay() : 0);
 }
 
 function onEvent(id: number, event: SessionEvent): void {
