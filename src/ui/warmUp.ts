@@ -2,15 +2,15 @@
  * Work the first archive would otherwise pay for on the main thread, done while the person is
  * still choosing a file. In a fresh browser the first layout that uses a font style looks the
  * font up and shapes with it cold: the workspace's first layout took 24 ms for 113 boxes, and
- * the layer tree's first canvas measurements a tenth of its 80 ms mount (npm run bench,
- * scripts/bench/mainThread.ts). Laying out a hidden line in each style the workspace uses, once,
- * in idle time, moves that cost out of the tasks that show the archive.
+ * the layer tree's first canvas measurements a tenth of its 80 ms mount (scripts/bench/
+ * mainThread.ts). Laying out a hidden line in each style the workspace uses, once, in idle time,
+ * is meant to move that cost out of the tasks that show the archive; in npm run bench its effect
+ * could not be told apart from run-to-run noise.
  */
 
-/** The font shorthands styles.css and LayerTree use (size, weight, family): keep them in step. */
-const SANS = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
-const MONO =
-  'ui-monospace, "SF Mono", "Cascadia Mono", "JetBrains Mono", Menlo, Consolas, "Liberation Mono", monospace';
+/** The font sizes and weights styles.css uses, with its own family variables. */
+const SANS = 'var(--sans)';
+const MONO = 'var(--mono)';
 const STYLES = [
   `13px ${SANS}`,
   `600 13px ${SANS}`,
