@@ -172,19 +172,21 @@ function report(events: TraceEvent[], wallMs: number): void {
   console.log(
     `${tasks.length} main-thread tasks, ${(busy / 1000).toFixed(0)} ms busy of ${wallMs} ms to Indexed; ${long.length} over 50 ms; ${samples.length} samples`,
   );
-  // The whole run: what kept the main thread busy overall (it shares two cores with the worker).
-  const allPhases = new Map<string, number>();
-  for (const e of events) {
-    if (!onMain(e) || e.ph !== 'X' || !PHASES.has(e.name) || e.ts < tasks[0].ts) continue;
-    allPhases.set(e.name, (allPhases.get(e.name) ?? 0) + (e.dur ?? 0));
-  }
-  console.log(
-    `phases over the run: ${[...allPhases.entries()]
+  /** Time in each kind of work (PHASES) on the main thread within [from, to], the biggest first. */
+  const phasesIn = (from: number, to: number, top: number): string => {
+    const totals = new Map<string, number>();
+    for (const e of events) {
+      if (!onMain(e) || e.ph !== 'X' || !PHASES.has(e.name) || e.ts < from || e.ts > to) continue;
+      totals.set(e.name, (totals.get(e.name) ?? 0) + (e.dur ?? 0));
+    }
+    return [...totals.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 10)
+      .slice(0, top)
       .map(([name, us]) => `${name} ${(us / 1000).toFixed(0)} ms`)
-      .join(', ')}`,
-  );
+      .join(', ');
+  };
+  // The whole run: what kept the main thread busy overall (it shares two cores with the worker).
+  console.log(`phases over the run: ${phasesIn(tasks[0]?.ts ?? 0, Number.POSITIVE_INFINITY, 10)}`);
   const allSelf = new Map<string, number>();
   for (const s of samples) {
     const n = nodes.get(s.node);
@@ -227,18 +229,7 @@ function report(events: TraceEvent[], wallMs: number): void {
     console.log(
       `\ntask at +${((t.ts - tasks[0].ts) / 1000).toFixed(0)} ms: ${((t.dur ?? 0) / 1000).toFixed(0)} ms, ${inside.length} samples`,
     );
-    const phases = new Map<string, number>();
-    for (const e of events) {
-      if (!onMain(e) || e.ph !== 'X' || e === t || e.ts < t.ts || e.ts > t.ts + (t.dur ?? 0)) continue;
-      if (!PHASES.has(e.name)) continue;
-      phases.set(e.name, (phases.get(e.name) ?? 0) + (e.dur ?? 0));
-    }
-    const phaseText = [...phases.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([name, us]) => `${name} ${(us / 1000).toFixed(0)} ms`)
-      .join(', ');
-    console.log(`  phases:    ${phaseText}`);
+    console.log(`  phases:    ${phasesIn(t.ts, t.ts + (t.dur ?? 0), 8)}`);
     for (const e of events) {
       if (
         !onMain(e) ||
