@@ -159,3 +159,204 @@ export function ociArchive(images: TestImage[], compression: 'none' | 'gzip' | '
     entries.push({ name: `blobs/sha256/${digest.slice(7)}`, content: bytes });
   return buildTar(entries);
 }
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+const baseImage: TestImage = {
+  tags: ['base:1'],
+  layers: [
+    [
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/passwd', content: 'root:x:0:0\n' },
+      { name: 'bin/', type: 'dir' },
+      { name: 'bin/sh', content: 'ELF' },
+    ],
+  ],
+};
+const appImage: TestImage = {
+  tags: ['app:1', 'docker.io/library/app:1', 'app:latest'],
+  layers: [
+    baseImage.layers[0],
+    [
+      { name: 'opt/app/', type: 'dir' },
+      { name: `opt/app/${'long-name-'.repeat(15)}ü.txt`, content: 'x' },
+    ],
+    [{ name: 'etc/.wh.passwd' }, { name: 'opt/.wh..wh..opq' }],
+  ],
+  history: [
+    { createdBy: '/bin/sh -c #(nop) ADD file:abc in /' },
+    { createdBy: '|1 TOKEN=x /bin/sh -c mkdir /opt/app' },
+    { createdBy: '/bin/sh -c #(nop)  ENV A=b', emptyLayer: true },
+    { createdBy: 'RUN /bin/sh -c rm /etc/passwd # buildkit' },
+  ],
+};
+
+/** A docker-archive whose members have names no tool would guess: only their content says what they are. */
+function dockerArchiveWithOddNames(): Uint8Array {
+  const one = buildTar(baseImage.layers[0]);
+  const two = buildTar(appImage.layers[1]);
+  const config = encode(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [sha256(one), sha256(two)] },
+      history: [{ created_by: 'one' }, { created_by: 'two' }],
+    }),
+  );
+  return buildTar([
+    { name: 'layers/', type: 'dir' },
+    { name: 'layers/one', content: one },
+    { name: 'layers/two', content: two },
+    { name: 'settings', content: config },
+    {
+      name: 'manifest.json',
+      content: JSON.stringify([
+        { Config: 'settings', RepoTags: ['odd:1'], Layers: ['layers/one', 'layers/two'] },
+      ]),
+    },
+  ]);
+}
+
+/** A pre-1.10 save: `repositories`, `<id>/json` with the parent chain, `<id>/layer.tar` (one of them empty). */
+function legacyArchive(): Uint8Array {
+  const id1 = 'a'.repeat(64);
+  const id2 = 'b'.repeat(64);
+  const id3 = 'c'.repeat(64);
+  return buildTar([
+    { name: 'repositories', content: JSON.stringify({ old: { v1: id3 } }) },
+    {
+      name: `${id1}/json`,
+      content: JSON.stringify({ id: id1, container_config: { Cmd: ['/bin/sh', '-c', 'one'] } }),
+    },
+    { name: `${id1}/layer.tar`, content: buildTar([{ name: 'a', content: '1' }]) },
+    { name: `${id2}/json`, content: JSON.stringify({ id: id2, parent: id1 }) },
+    { name: `${id2}/layer.tar`, content: new Uint8Array(0) },
+    {
+      name: `${id3}/json`,
+      content: JSON.stringify({ id: id3, parent: id2, os: 'linux', architecture: 'amd64' }),
+    },
+    { name: `${id3}/layer.tar`, content: buildTar([{ name: 'b', content: '2' }]) },
+  ]);
+}
+
+/** Docker 25+ can write `"manifests": null` in index.json and name the image in manifest.json only. */
+function dockerNullIndex(): Uint8Array {
+  const layer = buildTar(baseImage.layers[0]);
+  const config = encode(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [sha256(layer)] },
+      history: [{ created_by: 'ADD rootfs' }],
+    }),
+  );
+  const blob = (bytes: Uint8Array) => `blobs/sha256/${sha256(bytes).slice(7)}`;
+  return buildTar([
+    { name: 'blobs/', type: 'dir' },
+    { name: 'blobs/sha256/', type: 'dir' },
+    { name: blob(layer), content: layer },
+    { name: blob(config), content: config },
+    { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+    {
+      name: 'index.json',
+      content: '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}',
+    },
+    {
+      name: 'manifest.json',
+      content: JSON.stringify([{ Config: blob(config), RepoTags: null, Layers: [blob(layer)] }]),
+    },
+  ]);
+}
+
+/** An OCI layout beside one image holds an artifact whose "layers" are small JSON blobs, not tars. */
+function ociWithArtifact(): Uint8Array {
+  const layer = buildTar(baseImage.layers[0]);
+  const note = encode('{"built":"yes"}');
+  const config = encode(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [sha256(layer)] },
+    }),
+  );
+  const empty = encode('{}');
+  const manifest = (layerType: string, layerBytes: Uint8Array, configBytes: Uint8Array) =>
+    encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: sha256(configBytes),
+          size: configBytes.length,
+        },
+        layers: [{ mediaType: layerType, digest: sha256(layerBytes), size: layerBytes.length }],
+      }),
+    );
+  const image = manifest('application/vnd.oci.image.layer.v1.tar', layer, config);
+  const artifact = manifest('application/vnd.example.build-type+json', note, empty);
+  const blob = (bytes: Uint8Array): BuildEntry => ({
+    name: `blobs/sha256/${sha256(bytes).slice(7)}`,
+    content: bytes,
+  });
+  const descriptor = (bytes: Uint8Array, ref: string) => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: sha256(bytes),
+    size: bytes.length,
+    annotations: { 'org.opencontainers.image.ref.name': ref },
+  });
+  return buildTar([
+    { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+    blob(layer),
+    blob(note),
+    blob(config),
+    blob(empty),
+    blob(image),
+    blob(artifact),
+    {
+      name: 'index.json',
+      content: JSON.stringify({
+        schemaVersion: 2,
+        manifests: [descriptor(image, 'docker.io/library/base:1'), descriptor(artifact, 'build-info')],
+      }),
+    },
+  ]);
+}
+
+/** A manifest naming a JSON member as a layer: both scans must refuse it the same way. */
+function dockerArchiveWithJsonLayer(): Uint8Array {
+  const config = encode(
+    JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: ['sha256:00'] } }),
+  );
+  return buildTar([
+    { name: 'c.json', content: config },
+    { name: 'not-a-layer.json', content: '{"hello":"world"}' },
+    {
+      name: 'manifest.json',
+      content: JSON.stringify([{ Config: 'c.json', RepoTags: ['bad:1'], Layers: ['not-a-layer.json'] }]),
+    },
+  ]);
+}
+
+/**
+ * Every kind of archive the tests build in code, named: each format, shared and symlinked layers,
+ * compressed layers, odd member names, empty layers, artifacts, whiteouts and a plain rootfs.
+ */
+export function archivesBuiltInCode(): { name: string; bytes: Uint8Array }[] {
+  return [
+    { name: 'docker-archive.tar', bytes: dockerArchive([baseImage, appImage]) },
+    {
+      name: 'docker-archive-symlinks.tar',
+      bytes: dockerArchive([baseImage, appImage], { symlinkShared: true }),
+    },
+    { name: 'docker-archive-odd-names.tar', bytes: dockerArchiveWithOddNames() },
+    { name: 'docker-archive-json-layer.tar', bytes: dockerArchiveWithJsonLayer() },
+    { name: 'docker-legacy.tar', bytes: legacyArchive() },
+    { name: 'docker-null-index.tar', bytes: dockerNullIndex() },
+    { name: 'oci-none.tar', bytes: ociArchive([baseImage, appImage], 'none') },
+    { name: 'oci-gzip.tar', bytes: ociArchive([baseImage, appImage], 'gzip') },
+    { name: 'oci-zstd.tar', bytes: ociArchive([baseImage, appImage], 'zstd') },
+    { name: 'oci-artifact.tar', bytes: ociWithArtifact() },
+    { name: 'rootfs.tar', bytes: buildTar(appImage.layers[1]) },
+  ];
+}

@@ -5,6 +5,7 @@ import { NodeFileSource } from '../../cli/nodeFileSource';
 import { archivesUnder, gnuList, SHARED, sharedExists } from '../../testing/gnuTar';
 import type { ImageArchive } from './model';
 import { openArchive } from './open';
+import { familiarReference, familiarRefName } from './reference';
 
 /**
  * Every archive in ../shared/fixtures: real images from Docker, skopeo, podman, umoci and buildah,
@@ -13,6 +14,7 @@ import { openArchive } from './open';
  */
 const REAL = join(SHARED, 'fixtures/real');
 const PEERS = join(SHARED, 'fixtures/peers');
+const MODERN = join(SHARED, 'fixtures/modern');
 
 interface FactLayer {
   member: string;
@@ -58,8 +60,12 @@ describe.skipIf(!sharedExists)('shared fixtures', () => {
       const image = archive.images.find((i) => i.id === configDigest);
       expect(image, `image ${configDigest}`).toBeDefined();
       if (!image) continue;
-      const refs = group.flatMap((f) => (f.ref === null ? [] : Array.isArray(f.ref) ? f.ref : [f.ref]));
-      expect([...image.tags].sort()).toEqual([...refs].sort());
+      // facts.json keeps each tool's own spelling; we list the short form `docker images` shows,
+      // once (RepoTags lists are full references, an OCI ref name may be just a tag).
+      const refs = group.flatMap((f) =>
+        f.ref === null ? [] : Array.isArray(f.ref) ? f.ref.map(familiarReference) : [familiarRefName(f.ref)],
+      );
+      expect([...image.tags].sort()).toEqual([...new Set(refs)].sort());
       const fact = group[0];
       expect(image.layers.map((l) => l.diffId)).toEqual(fact.diff_ids);
       fact.layers.forEach((fl, i) => {
@@ -72,7 +78,66 @@ describe.skipIf(!sharedExists)('shared fixtures', () => {
     }
   });
 
-  const all = [...archivesUnder(REAL), ...archivesUnder(PEERS)];
+  /** Docker 26 with BuildKit, classic and containerd image stores: meta/<archive>.facts.json. */
+  interface ModernFacts {
+    file: string;
+    images: {
+      tags: string[] | null;
+      config_digest: string;
+      diff_ids: string[];
+      layers: { member: string; compression: string; entries: number; stored_sha256: string }[];
+    }[];
+    attestations: unknown[];
+  }
+  const modernFacts: ModernFacts[] = sharedExists
+    ? archivesUnder(MODERN).map((p) =>
+        JSON.parse(readFileSync(join(MODERN, 'meta', `${basename(p)}.facts.json`), 'utf8')),
+      )
+    : [];
+  it.each(modernFacts.map((f) => [f.file, f] as const))('%s agrees with its facts', async (file, fact) => {
+    const archive = await tryOpen(join(MODERN, file));
+    if (archive instanceof Error) throw archive;
+    expect(archive.errors).toEqual([]);
+    expect(archive.format).toBe('oci-layout');
+    expect(archive.images).toHaveLength(fact.images.length);
+    // Each attestation manifest is skipped with a warning that names it, never read as an image.
+    expect(archive.warnings.filter((w) => w.startsWith('skipped attestation manifest'))).toHaveLength(
+      fact.attestations.length,
+    );
+    for (const expected of fact.images) {
+      const image = archive.images.find((i) => i.id === expected.config_digest);
+      expect(image, `image ${expected.config_digest}`).toBeDefined();
+      if (!image) continue;
+      expect([...image.tags].sort()).toEqual([...(expected.tags ?? [])].sort());
+      expect(image.layers.map((l) => l.diffId)).toEqual(expected.diff_ids);
+      expected.layers.forEach((fl, i) => {
+        const blob = archive.blobs.get(image.layers[i].blob);
+        expect(blob?.member).toBe(fl.member);
+        expect(blob?.compression, `${file} layer ${i} compression`).toBe(fl.compression);
+        expect(blob?.entries?.count, `${file} layer ${i} entries`).toBe(fl.entries);
+        expect(blob?.digest).toBe(fl.stored_sha256);
+        expect(blob?.error).toBeNull();
+      });
+    }
+  });
+
+  it("reads go-containerregistry's Docker 25 save with `manifests: null` through its manifest.json", async () => {
+    const archive = await tryOpen(join(PEERS, 'go-containerregistry/hello-world-v25.tar'));
+    if (archive instanceof Error) throw archive;
+    expect(archive.errors).toEqual([]);
+    expect(archive.images).toHaveLength(1);
+    expect(archive.images[0].layers.map((l) => archive.blobs.get(l.blob)?.entries?.count)).toEqual([1]);
+  });
+
+  it("skips regclient's artifacts whose layers are JSON, and reads every image", async () => {
+    const archive = await tryOpen(join(PEERS, 'regclient/testrepo.tar'));
+    if (archive instanceof Error) throw archive;
+    expect(archive.errors).toEqual([]);
+    expect(archive.images).toHaveLength(21);
+    expect(archive.warnings.filter((w) => w.includes('is not a filesystem layer'))).toHaveLength(2);
+  });
+
+  const all = [...archivesUnder(REAL), ...archivesUnder(MODERN), ...archivesUnder(PEERS)];
   it.each(all.map((p) => [p.slice(SHARED.length + 1), p]))(
     '%s lists every layer as GNU tar does',
     async (_label, path) => {

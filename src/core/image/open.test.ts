@@ -1,6 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { dockerArchive, ociArchive, sha256, type TestImage, zstdStored } from '../../testing/archives';
+import {
+  archivesBuiltInCode,
+  dockerArchive,
+  ociArchive,
+  sha256,
+  type TestImage,
+  zstdStored,
+} from '../../testing/archives';
 import { buildTar } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { ArchiveReadError, openArchive, totalEntries } from './open';
@@ -230,5 +237,50 @@ describe('openArchive', () => {
     await expect(
       openArchive(new MemorySource(dockerArchive([base])), { signal: controller.signal }),
     ).rejects.toThrow();
+  });
+
+  describe('archives real tools write that once failed', () => {
+    const built = new Map(archivesBuiltInCode().map((a) => [a.name, a.bytes]));
+    const openBuilt = (name: string) => open(built.get(name) ?? new Uint8Array(0), name);
+
+    it('reads a Docker 25+ save whose index.json lists no manifests from its manifest.json', async () => {
+      const archive = await openBuilt('docker-null-index.tar');
+      expect(archive.errors).toEqual([]);
+      expect(archive.format).toBe('oci-layout');
+      expect(archive.images).toHaveLength(1);
+      expect(archive.images[0].layers).toHaveLength(1);
+      expect(archive.warnings).toEqual([
+        'index.json lists no manifests; the images were read from manifest.json',
+      ]);
+      expect(totalEntries(archive)).toBe(4);
+    });
+
+    it('skips an artifact whose layers are not filesystem layers, and reads the image beside it', async () => {
+      const archive = await openBuilt('oci-artifact.tar');
+      expect(archive.errors).toEqual([]);
+      expect(archive.images.map((i) => i.tags)).toEqual([['base:1']]);
+      expect(archive.warnings).toHaveLength(1);
+      expect(archive.warnings[0]).toMatch(
+        /^skipped artifact sha256:[0-9a-f]{64}: a layer of media type application\/vnd\.example\.build-type\+json is not a filesystem layer$/,
+      );
+    });
+
+    it('finds layers by content, whatever their member names', async () => {
+      const archive = await openBuilt('docker-archive-odd-names.tar');
+      expect(archive.errors).toEqual([]);
+      expect(archive.images[0].layers.map((l) => archive.blobs.get(l.blob)?.entries?.count)).toEqual([4, 2]);
+    });
+
+    it('refuses a JSON member named as a layer, saying what it is', async () => {
+      const archive = await openBuilt('docker-archive-json-layer.tar');
+      expect(archive.errors).toEqual([
+        'layer "not-a-layer.json" is not a tar: no tar header at byte 0 (it is JSON)',
+      ]);
+    });
+
+    it('lists an image named in two spellings once, in the short form', async () => {
+      const archive = await openBuilt('docker-archive.tar');
+      expect(archive.images.map((i) => i.tags)).toEqual([['base:1'], ['app:1', 'app:latest']]);
+    });
   });
 });

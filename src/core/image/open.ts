@@ -2,16 +2,18 @@ import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
+import { messageOf } from '../errors';
 import { EntryTable } from '../tar/entryTable';
 import type { TarEntry } from '../tar/types';
 import { type WalkState, walkTarEach } from '../tar/walker';
 import { emptyConfig } from './config';
-import { ArchiveDirectory, cleanMemberName, MAX_JSON_BYTES } from './directory';
+import { ArchiveDirectory, cleanMemberName } from './directory';
 import { FormatContext, type FormatReader } from './formats/context';
 import { dockerArchiveReader } from './formats/dockerArchive';
 import { dockerLegacyReader } from './formats/dockerLegacy';
 import { ociLayoutReader } from './formats/ociLayout';
 import { buildLayerTree } from './layerTree';
+import { classifyMember, MEMBER_HEAD_BYTES, notALayer } from './memberKind';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
 
 export interface OpenOptions {
@@ -33,19 +35,10 @@ export class ArchiveReadError extends Error {
 /** Most specific first: a Docker 25+ save has both index.json and manifest.json. */
 const READERS: FormatReader[] = [ociLayoutReader, dockerArchiveReader, dockerLegacyReader];
 
-/** Members worth keeping while streaming: where tools put manifests, configs and indexes. */
-const METADATA_NAME = /(^|\/)(manifest\.json|index\.json|repositories|oci-layout|json)$|\.json$|^blobs\//;
 /** All metadata kept from a streamed archive together: real images need kilobytes. */
 const MAX_KEPT_METADATA = 64 * 1024 * 1024;
 
-/** Layer members inside a compressed outer archive are recognised by where tools put them. */
-const LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/|\.(tar|tgz|tar\.gz|tar\.zst)$|(^|\/)[a-f0-9]{64}$|sha256:/;
-
 const PROGRESS_EVERY = 4096;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException('Opening was cancelled', 'AbortError');
@@ -102,6 +95,10 @@ async function indexTar(
   }
 }
 
+function notATar(name: string, why: string): ArchiveReadError {
+  return new ArchiveReadError(`${name} is not a tar archive: no tar header at byte 0 (${why})`);
+}
+
 function rootfsImage(name: string): Image {
   return {
     tags: [],
@@ -142,7 +139,10 @@ interface ScanResult {
   scanError: string | null;
   walk: WalkState;
   warnings: string[];
-  /** Layers read during the scan itself (streaming mode only). */
+  /**
+   * Members that looked like layers, read during the scan itself (streaming mode only), and members
+   * that did not (with the reason, should a manifest name one of them as a layer).
+   */
   streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
 }
 
@@ -192,9 +192,13 @@ async function scanStream(
   const streamed: ScanResult['streamed'] = new Map();
   const warnings: string[] = [];
   let compressedRead = 0;
-  const reader = decompressedReader(source, 0, source.size, compression, (n) => {
+  const decompressed = decompressedReader(source, 0, source.size, compression, (n) => {
     compressedRead += n;
   });
+  // What is inside the compression must be a tar too, refused with the same words as a plain file.
+  const head = (await decompressed.read(MEMBER_HEAD_BYTES)).slice();
+  if (!looksLikeTar(head)) throw notATar(source.name, `and not inside its ${compression} compression either`);
+  const reader = continuing(head, decompressed, Number.POSITIVE_INFINITY);
   const walk: WalkState = { sawEndBlock: false };
   let keptBytes = 0;
   const scanError = await indexTar(
@@ -214,16 +218,14 @@ async function scanStream(
         linkTarget: entry.linkTarget,
       });
       if (entry.type !== 'file' || entry.storedSize === 0) return;
-      const head = (await outer.read(Math.min(512, entry.storedSize))).slice();
-      let i = 0;
-      while (
-        i < head.length &&
-        (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)
-      )
-        i++;
+      const head = (await outer.read(Math.min(MEMBER_HEAD_BYTES, entry.storedSize))).slice();
       const rest = entry.storedSize - head.length;
-      const looksLikeJson = head[i] === 0x7b || head[i] === 0x5b || name === 'oci-layout';
-      if (looksLikeJson && METADATA_NAME.test(name) && entry.storedSize <= MAX_JSON_BYTES) {
+      const kind = classifyMember(head, entry.storedSize);
+      const refused = notALayer(name, kind);
+      if (kind.kind !== 'layer' || refused) {
+        streamed.set(name, { compression: 'none', entries: new EntryTable(), error: refused });
+      }
+      if (kind.kind === 'metadata') {
         if (keptBytes + entry.storedSize > MAX_KEPT_METADATA) {
           warnings.push(
             `member ${JSON.stringify(name)} was not kept: over ${MAX_KEPT_METADATA} bytes of metadata already`,
@@ -241,19 +243,9 @@ async function scanStream(
           filled += part.length;
         }
         dir.bodies.set(name, body.subarray(0, filled));
-        return;
       }
-      if (!LAYER_NAME.test(name)) return;
-      const layerCompression = sniffCompression(head);
-      if (layerCompression === 'bzip2' || layerCompression === 'xz') {
-        streamed.set(name, {
-          compression: 'none',
-          entries: new EntryTable(),
-          error: `${layerCompression} layers are not supported`,
-        });
-        return;
-      }
-      if (layerCompression === 'none' && !looksLikeTar(head)) return;
+      if (kind.kind !== 'layer' || refused) return;
+      const layerCompression = kind.compression as Compression;
       const inner = continuing(head, outer, rest);
       const layerReader =
         layerCompression === 'none'
@@ -271,7 +263,11 @@ async function scanStream(
             );
       const entries = new EntryTable();
       const error = await indexTar(layerReader, entries, progress, signal);
-      streamed.set(name, { compression: layerCompression, entries, error });
+      streamed.set(name, {
+        compression: layerCompression,
+        entries,
+        error: error ? `layer ${JSON.stringify(name)}: ${error}` : null,
+      });
       progress.state.layersDone++;
     },
     () => compressedRead,
@@ -295,12 +291,14 @@ async function indexBlob(
   }
   blob.entries = new EntryTable();
   if (member.size === 0) return; // legacy saves write empty layer.tar files for metadata-only steps
-  const head = await source.read(member.dataOffset, Math.min(1024, member.size));
-  const sniffed = sniffCompression(head);
-  if (sniffed === 'bzip2' || sniffed === 'xz') {
-    blob.error = `layer ${JSON.stringify(blob.member)} is ${sniffed}-compressed, which image tools do not write and this reader does not read`;
+  const head = await source.read(member.dataOffset, Math.min(MEMBER_HEAD_BYTES, member.size));
+  const kind = classifyMember(head, member.size);
+  const refused = notALayer(blob.member, kind);
+  if (kind.kind !== 'layer' || refused) {
+    blob.error = refused;
     return;
   }
+  const sniffed = kind.compression as Compression;
   blob.compression = sniffed;
   const end = member.dataOffset + member.size;
   const before = progress.state.bytesRead;
@@ -342,11 +340,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       `${source.name} is ${outer}-compressed; decompress it first (only gzip and zstd are read)`,
     );
   }
-  if (outer === 'none' && !looksLikeTar(head)) {
-    throw new ArchiveReadError(
-      `${source.name} is not a tar archive: no tar header at byte 0 (and it is not gzip or zstd compressed)`,
-    );
-  }
+  if (outer === 'none' && !looksLikeTar(head))
+    throw notATar(source.name, 'and it is not gzip or zstd compressed');
   const scan =
     outer === 'none'
       ? await scanRandomAccess(source, progress, signal)
@@ -427,10 +422,12 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           if (streamed) {
             blob.entries = streamed.entries;
             blob.compression = streamed.compression;
-            blob.error = streamed.error ? `layer ${JSON.stringify(blob.member)}: ${streamed.error}` : null;
+            blob.error = streamed.error;
             progress.state.entries += streamed.entries.count;
+          } else if (blob.storedSize === 0) {
+            blob.entries = new EntryTable(); // an empty layer.tar, as in the random-access scan
           } else {
-            blob.error = `layer ${JSON.stringify(blob.member)} was not recognised as a tar while streaming the archive`;
+            blob.error = `layer ${JSON.stringify(blob.member)} is not a regular file in the archive`;
           }
         }
         if (blob.error) ctx.error(blob.error);

@@ -1,5 +1,6 @@
 import { mapHistory, parseImageConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
+import { addReferences, familiarReference } from '../reference';
 import { chainIds, sha256Hex } from '../layerTree';
 import type { Image, ImageLayer } from '../model';
 import { digestFromBlobPath, type FormatContext, type FormatReader } from './context';
@@ -69,6 +70,12 @@ export async function imageFromConfig(
   };
 }
 
+function familiarTags(repoTags: string[]): string[] {
+  const tags: string[] = [];
+  addReferences(tags, repoTags.map(familiarReference));
+  return tags;
+}
+
 /** Docker 1.10–24 `docker save`, podman/skopeo docker-archive, Jib and kaniko tarballs: a manifest.json. */
 export const dockerArchiveReader: FormatReader = {
   format: 'docker-archive',
@@ -98,7 +105,14 @@ export const dockerArchiveReader: FormatReader = {
         // it is no digest of the member; only a member named by its digest gives one.
         const members = layerNames.map((member) => ({ member, digest: digestFromBlobPath(member) }));
         images.push(
-          await imageFromConfig(ctx, configName, members, strList(field(entry, 'RepoTags')), null, label),
+          await imageFromConfig(
+            ctx,
+            configName,
+            members,
+            familiarTags(strList(field(entry, 'RepoTags'))),
+            null,
+            label,
+          ),
         );
       } catch (error) {
         ctx.error(`${label}: ${(error as Error).message}`);

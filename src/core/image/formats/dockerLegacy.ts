@@ -1,5 +1,6 @@
 import { emptyConfig, platformOf, runtimeConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
+import { addReferences, familiarReference } from '../reference';
 import type { HistoryStep, Image, ImageLayer } from '../model';
 import type { FormatReader } from './context';
 
@@ -31,7 +32,7 @@ export const dockerLegacyReader: FormatReader = {
           for (const [tag, id] of Object.entries(tags)) {
             if (typeof id !== 'string') continue;
             const list = tips.get(id) ?? [];
-            list.push(`${repo}:${tag}`);
+            addReferences(list, [familiarReference(`${repo}:${tag}`)]);
             tips.set(id, list);
           }
         }

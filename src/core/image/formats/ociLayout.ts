@@ -1,7 +1,8 @@
 import { field, isObject, type JsonObject, objList, str, strList, strMap } from '../json';
 import type { Image } from '../model';
 import type { FormatReader } from './context';
-import { imageFromConfig } from './dockerArchive';
+import { addReferences, familiarReference, familiarRefName } from '../reference';
+import { dockerArchiveReader, imageFromConfig } from './dockerArchive';
 
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
@@ -15,6 +16,14 @@ const IMAGE_CONFIG_TYPES = new Set([
   'application/vnd.oci.image.config.v1+json',
   'application/vnd.docker.container.image.v1+json',
 ]);
+
+/**
+ * Filesystem layers as the OCI and Docker specs name them, compressed or not, distributable or
+ * not. Any other layer type (an SBOM, a signature, `application/vnd.example.build-type+json`)
+ * makes its manifest an artifact: its "layers" are not tars and have no place in a filesystem.
+ */
+const FILESYSTEM_LAYER_TYPE =
+  /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(foreign\.)?diff\.tar)([.+](gzip|zstd))?$/;
 
 function blobPath(digest: string): string {
   const [alg, hex] = digest.split(':');
@@ -49,7 +58,11 @@ export const ociLayoutReader: FormatReader = {
         const manifest = await ctx.dir.readJson('manifest.json');
         for (const entry of Array.isArray(manifest) ? manifest : []) {
           const config = str(field(entry, 'Config'));
-          if (config) repoTagsByConfig.set(config.replace(/^\.\//, ''), strList(field(entry, 'RepoTags')));
+          if (config) {
+            const tags: string[] = [];
+            addReferences(tags, strList(field(entry, 'RepoTags')).map(familiarReference));
+            repoTagsByConfig.set(config.replace(/^\.\//, ''), tags);
+          }
         }
       } catch (error) {
         ctx.warn(`manifest.json beside index.json was ignored: ${(error as Error).message}`);
@@ -72,12 +85,13 @@ export const ociLayoutReader: FormatReader = {
         const mediaType = str(field(d, 'mediaType')) ?? '';
         const digest = str(field(d, 'digest'));
         const annotations = strMap(field(d, 'annotations'));
-        const tags = [
-          ...(annotations['io.containerd.image.name'] ? [annotations['io.containerd.image.name']] : []),
-          ...(!annotations['io.containerd.image.name'] && annotations['org.opencontainers.image.ref.name']
-            ? [annotations['org.opencontainers.image.ref.name']]
-            : []),
-        ];
+        const containerdName = annotations['io.containerd.image.name'];
+        const refName = annotations['org.opencontainers.image.ref.name'];
+        const tags = containerdName
+          ? [familiarReference(containerdName)]
+          : refName
+            ? [familiarRefName(refName)]
+            : [];
         const effectiveTags = tags.length ? tags : inheritedTags;
         if (!digest) {
           ctx.warn(`${where}: a descriptor without a digest was skipped`);
@@ -116,7 +130,7 @@ export const ociLayoutReader: FormatReader = {
         const already = seenManifests.get(digest);
         if (already) {
           // The same manifest listed again under another name: one image, several tags.
-          for (const tag of effectiveTags) if (!already.tags.includes(tag)) already.tags.push(tag);
+          addReferences(already.tags, effectiveTags);
           continue;
         }
         const config = field(blob, 'config');
@@ -130,8 +144,16 @@ export const ociLayoutReader: FormatReader = {
           ctx.warn(`skipped artifact ${digest} (config type ${configType || 'none'})`);
           continue;
         }
+        const layerDescriptors = objList(field(blob, 'layers'));
+        const foreign = layerDescriptors
+          .map((l) => str(field(l, 'mediaType')) ?? '')
+          .find((type) => type !== '' && !FILESYSTEM_LAYER_TYPE.test(type));
+        if (foreign !== undefined) {
+          ctx.warn(`skipped artifact ${digest}: a layer of media type ${foreign} is not a filesystem layer`);
+          continue;
+        }
         const configPath = blobPath(configDigest);
-        const layers = objList(field(blob, 'layers')).map((l) => {
+        const layers = layerDescriptors.map((l) => {
           const layerDigest = str(field(l, 'digest')) ?? '';
           return { member: blobPath(layerDigest), digest: layerDigest || null };
         });
@@ -152,9 +174,15 @@ export const ociLayoutReader: FormatReader = {
         }
       }
     };
-    const manifests = field(index, 'manifests');
-    if (manifests === null || manifests === undefined) ctx.warn('index.json lists no manifests');
-    await visit(objList(manifests), [], 0, 'index.json');
+    const manifests = objList(field(index, 'manifests'));
+    if (manifests.length === 0 && ctx.dir.has('manifest.json')) {
+      // Docker 25+ can save `"manifests": null` and still name the image in manifest.json, which
+      // Docker itself reads back: so do we.
+      ctx.warn('index.json lists no manifests; the images were read from manifest.json');
+      return dockerArchiveReader.read(ctx);
+    }
+    if (manifests.length === 0) ctx.warn('index.json lists no manifests');
+    await visit(manifests, [], 0, 'index.json');
     return images;
   },
 };
