@@ -1,8 +1,8 @@
 import { mapHistory, parseImageConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
-import { addReferences, familiarReference } from '../reference';
 import { chainIds, sha256Hex } from '../layerTree';
 import type { Image, ImageLayer } from '../model';
+import { addReferences, familiarReference } from '../reference';
 import { digestFromBlobPath, type FormatContext, type FormatReader } from './context';
 
 function bytesToHex(bytes: ArrayBuffer): string {

@@ -1,7 +1,7 @@
 import { emptyConfig, platformOf, runtimeConfig } from '../config';
 import { field, isObject, str, strList } from '../json';
-import { addReferences, familiarReference } from '../reference';
 import type { HistoryStep, Image, ImageLayer } from '../model';
+import { addReferences, familiarReference } from '../reference';
 import type { FormatReader } from './context';
 
 /**

@@ -1,7 +1,7 @@
 import { field, isObject, type JsonObject, objList, str, strList, strMap } from '../json';
 import type { Image } from '../model';
-import type { FormatReader } from './context';
 import { addReferences, familiarReference, familiarRefName } from '../reference';
+import type { FormatReader } from './context';
 import { dockerArchiveReader, imageFromConfig } from './dockerArchive';
 
 const INDEX_TYPES = new Set([
