@@ -1,5 +1,7 @@
+import { parseBuildStep, stepSummary } from '../../core/image/buildStep';
 import { type ImageFacts, type InspectDocument, inspectDocument } from '../../core/image/summary';
 import { verifyArchive } from '../../core/image/verify';
+import { visible } from '../../core/visibleText';
 import { imageFacts } from '../facts';
 import type { CliIo } from '../io';
 
@@ -17,20 +19,30 @@ export function formatBytes(n: number): string {
 function textReport(doc: InspectDocument): string {
   const lines: string[] = [`format: ${doc.format}`, `images: ${doc.images.length}`];
   for (const [i, image] of doc.images.entries()) {
-    lines.push('', `image ${i}: ${image.tags.join(', ') || '(untagged)'}  ${image.id}  ${image.platform}`);
+    lines.push(
+      '',
+      `image ${i}: ${visible(image.tags.join(', ')) || '(untagged)'}  ${image.id}  ${visible(image.platform)}`,
+    );
     const a = image.analysis;
     lines.push(
       `  size ${formatBytes(a.sizeBytes)}, efficiency ${(a.efficiency * 100).toFixed(2)} %, wasted ${formatBytes(a.wastedBytes)} (${(a.wastedUserPercent * 100).toFixed(2)} % of user layers)`,
     );
     for (const layer of image.layers) {
-      const cmd = (layer.createdBy ?? '').replace(/^\/bin\/sh -c (#\(nop\) )?/, '').trim();
+      // One line per layer, whatever the command holds: a heredoc's newlines and any control
+      // character are escaped, and BuildKit's `|N NAME=value` prefix gets a line of its own.
+      const step = parseBuildStep(layer.createdBy);
       lines.push(
-        `  ${String(layer.index).padStart(3)}  ${formatBytes(layer.sizeBytes).padStart(9)}  ${String(layer.entries).padStart(6)} entries  +${layer.added} ~${layer.modified} -${layer.removed}  ${layer.compression.padEnd(4)}  ${cmd.slice(0, 80)}`,
+        `  ${String(layer.index).padStart(3)}  ${formatBytes(layer.sizeBytes).padStart(9)}  ${String(layer.entries).padStart(6)} entries  +${layer.added} ~${layer.modified} -${layer.removed}  ${layer.compression.padEnd(4)}  ${visible(stepSummary(step)).slice(0, 80)}`,
       );
+      if (step.buildArgs.length) {
+        lines.push(
+          `${' '.repeat(7)}build args: ${step.buildArgs.map((a) => visible(`${a.name}=${a.value}`)).join(' ')}`,
+        );
+      }
     }
   }
-  if (doc.warnings.length) lines.push('', 'warnings:', ...doc.warnings.map((w) => `  ${w}`));
-  if (doc.errors.length) lines.push('', 'errors:', ...doc.errors.map((e) => `  ${e}`));
+  if (doc.warnings.length) lines.push('', 'warnings:', ...doc.warnings.map((w) => `  ${visible(w)}`));
+  if (doc.errors.length) lines.push('', 'errors:', ...doc.errors.map((e) => `  ${visible(e)}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,0 +1,34 @@
+/**
+ * Characters that hide or disguise text: C0 controls, DEL and C1 controls, and the invisible
+ * formatting characters that reorder or hide what follows them (the Arabic letter mark, zero-width
+ * space, left-to-right and right-to-left marks, line and paragraph separators, bidi embeddings and
+ * overrides U+202A–U+202E, bidi isolates U+2066–U+2069, the byte order mark). Zero-width joiners
+ * (U+200C, U+200D) stay: scripts and emoji need them.
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'g');
+
+function escapeHidden(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.charCodeAt(0);
+  const hex = code.toString(16).toUpperCase();
+  return code < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u${hex.padStart(4, '0')}`;
+}
+
+/**
+ * Text from an archive (names, paths, link targets, tags, commands, config values, messages that
+ * quote them) as it is shown: React renders it as text, never markup, and this makes visible what
+ * text can hide. Each hidden character becomes an escape: `\n`, `\t`, `\r`, `\x1B` for controls,
+ * `\u202E` for formatting characters, so a right-to-left override cannot turn `evil\u202Etxt.exe`
+ * into something that reads as `evilexe.txt`, and a terminal escape cannot hide in a name. Everything
+ * else, backslashes included, is shown as it is (a name may spell `\u202E` literally: it is then
+ * harmless text, and telling the two apart is not worth escaping every backslash).
+ */
+export function visible(text: string): string;
+export function visible(text: string | null | undefined): string | null | undefined;
+export function visible(text: string | null | undefined): string | null | undefined {
+  if (!text || !HIDDEN.test(text)) return text;
+  return text.replace(HIDDEN_ALL, escapeHidden);
+}
