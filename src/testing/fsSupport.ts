@@ -3,13 +3,13 @@
  * by the real walker into the real EntryTable, so tests exercise what the app runs on.
  */
 
-import { type BuildEntry, buildTar } from '../../testing/tarBuilder';
-import { MemorySource } from '../bytes/byteSource';
-import { WindowedReader } from '../bytes/reader';
-import type { Image, ImageArchive, LayerBlob } from '../image/model';
-import { EntryTable } from '../tar/entryTable';
-import { walkTar } from '../tar/walker';
-import type { ContentHasher } from './types';
+import { MemorySource } from '../core/bytes/byteSource';
+import { WindowedReader } from '../core/bytes/reader';
+import type { ContentHasher } from '../core/fs/types';
+import type { Image, ImageArchive, LayerBlob } from '../core/image/model';
+import { EntryTable } from '../core/tar/entryTable';
+import { walkTar } from '../core/tar/walker';
+import { type BuildEntry, buildTar } from './tarBuilder';
 
 export interface ParsedLayer {
   bytes: Uint8Array;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../core/bytes/byteSource';
-import { archiveOfImages, blobOf, imageOf, layerOf } from '../../core/fs/testSupport';
 import type { ImageArchive } from '../../core/image/model';
 import { openArchive } from '../../core/image/open';
 import { dockerArchive, ociArchive } from '../../testing/archives';
+import { archiveOfImages, blobOf, imageOf, layerOf } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { parseArgs, selectImage } from '../common';
 import type { CliIo } from '../io';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
-import { testArchive } from '../fs/testSupport';
 import { analyzeImage } from './index';
 
 const dir = (name: string): BuildEntry => ({ name, type: 'dir' });

@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NodeFileSource } from '../../cli/nodeFileSource';
+import { archiveOfImages, blobOf, fnv1a, imageOf, parseLayer } from '../../testing/fsSupport';
 import { ContentReader } from '../image/content';
 import type { ImageArchive, LayerBlob } from '../image/model';
 import { openArchive } from '../image/open';
 import { ImageFileSystem } from './imageFileSystem';
 import { classifyName, cleanRelative } from './path';
-import { archiveOfImages, blobOf, fnv1a, imageOf, parseLayer } from './testSupport';
 import type { FileNodeInfo } from './types';
 
 const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import {
+  archiveOfImages,
+  blobOf,
+  imageOf,
+  type LayerSpec,
+  layerOf,
+  testArchive,
+} from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { ImageFileSystem } from './imageFileSystem';
-import { archiveOfImages, blobOf, imageOf, type LayerSpec, layerOf, testArchive } from './testSupport';
 import type { FileNodeInfo, ViewMode } from './types';
 
 async function build(layers: LayerSpec[], withHash = true) {

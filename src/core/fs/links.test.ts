@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type LayerSpec, testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { ImageFileSystem } from './imageFileSystem';
 import { MAX_LINK_HOPS, type Resolution, resolvePath } from './links';
-import { type LayerSpec, testArchive } from './testSupport';
 
 async function build(layers: LayerSpec[]): Promise<ImageFileSystem> {
   const test = await testArchive(layers);

@@ -4,12 +4,13 @@
  * never leaves the image), symlinked directories followed in the middle of a path, and loops
  * reported instead of spinning.
  */
+import { MAX_LINK_HOPS } from '../limits';
 import type { ImageFileSystem } from './imageFileSystem';
 import { pathSegments } from './path';
 import type { ContentRef, FileNodeInfo } from './types';
 
-/** Linux gives up after 40 symlinks in one lookup (MAXSYMLINKS); so do we. */
-export const MAX_LINK_HOPS = 40;
+/** Re-exported: callers of resolvePath pass or compare against the hop limit. */
+export { MAX_LINK_HOPS };
 
 /** What resolution needs from the filesystem; structural so a worker-side fake can stand in. */
 export type LinkFileSystem = Pick<ImageFileSystem, 'node' | 'contentSource'>;

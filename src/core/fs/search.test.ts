@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageOf, type LayerSpec, testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { ImageFileSystem } from './imageFileSystem';
 import {
@@ -9,7 +10,6 @@ import {
   type SearchQuery,
   searchPages,
 } from './search';
-import { imageOf, type LayerSpec, testArchive } from './testSupport';
 
 async function build(layers: LayerSpec[]): Promise<ImageFileSystem> {
   const test = await testArchive(layers);

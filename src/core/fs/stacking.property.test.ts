@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { ImageFileSystem } from './imageFileSystem';
 import { cleanRelative } from './path';
-import { testArchive } from './testSupport';
 import type { DiffType, FileNodeInfo, ViewMode } from './types';
 
 interface RefNode {

@@ -1,0 +1,163 @@
+/**
+ * Packs the stacking log into what the read model queries: events and directory records grouped
+ * per node (CSR), and each layer's own items flattened into a depth-first view.
+ */
+import type { PathTree } from './pathTree';
+import {
+  type DirRecords,
+  type LayerSource,
+  type LayerView,
+  type NodeEvents,
+  REMOVED,
+  T_DIR,
+  typeOf,
+} from './stackedModel';
+import type { StackingLog } from './stackingLog';
+
+export function packEvents(log: StackingLog, nodeCount: number): NodeEvents {
+  const nodes = log.eventNode.toArray();
+  const { start, order } = csrStart(nodes, nodeCount);
+  const layer = new Int32Array(order.length);
+  const entry = new Int32Array(order.length);
+  const change = new Uint8Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    layer[i] = log.eventLayer.get(order[i]);
+    entry[i] = log.eventEntry.get(order[i]);
+    change[i] = log.eventChange.get(order[i]);
+  }
+  return { start, layer, entry, change };
+}
+
+export function packRecords(log: StackingLog, nodeCount: number): DirRecords {
+  const nodes = log.recordNode.toArray();
+  const { start, order } = csrStart(nodes, nodeCount);
+  const layer = new Int32Array(order.length);
+  const subtreeSize = new Float64Array(order.length);
+  const childCount = new Int32Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    layer[i] = log.recordLayer.get(order[i]);
+    subtreeSize[i] = log.recordSize.get(order[i]);
+    childCount[i] = log.recordCount.get(order[i]);
+  }
+  return { start, layer, subtreeSize, childCount };
+}
+
+/** Counting sort of (node, value...) rows into per-node runs, keeping their order within a node. */
+function csrStart(nodes: Int32Array, nodeCount: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(nodeCount + 1);
+  for (const n of nodes) start[n + 1]++;
+  for (let n = 0; n < nodeCount; n++) start[n + 1] += start[n];
+  const fill = start.slice(0, nodeCount);
+  const order = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) order[fill[nodes[i]]++] = i;
+  return { start, order };
+}
+
+export function buildLayerViews(
+  log: StackingLog,
+  tree: PathTree,
+  layers: readonly LayerSource[],
+): LayerView[] {
+  /** Scratch shared by all layers: item of each node in the layer being flattened. */
+  const viewItem = new Int32Array(tree.count);
+  const views: LayerView[] = [];
+  for (let layer = 0; layer < layers.length; layer++)
+    views.push(buildView(log, tree, layers, viewItem, layer));
+  return views;
+}
+
+function buildView(
+  log: StackingLog,
+  tree: PathTree,
+  layers: readonly LayerSource[],
+  viewItem: Int32Array,
+  layer: number,
+): LayerView {
+  const from = log.itemStart[layer];
+  const to = log.itemStart[layer + 1];
+  const { parent, nameId, nameRank } = tree;
+  // Item of each node in this layer (the root's is always `from`); then the items bucketed
+  // by parent item in name order: the children lists the depth-first order is made from.
+  const count = to - from;
+  for (let i = from; i < to; i++) {
+    const node = log.itemNode.get(i);
+    viewItem[node] = i - from;
+  }
+  const sorted: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = log.itemNode.get(from + i);
+    if (node !== 0 && viewItem[node] === i) sorted.push(i);
+  }
+  const rank = (item: number): number => nameRank[nameId[log.itemNode.get(from + item)]];
+  sorted.sort((a, b) => rank(a) - rank(b));
+  const parentItemOf = (item: number): number => viewItem[parent[log.itemNode.get(from + item)]];
+  const childStart = new Int32Array(count + 1);
+  for (const item of sorted) childStart[parentItemOf(item) + 1]++;
+  for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i];
+  const fill = childStart.slice(0, count);
+  const childList = new Int32Array(sorted.length);
+  for (const item of sorted) childList[fill[parentItemOf(item)]++] = item;
+
+  const order = new Int32Array(sorted.length + 1);
+  const parentPos = new Int32Array(sorted.length + 1).fill(-1);
+  const stackItems = new Int32Array(sorted.length + 1);
+  const stackParents = new Int32Array(sorted.length + 1);
+  let top = 0;
+  stackItems[0] = 0;
+  stackParents[0] = -1;
+  let pos = 0;
+  while (top >= 0) {
+    const item = stackItems[top];
+    parentPos[pos] = stackParents[top];
+    top--;
+    order[pos] = from + item;
+    for (let c = childStart[item + 1] - 1; c >= childStart[item]; c--) {
+      top++;
+      stackItems[top] = childList[c];
+      stackParents[top] = pos;
+    }
+    pos++;
+  }
+
+  const view: LayerView = {
+    node: new Int32Array(pos),
+    change: new Uint8Array(pos),
+    versionLayer: new Int32Array(pos),
+    versionEntry: new Int32Array(pos),
+    end: new Int32Array(pos),
+    subtreeSize: new Float64Array(pos),
+    childCount: new Int32Array(pos),
+    byNode: new Int32Array(pos),
+  };
+  const all = new Float64Array(pos);
+  const live = new Float64Array(pos);
+  const span = new Int32Array(pos).fill(1);
+  for (let p = 0; p < pos; p++) {
+    const item = order[p];
+    view.node[p] = log.itemNode.get(item);
+    view.change[p] = log.itemChange.get(item);
+    view.versionLayer[p] = log.itemLayer.get(item);
+    view.versionEntry[p] = log.itemEntry.get(item);
+  }
+  // Bottom-up: subtree spans, child counts and both size sums (with and without removed files).
+  for (let p = pos - 1; p >= 0; p--) {
+    const entry = view.versionEntry[p];
+    const isDir = typeOf(layers, view.versionLayer[p], entry) === T_DIR;
+    const own = isDir ? 0 : layers[view.versionLayer[p]].table!.sizes[entry];
+    all[p] += own;
+    if (view.change[p] !== REMOVED) live[p] += own;
+    view.subtreeSize[p] = isDir ? (view.change[p] === REMOVED ? all[p] : live[p]) : own;
+    view.end[p] = p + span[p];
+    const up = parentPos[p];
+    if (up >= 0) {
+      span[up] += span[p];
+      all[up] += all[p];
+      live[up] += live[p];
+      view.childCount[up]++;
+    }
+  }
+  const byNode = Array.from({ length: pos }, (_, p) => p);
+  byNode.sort((a, b) => view.node[a] - view.node[b]);
+  view.byNode.set(byNode);
+  return view;
+}

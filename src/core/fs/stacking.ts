@@ -1,0 +1,555 @@
+/**
+ * Stacks an image's layers once, the way overlay filesystems do (the rules are listed at
+ * ImageFileSystem.build; each step of `applyLayer` says which one it applies), logging what every
+ * layer did. The log is then settled (contents compared) and packed for the read model.
+ */
+import { MAX_LINK_HOPS } from '../limits';
+import { settleContentComparisons } from './contentHashing';
+import { buildLayerViews, packEvents, packRecords } from './packing';
+import { classifyName, cleanRelative, parentOf } from './path';
+import { PathInterner, type PathTree } from './pathTree';
+import {
+  ADDED,
+  type BuiltModel,
+  IMPLICIT_DIR_MODE,
+  type LayerSource,
+  MODIFIED,
+  PENDING,
+  PERMISSION_BITS,
+  packRef,
+  REMOVED,
+  T_DIR,
+  T_FILE,
+  T_HARDLINK,
+  T_SYMLINK,
+  typeOf,
+  UNMODIFIED,
+} from './stackedModel';
+import { StackingLog } from './stackingLog';
+import type { ContentHasher, LayerChangeDetail } from './types';
+
+// What an entry means for stacking.
+const K_SKIP = 0;
+const K_WRITE = 1;
+const K_WHITEOUT = 2;
+const K_OPAQUE = 3;
+
+export async function stackLayers(
+  layers: LayerSource[],
+  contentHash: ContentHasher | undefined,
+): Promise<BuiltModel> {
+  const stacker = new LayerStacker(layers);
+  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  const { tree, log, hardlinks, counts } = stacker;
+  log.endItems();
+  const warnings: string[] = [];
+  await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
+  for (let layer = 0; layer < layers.length; layer++) countSettledChanges(log, layers, counts[layer], layer);
+  const views = buildLayerViews(log, tree, layers);
+  return {
+    tree,
+    layers,
+    events: packEvents(log, tree.count),
+    records: packRecords(log, tree.count),
+    views,
+    counts,
+    hardlinks,
+    warnings,
+  };
+}
+
+/** Added, modified and rewrites are only known once contents are compared; removals are counted while stacking. */
+function countSettledChanges(
+  log: StackingLog,
+  layers: readonly LayerSource[],
+  counts: LayerChangeDetail,
+  layer: number,
+): void {
+  const from = log.itemStart[layer];
+  const to = log.itemStart[layer + 1];
+  for (let i = from; i < to; i++) {
+    const change = log.itemChange.get(i);
+    if (change === ADDED) counts.added++;
+    else if (change === MODIFIED) counts.modified++;
+    else if (
+      change === UNMODIFIED &&
+      log.itemLayer.get(i) === layer &&
+      log.itemEntry.get(i) >= 0 &&
+      typeOf(layers, layer, log.itemEntry.get(i)) !== T_DIR
+    ) {
+      counts.unchangedRewrites++;
+    }
+  }
+}
+
+/** Every path of every layer as a node, so the tree is complete before stacking. */
+interface InternedLayers {
+  tree: PathTree;
+  /** Per layer and entry: what the entry means (K_*). */
+  kinds: Uint8Array[];
+  /** Per layer and entry: the node it acts on (for an opaque marker, its directory). */
+  targets: Int32Array[];
+}
+
+function internLayers(layers: readonly LayerSource[]): InternedLayers {
+  const interner = new PathInterner();
+  const kinds: Uint8Array[] = [];
+  const targets: Int32Array[] = [];
+  for (const { table } of layers) {
+    const count = table?.count ?? 0;
+    const layerKinds = new Uint8Array(count);
+    const layerTargets = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const relative = cleanRelative(table!.names[i]);
+      const meaning = classifyName(relative);
+      if (meaning.kind === 'path') {
+        layerKinds[i] = K_WRITE;
+        layerTargets[i] = interner.intern(relative);
+      } else if (meaning.kind === 'whiteout') {
+        layerKinds[i] = K_WHITEOUT;
+        layerTargets[i] = interner.intern(meaning.target);
+      } else if (meaning.kind === 'opaque') {
+        layerKinds[i] = K_OPAQUE;
+        layerTargets[i] = interner.intern(parentOf(relative));
+      } else {
+        layerKinds[i] = K_SKIP;
+      }
+    }
+    kinds.push(layerKinds);
+    targets.push(layerTargets);
+  }
+  return { tree: interner.freeze(), kinds, targets };
+}
+
+/** The merged state as of the layer being applied, and the log of what each layer changed in it. */
+class LayerStacker {
+  readonly tree: PathTree;
+  readonly log = new StackingLog();
+  /** Per layer: hardlink entry → packed ref of the regular file it shares. */
+  readonly hardlinks: Map<number, number>[] = [];
+  readonly counts: LayerChangeDetail[] = [];
+  private readonly kinds: Uint8Array[];
+  private readonly targets: Int32Array[];
+
+  // Merged state as of the layer being applied.
+  private readonly curLayer: Int32Array;
+  private readonly curEntry: Int32Array;
+  private readonly curDir: Uint8Array;
+  /** A file's size, or a directory's subtree size: what the node adds to its ancestors. */
+  private readonly curSize: Float64Array;
+  private readonly curChildren: Int32Array;
+
+  // Per-layer sets, valid where the stamp equals the current layer + 1 (no clearing needed).
+  private readonly writeStamp: Int32Array;
+  private readonly writeEntry: Int32Array;
+  private readonly impliedStamp: Int32Array;
+  /** Last entry index at or below an implied directory (see `applyLayer`). */
+  private readonly latestBelow: Int32Array;
+  /** Last file or link written over an ancestor, per candidate path of the layer. */
+  private readonly sweepMax: Int32Array;
+  /** Where a file or link was last written over the node in this layer. */
+  private readonly clearStamp: Int32Array;
+  private readonly clearIndex: Int32Array;
+  private readonly setStamp: Int32Array;
+  /** Layer paths below an opaque directory of the same layer: new whatever was there before. */
+  private readonly freshStamp: Int32Array;
+  private readonly dirtyStamp: Int32Array;
+  private dirty: number[] = [];
+  /** Scratch marks for de-duplicating lists; a new generation per use. */
+  private readonly mark: Int32Array;
+  private generation = 0;
+
+  constructor(private readonly layers: readonly LayerSource[]) {
+    const { tree, kinds, targets } = internLayers(layers);
+    this.tree = tree;
+    this.kinds = kinds;
+    this.targets = targets;
+    const n = tree.count;
+    this.curLayer = new Int32Array(n).fill(-1);
+    this.curEntry = new Int32Array(n).fill(-1);
+    this.curDir = new Uint8Array(n);
+    this.curSize = new Float64Array(n);
+    this.curChildren = new Int32Array(n);
+    this.writeStamp = new Int32Array(n);
+    this.writeEntry = new Int32Array(n);
+    this.impliedStamp = new Int32Array(n);
+    this.latestBelow = new Int32Array(n);
+    this.sweepMax = new Int32Array(n);
+    this.clearStamp = new Int32Array(n);
+    this.clearIndex = new Int32Array(n);
+    this.setStamp = new Int32Array(n);
+    this.freshStamp = new Int32Array(n);
+    this.dirtyStamp = new Int32Array(n);
+    this.mark = new Int32Array(n);
+    // The root is always there, an implicit directory of layer 0.
+    this.curLayer[0] = 0;
+    this.curDir[0] = 1;
+  }
+
+  applyLayer(layer: number): void {
+    const stamp = layer + 1;
+    const table = this.layers[layer].table;
+    const kinds = this.kinds[layer];
+    const targets = this.targets[layer];
+    const { parent, depth } = this.tree;
+    this.dirty = [];
+    this.log.beginLayerItems();
+    this.hardlinks.push(new Map());
+    this.log.pushItem(0, UNMODIFIED, 0, -1);
+    if (layer === 0) this.markDirty(0, stamp);
+
+    // 1. Read the layer's entries in tar order into sets: written paths (a later duplicate
+    //    replaces an earlier one), directories implied by paths below them, whiteouts, opaques.
+    const writes: number[] = [];
+    const implied: number[] = [];
+    const removals: number[] = [];
+    const removalIndex: number[] = [];
+    const opaques: number[] = [];
+    const opaqueIndex: number[] = [];
+    // The walk up stops at a directory already implied: its ancestors are, too. That keeps a
+    // layer linear in its entries however deep its paths go.
+    const implyFrom = (dir: number): void => {
+      for (let a = dir; a > 0 && this.impliedStamp[a] !== stamp; a = parent[a]) {
+        this.impliedStamp[a] = stamp;
+        this.latestBelow[a] = -1;
+        implied.push(a);
+      }
+    };
+    const noteInside = (dir: number, index: number): void => {
+      if (dir > 0 && this.latestBelow[dir] < index) this.latestBelow[dir] = index;
+    };
+    for (let i = 0; i < kinds.length; i++) {
+      const node = targets[i];
+      switch (kinds[i]) {
+        case K_WRITE:
+          implyFrom(parent[node]);
+          noteInside(parent[node], i);
+          this.writeStamp[node] = stamp;
+          this.writeEntry[node] = i;
+          writes.push(node);
+          if (table!.types[i] !== T_DIR) {
+            this.clearStamp[node] = stamp;
+            this.clearIndex[node] = i;
+          }
+          break;
+        case K_WHITEOUT:
+          implyFrom(parent[node]);
+          noteInside(parent[node], i);
+          removals.push(node);
+          removalIndex.push(i);
+          break;
+        case K_OPAQUE:
+          implyFrom(node);
+          noteInside(node, i);
+          opaques.push(node);
+          opaqueIndex.push(i);
+          break;
+      }
+    }
+
+    // 2. Settle conflicts the way extracting in tar order would: a file or link written over a
+    //    directory deletes what was extracted below it before, and a path extracted below a
+    //    file or link later turns it back into a directory. So per directory: the last entry
+    //    index below it (bottom-up), and per path: the last file-or-link write above it
+    //    (top-down). Both in one pass each over the layer's paths, parents before children.
+    const isWritten = (node: number): boolean => this.writeStamp[node] === stamp;
+    const isWrittenNonDir = (node: number): boolean =>
+      this.writeStamp[node] === stamp && table!.types[this.writeEntry[node]] !== T_DIR;
+    const candidates: number[] = [];
+    const gen = ++this.generation;
+    for (const list of [implied, writes]) {
+      for (const node of list) {
+        if (this.mark[node] === gen) continue;
+        this.mark[node] = gen;
+        candidates.push(node);
+      }
+    }
+    candidates.sort((a, b) => depth[a] - depth[b]);
+    for (let c = candidates.length - 1; c >= 0; c--) {
+      const node = candidates[c];
+      const up = parent[node];
+      if (up <= 0) continue;
+      const below = this.impliedStamp[node] === stamp ? this.latestBelow[node] : -1;
+      const own = isWritten(node) ? this.writeEntry[node] : -1;
+      this.latestBelow[up] = Math.max(this.latestBelow[up], below, own);
+    }
+    const clearAt = (node: number): number =>
+      node > 0 && this.clearStamp[node] === stamp ? this.clearIndex[node] : -1;
+    /** Index of the last file or link written over an ancestor of `node` (whose parent is a candidate). */
+    const sweepAbove = (node: number): number => {
+      const up = parent[node];
+      return up > 0 ? Math.max(this.sweepMax[up], clearAt(up)) : -1;
+    };
+    const layerSet: number[] = [];
+    for (const node of candidates) {
+      this.sweepMax[node] = sweepAbove(node);
+      const impliedHere = this.impliedStamp[node] === stamp;
+      if (isWrittenNonDir(node) && impliedHere && this.latestBelow[node] > this.writeEntry[node]) {
+        this.writeStamp[node] = 0; // a later path below makes it a directory again
+      }
+      if (isWritten(node) && this.sweepMax[node] > this.writeEntry[node]) {
+        this.writeStamp[node] = 0; // swept away by a later file or link above it
+      }
+      if (isWritten(node) || (impliedHere && this.sweepMax[node] <= this.latestBelow[node])) {
+        this.setStamp[node] = stamp;
+        layerSet.push(node);
+      }
+    }
+    const inSet = (node: number): boolean => this.setStamp[node] === stamp;
+    const staysDir = (node: number): boolean => inSet(node) && !isWrittenNonDir(node);
+
+    // 3. Whiteouts act on the layers below only. A whiteout of a path this layer also writes
+    //    as a directory (or writes below) is a removal followed by a fresh directory: opaque.
+    let removed = 0;
+    const removalGen = ++this.generation;
+    const opaqueDirsToApply: number[] = [];
+    for (let r = 0; r < removals.length; r++) {
+      const node = removals[r];
+      if (this.mark[node] === removalGen || sweepAbove(node) > removalIndex[r]) continue;
+      this.mark[node] = removalGen;
+      if (this.curLayer[node] < 0) continue;
+      if (inSet(node)) {
+        if (staysDir(node)) opaqueDirsToApply.push(node);
+        continue;
+      }
+      this.hideSubtree(node, layer, stamp, true);
+      removed++;
+    }
+    for (let o = 0; o < opaques.length; o++) {
+      const dir = opaques[o];
+      if (Math.max(sweepAbove(dir), clearAt(dir)) <= opaqueIndex[o]) opaqueDirsToApply.push(dir);
+    }
+
+    // 4. Opaque directories hide every lower path below them that this layer does not write.
+    let opaqueDirs = 0;
+    let hiddenByOpaque = 0;
+    const opaqueGen = ++this.generation;
+    for (const dir of opaqueDirsToApply) {
+      if (this.mark[dir] === opaqueGen) continue;
+      this.mark[dir] = opaqueGen;
+      opaqueDirs++;
+      if (this.curLayer[dir] < 0 || !this.curDir[dir]) continue;
+      hiddenByOpaque += this.hideLowerChildren(dir, layer, stamp, staysDir, inSet);
+    }
+    // Below an opaque directory nothing of the layers below shows through, so what the layer
+    // puts there is new, even where a path of the same name existed before (it was hidden,
+    // not merged). This is also how ../shared/fixtures/real/facts.json counts them.
+    for (const node of layerSet) {
+      const up = parent[node];
+      if (this.mark[up] === opaqueGen || (up > 0 && this.freshStamp[up] === stamp))
+        this.freshStamp[node] = stamp;
+    }
+
+    // 5. Apply the written and implied paths, parents first (the set is in depth order) so a
+    //    parent is a directory before its children are counted in it.
+    for (const node of layerSet) {
+      if (isWritten(node)) this.applyWrite(node, layer, this.writeEntry[node], stamp);
+      else this.applyImplied(node, layer, stamp);
+    }
+
+    // 6. Hardlinks resolve against the stacked state (this layer's own files included).
+    if (table) {
+      const links = layerSet
+        .filter((node) => isWritten(node) && table.types[this.writeEntry[node]] === T_HARDLINK)
+        .map((node) => this.writeEntry[node])
+        .sort((a, b) => a - b);
+      for (const entry of links) this.resolveHardlink(layer, entry, 0);
+    }
+
+    for (const node of this.dirty) {
+      if (this.curLayer[node] < 0 || !this.curDir[node]) continue;
+      this.log.pushRecord(node, layer, this.curSize[node], this.curChildren[node]);
+    }
+    this.counts.push({ added: 0, modified: 0, removed, unchangedRewrites: 0, opaqueDirs, hiddenByOpaque });
+  }
+
+  private applyWrite(node: number, layer: number, entry: number, stamp: number): void {
+    const table = this.layers[layer].table!;
+    const isDir = table.types[entry] === T_DIR;
+    const lowerLayer = this.curLayer[node];
+    const lowerEntry = this.curEntry[node];
+    const lowerVisible = lowerLayer >= 0;
+    let change: number;
+    let before = 0;
+    if (lowerVisible) {
+      if (this.curDir[node] && !isDir) this.hideChildren(node, layer, stamp);
+      before = this.curSize[node];
+      change = this.freshStamp[node] === stamp ? ADDED : this.compare(lowerLayer, lowerEntry, layer, entry);
+    } else {
+      change = ADDED;
+      const parentNode = this.tree.parent[node];
+      this.curChildren[parentNode]++;
+      this.markDirty(parentNode, stamp);
+    }
+    const keepsChildren = isDir && lowerVisible && this.curDir[node] === 1;
+    const after = isDir ? (keepsChildren ? this.curSize[node] : 0) : table.sizes[entry];
+    if (!keepsChildren) this.curChildren[node] = 0;
+    this.curSize[node] = after;
+    this.addToAncestors(node, after - before, stamp);
+    this.curLayer[node] = layer;
+    this.curEntry[node] = entry;
+    this.curDir[node] = isDir ? 1 : 0;
+    if (isDir) this.markDirty(node, stamp);
+    const event = this.log.pushEvent(node, layer, entry, change);
+    const item = this.log.pushItem(node, change, layer, entry);
+    if (change === PENDING) this.log.pushPending(event, item, lowerLayer, lowerEntry, layer, entry);
+  }
+
+  /** A directory the layer has no entry for, but paths (or markers) below it. */
+  private applyImplied(node: number, layer: number, stamp: number): void {
+    const lowerVisible = this.curLayer[node] >= 0;
+    if (lowerVisible && this.curDir[node]) {
+      if (this.freshStamp[node] !== stamp) {
+        this.log.pushItem(node, UNMODIFIED, this.curLayer[node], this.curEntry[node]);
+        return;
+      }
+      // Re-created below an opaque directory: a new directory holding what the layer put in it.
+      this.curLayer[node] = layer;
+      this.curEntry[node] = -1;
+      this.markDirty(node, stamp);
+      this.log.pushEvent(node, layer, -1, ADDED);
+      this.log.pushItem(node, ADDED, layer, -1);
+      return;
+    }
+    let change: number;
+    if (lowerVisible) {
+      change = this.freshStamp[node] === stamp ? ADDED : MODIFIED; // a file or link below becomes a directory
+      this.addToAncestors(node, -this.curSize[node], stamp);
+    } else {
+      change = ADDED;
+      const parentNode = this.tree.parent[node];
+      this.curChildren[parentNode]++;
+      this.markDirty(parentNode, stamp);
+    }
+    this.curSize[node] = 0;
+    this.curChildren[node] = 0;
+    this.curLayer[node] = layer;
+    this.curEntry[node] = -1;
+    this.curDir[node] = 1;
+    this.markDirty(node, stamp);
+    this.log.pushEvent(node, layer, -1, change);
+    this.log.pushItem(node, change, layer, -1);
+  }
+
+  /** Removes a visible path and everything below it; `withItems` lists them in the layer's view. */
+  private hideSubtree(root: number, layer: number, stamp: number, withItems: boolean): void {
+    const parentNode = this.tree.parent[root];
+    this.addToAncestors(root, -this.curSize[root], stamp);
+    this.curChildren[parentNode]--;
+    this.markDirty(parentNode, stamp);
+    const { childStart, childList } = this.tree;
+    const stack = [root];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      this.log.pushEvent(node, layer, -1, REMOVED);
+      if (withItems) this.log.pushItem(node, REMOVED, this.curLayer[node], this.curEntry[node]);
+      if (this.curDir[node]) {
+        for (let i = childStart[node + 1] - 1; i >= childStart[node]; i--) {
+          if (this.curLayer[childList[i]] >= 0) stack.push(childList[i]);
+        }
+      }
+      this.curLayer[node] = -1;
+      this.curEntry[node] = -1;
+      this.curDir[node] = 0;
+      this.curSize[node] = 0;
+      this.curChildren[node] = 0;
+    }
+  }
+
+  /** A directory replaced by a file or link: its lower contents go, without showing in the view. */
+  private hideChildren(node: number, layer: number, stamp: number): void {
+    const { childStart, childList } = this.tree;
+    for (let i = childStart[node]; i < childStart[node + 1]; i++) {
+      if (this.curLayer[childList[i]] >= 0) this.hideSubtree(childList[i], layer, stamp, false);
+    }
+  }
+
+  /** Hides lower paths below an opaque directory, descending into directories the layer keeps. */
+  private hideLowerChildren(
+    dir: number,
+    layer: number,
+    stamp: number,
+    staysDir: (node: number) => boolean,
+    inSet: (node: number) => boolean,
+  ): number {
+    const { childStart, childList } = this.tree;
+    let hidden = 0;
+    const stack = [dir];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      for (let i = childStart[current]; i < childStart[current + 1]; i++) {
+        const child = childList[i];
+        if (this.curLayer[child] < 0) continue;
+        if (inSet(child)) {
+          // Written as a file or link: the write replaces the lower path itself.
+          if (staysDir(child) && this.curDir[child]) stack.push(child);
+          continue;
+        }
+        this.hideSubtree(child, layer, stamp, true);
+        hidden++;
+      }
+    }
+    return hidden;
+  }
+
+  /** Modified, unmodified, or PENDING when only the contents can tell. */
+  private compare(lowerLayer: number, lowerEntry: number, layer: number, entry: number): number {
+    const lowerType = typeOf(this.layers, lowerLayer, lowerEntry);
+    const table = this.layers[layer].table!;
+    const type = table.types[entry];
+    if (lowerType !== type) return MODIFIED;
+    const lower = lowerEntry >= 0 ? this.layers[lowerLayer].table! : null;
+    const lowerMode = lower ? lower.modes[lowerEntry] & PERMISSION_BITS : IMPLICIT_DIR_MODE;
+    if (lowerMode !== (table.modes[entry] & PERMISSION_BITS)) return MODIFIED;
+    if ((lower ? lower.uids[lowerEntry] : 0) !== table.uids[entry]) return MODIFIED;
+    if ((lower ? lower.gids[lowerEntry] : 0) !== table.gids[entry]) return MODIFIED;
+    if (type === T_SYMLINK)
+      return lower!.linkTarget(lowerEntry) === table.linkTarget(entry) ? UNMODIFIED : MODIFIED;
+    if (type === T_HARDLINK) {
+      const same = cleanRelative(lower!.linkTarget(lowerEntry)) === cleanRelative(table.linkTarget(entry));
+      return same ? PENDING : MODIFIED;
+    }
+    if (type === T_FILE) return lower!.sizes[lowerEntry] === table.sizes[entry] ? PENDING : MODIFIED;
+    return UNMODIFIED;
+  }
+
+  /**
+   * Resolves a hardlink entry to the regular file it shares, following link chains. A chain of
+   * links (or a loop of them, which never resolves) stops after MAX_LINK_HOPS, so the recursion
+   * is at most that deep.
+   */
+  private resolveHardlink(layer: number, entry: number, depth: number): number | undefined {
+    const links = this.hardlinks[layer];
+    const known = links.get(entry);
+    if (known !== undefined || depth > MAX_LINK_HOPS) return known;
+    const table = this.layers[layer].table!;
+    const target = this.tree.find(table.linkTarget(entry));
+    if (target <= 0 || this.curLayer[target] < 0 || this.curEntry[target] < 0) return undefined;
+    const targetLayer = this.curLayer[target];
+    const targetEntry = this.curEntry[target];
+    const targetType = this.layers[targetLayer].table!.types[targetEntry];
+    let resolved: number | undefined;
+    if (targetType === T_FILE) resolved = packRef(targetLayer, targetEntry);
+    else if (targetType === T_HARDLINK && !(targetLayer === layer && targetEntry === entry)) {
+      resolved = this.resolveHardlink(targetLayer, targetEntry, depth + 1);
+    }
+    if (resolved !== undefined) links.set(entry, resolved);
+    return resolved;
+  }
+
+  private markDirty(node: number, stamp: number): void {
+    if (this.dirtyStamp[node] !== stamp) {
+      this.dirtyStamp[node] = stamp;
+      this.dirty.push(node);
+    }
+  }
+
+  private addToAncestors(node: number, delta: number, stamp: number): void {
+    if (delta === 0) return;
+    const { parent } = this.tree;
+    for (let a = parent[node]; a >= 0; a = parent[a]) {
+      this.curSize[a] += delta;
+      this.markDirty(a, stamp);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { GrowableFloat64, GrowableInt32, GrowableUint8 } from './growable';
+import { packRef } from './stackedModel';
+
+/**
+ * What stacking records, row by row in the order it happens, before the rows are packed into
+ * the per-node and per-layer arrays the read model queries (see packing.ts). Columns rather than
+ * row objects: images of 100k+ paths record several rows per path.
+ */
+export class StackingLog {
+  /** Events: a layer wrote or removed a node; they answer the merged view at any layer. */
+  readonly eventNode = new GrowableInt32();
+  readonly eventLayer = new GrowableInt32();
+  readonly eventEntry = new GrowableInt32();
+  readonly eventChange = new GrowableUint8();
+
+  /** Records: a directory's subtree size and child count after a layer that changed them. */
+  readonly recordNode = new GrowableInt32();
+  readonly recordLayer = new GrowableInt32();
+  readonly recordSize = new GrowableFloat64();
+  readonly recordCount = new GrowableInt32();
+
+  /** Items: what each layer's own view lists; layer n's are [itemStart[n], itemStart[n + 1]). */
+  readonly itemNode = new GrowableInt32();
+  readonly itemChange = new GrowableUint8();
+  readonly itemLayer = new GrowableInt32();
+  readonly itemEntry = new GrowableInt32();
+  readonly itemStart: number[] = [];
+
+  /** Pending: an event and item whose change only the contents can decide, and the two versions. */
+  readonly pendingEvent = new GrowableInt32();
+  readonly pendingItem = new GrowableInt32();
+  readonly pendingLower = new GrowableFloat64();
+  readonly pendingUpper = new GrowableFloat64();
+
+  /** Before a layer's first item. */
+  beginLayerItems(): void {
+    this.itemStart.push(this.itemNode.length);
+  }
+
+  /** After the last layer: closes the last item range. */
+  endItems(): void {
+    this.itemStart.push(this.itemNode.length);
+  }
+
+  pushEvent(node: number, layer: number, entry: number, change: number): number {
+    this.eventNode.push(node);
+    this.eventLayer.push(layer);
+    this.eventEntry.push(entry);
+    return this.eventChange.push(change);
+  }
+
+  pushItem(node: number, change: number, layer: number, entry: number): number {
+    this.itemNode.push(node);
+    this.itemLayer.push(layer);
+    this.itemEntry.push(entry);
+    return this.itemChange.push(change);
+  }
+
+  pushRecord(node: number, layer: number, subtreeSize: number, childCount: number): void {
+    this.recordNode.push(node);
+    this.recordLayer.push(layer);
+    this.recordSize.push(subtreeSize);
+    this.recordCount.push(childCount);
+  }
+
+  pushPending(
+    event: number,
+    item: number,
+    lowerLayer: number,
+    lowerEntry: number,
+    layer: number,
+    entry: number,
+  ): void {
+    this.pendingEvent.push(event);
+    this.pendingItem.push(item);
+    this.pendingLower.push(packRef(lowerLayer, lowerEntry));
+    this.pendingUpper.push(packRef(layer, entry));
+  }
+
+  /** Decides a pending comparison in both the event and the item that carry it. */
+  settlePending(pending: number, change: number): void {
+    this.eventChange.set(this.pendingEvent.get(pending), change);
+    this.itemChange.set(this.pendingItem.get(pending), change);
+  }
+}
