@@ -1,7 +1,8 @@
 /**
  * One zustand store of small slices: the reading session, the archive summary (no entry lists),
  * the selection, the file view's settings, and small query results (per-image stats, the selected
- * file's details). Actions that talk to the worker live in ./session.ts.
+ * file's details). Actions that talk to the worker live next to it: opening.ts, verify.ts, loaders.ts,
+ * placement.ts; hashSync.ts wires the store to the address bar.
  */
 import { createStore, useStore } from 'zustand';
 import type {
@@ -239,10 +240,6 @@ export function toggleChange(change: DiffType): void {
     const narrowing = !view.changes[change];
     return { view: narrowing ? withExpansion(view, { expandAll: true, toggled: [] }, true) : view };
   });
-}
-
-export function setAllChanges(): void {
-  setState((s) => ({ view: { ...s.view, changes: { ...ALL_CHANGES } } }));
 }
 
 export function expandAll(): void {

@@ -7,8 +7,9 @@ import {
   PROTOCOL_VERSION,
   type SessionEvent,
 } from '../worker/protocol';
+import { setClient } from './client';
 import { getState } from './index';
-import { openFile, setClient } from './session';
+import { openFile } from './opening';
 
 /** A worker that says what the test tells it to, as the real one would over postMessage. */
 class FakeWorker {
@@ -68,7 +69,7 @@ describe('worker events reach the store in small doses', () => {
     session = getState().session.id;
   });
   afterEach(async () => {
-    // the store's flush timer is module state: let it run before the next test's clock
+    // the open archive's event queue outlives the test: let its timer run before the next test's clock
     await vi.runOnlyPendingTimersAsync();
     vi.useRealTimers();
   });

@@ -5,11 +5,12 @@
  * loop or a dangling target is said as such. Download saves the whole file, chunk by chunk.
  */
 import { useEffect, useMemo, useState } from 'react';
+import { messageOf } from '../core/errors';
 import { selectPath, useExplorer } from '../store';
-import { isStale, query } from '../store/session';
-import type { ContentInfo, HexPage, TextPage } from '../worker/protocol';
+import { query } from '../store/client';
 import { formatBytes, formatCount, visible } from './format';
 import { saveChunks } from './save';
+import { useQuery } from './useQuery';
 
 const LINES_PER_PAGE = 200;
 const HEX_ROWS_PER_PAGE = 64;
@@ -21,10 +22,6 @@ interface Ref {
   image: number;
   layer: number;
   path: string;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Pulls the whole file in chunks (for a preview or a download). */
@@ -69,18 +66,12 @@ function Pager({
 
 function TextView({ fileRef }: { fileRef: Ref }) {
   const [page, setPage] = useState(0);
-  const [data, setData] = useState<TextPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    query('textPage', { ...fileRef, firstLine: page * LINES_PER_PAGE, count: LINES_PER_PAGE }).then(
-      (p) => live && setData(p),
-      (e: unknown) => live && !isStale(e) && setError(messageOf(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [fileRef, page]);
+  // the page shown stays until the next one comes, so the pager does not jump away from the pointer
+  const { data, error } = useQuery(
+    () => query('textPage', { ...fileRef, firstLine: page * LINES_PER_PAGE, count: LINES_PER_PAGE }),
+    [fileRef, page],
+    { keepPrevious: true },
+  );
   if (error) return <p className="c-error small">{visible(error)}</p>;
   if (!data) return <p className="muted small">Loading…</p>;
   const pages = data.totalLines === null ? null : Math.max(1, Math.ceil(data.totalLines / LINES_PER_PAGE));
@@ -121,18 +112,11 @@ function TextView({ fileRef }: { fileRef: Ref }) {
 
 function HexView({ fileRef }: { fileRef: Ref }) {
   const [page, setPage] = useState(0);
-  const [data, setData] = useState<HexPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    query('hexPage', { ...fileRef, page, rows: HEX_ROWS_PER_PAGE }).then(
-      (p) => live && setData(p),
-      (e: unknown) => live && !isStale(e) && setError(messageOf(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [fileRef, page]);
+  const { data, error } = useQuery(
+    () => query('hexPage', { ...fileRef, page, rows: HEX_ROWS_PER_PAGE }),
+    [fileRef, page],
+    { keepPrevious: true },
+  );
   if (error) return <p className="c-error small">{visible(error)}</p>;
   if (!data) return <p className="muted small">Loading…</p>;
   return (
@@ -170,24 +154,20 @@ function HexView({ fileRef }: { fileRef: Ref }) {
 }
 
 function ImagePreview({ fileRef, size, mime }: { fileRef: Ref; size: number; mime: string }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    let made: string | null = null;
-    (async () => {
-      const next = fileChunks(fileRef, size);
-      const parts: Uint8Array<ArrayBuffer>[] = [];
-      for (let chunk = await next(); chunk; chunk = await next()) parts.push(chunk);
-      if (!live) return;
-      made = URL.createObjectURL(new Blob(parts, { type: mime }));
-      setUrl(made);
-    })().catch((e: unknown) => live && !isStale(e) && setError(messageOf(e)));
-    return () => {
-      live = false;
-      if (made) URL.revokeObjectURL(made);
-    };
+  const { data: blob, error } = useQuery(async () => {
+    const next = fileChunks(fileRef, size);
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    for (let chunk = await next(); chunk; chunk = await next()) parts.push(chunk);
+    return new Blob(parts, { type: mime });
   }, [fileRef, size, mime]);
+  // made in an effect, so that the URL is revoked when the preview goes and the image's bytes freed
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!blob) return;
+    const made = URL.createObjectURL(blob);
+    setUrl(made);
+    return () => URL.revokeObjectURL(made);
+  }, [blob]);
   if (error) return <p className="c-error small">{visible(error)}</p>;
   if (!url) return <p className="muted small">Loading…</p>;
   const name = fileRef.path.slice(fileRef.path.lastIndexOf('/') + 1);
@@ -203,29 +183,18 @@ export function ContentViewer() {
   const layer = useExplorer((s) => s.selection.layer);
   const path = useExplorer((s) => s.selection.path);
   const ready = useExplorer((s) => !!s.ready[s.selection.image]);
-  const [info, setInfo] = useState<{ key: string; data: ContentInfo | null; error: string | null } | null>(
-    null,
-  );
   const [saving, setSaving] = useState<string | null>(null);
   const key = path === null || !ready ? null : `${image}\n${layer}\n${path}`;
   // one object per file shown, so the pages' effects run when the file changes, not on every render
   const fileRef = useMemo<Ref>(() => ({ image, layer, path: path ?? '/' }), [image, layer, path]);
 
-  useEffect(() => {
-    if (key === null || path === null) return;
-    let live = true;
-    query('content', { image, layer, path }).then(
-      (data) => live && setInfo({ key, data, error: null }),
-      (e: unknown) => live && !isStale(e) && setInfo({ key, data: null, error: messageOf(e) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [key, image, layer, path]);
+  const content = useQuery(
+    key === null || path === null ? null : () => query('content', { image, layer, path }),
+    [key, image, layer, path],
+  );
 
   if (key === null || path === null) return null;
-  const current = info?.key === key ? info : null;
-  const data = current?.data ?? null;
+  const data = content.data ?? null;
   // a directory has no contents: the Files tree and the size map show it
   if (data?.node?.type === 'dir' && data.steps.length === 0) return null;
   const download = async () => {
@@ -288,10 +257,10 @@ export function ContentViewer() {
           )}
         </div>
       )}
-      {!current ? (
+      {content.error ? (
+        <p className="c-error small viewer-note">{visible(content.error)}</p>
+      ) : content.loading ? (
         <p className="muted small viewer-note">Loading…</p>
-      ) : current.error ? (
-        <p className="c-error small viewer-note">{visible(current.error)}</p>
       ) : !data ? null : data.failure ? (
         <p
           className={`small viewer-note link-error ${data.failure.reason === 'missing' && data.steps.length === 0 ? 'muted' : 'c-error'}`}

@@ -4,15 +4,12 @@
  * worker writes and hands over a chunk at a time.
  */
 import { useRef, useState } from 'react';
+import { messageOf } from '../core/errors';
 import { useExplorer } from '../store';
-import { isStale, query } from '../store/session';
+import { isStale, query } from '../store/client';
 import type { ViewMode } from '../worker/protocol';
 import { formatBytes, visible } from './format';
 import { saveChunks } from './save';
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function ExportPanel() {
   const image = useExplorer((s) => s.selection.image);

@@ -5,6 +5,7 @@
  */
 import { type KeyboardEvent, type UIEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { messageOf } from '../core/errors';
 import {
   collapseAll,
   expandAll,
@@ -19,12 +20,13 @@ import {
   toggleChange,
   useExplorer,
 } from '../store';
-import { isStale, query } from '../store/session';
+import { isStale, query } from '../store/client';
 import { parentPath, viewKey } from '../worker/fileView';
 import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protocol';
-import { formatBytes, formatCount, modeString, visible } from './format';
+import { FileRowView, ROW_H } from './FileRowView';
+import { formatCount, visible } from './format';
+import { useQuery } from './useQuery';
 
-export const ROW_H = 24;
 const PAGE = 128;
 const OVERSCAN = 16;
 
@@ -36,6 +38,8 @@ interface Cache {
   inflight: Set<number>;
   matches: number | null;
   filterError: string | null;
+  /** Why a page of this view's rows could not be read. */
+  error: string | null;
   ready: boolean;
 }
 
@@ -48,6 +52,7 @@ function emptyCache(key: string, spec: FileViewSpec): Cache {
     inflight: new Set(),
     matches: null,
     filterError: null,
+    error: null,
     ready: true,
   };
 }
@@ -99,9 +104,22 @@ export function FileTree() {
   const [viewportH, setViewportH] = useState(480);
   const [active, setActive] = useState(-1);
   const activeRef = useRef(-1);
-  /** True while the selected path's row is being found in a new view. */
-  const locating = useRef(false);
   const fullKey = `${sessionId}|${ready ? 1 : 0}|${key}`;
+
+  // A new view (layer, mode, filters, expansion…): a new cache; the old rows stay on screen until
+  // the new one has its total (or its error), and then it is shown.
+  const [display, setDisplay] = useState<Cache>(cacheRef.current);
+
+  /** A view's rows that could not be read: said in place of them, never dropped. */
+  const failed = useCallback(
+    (cache: Cache, error: unknown) => {
+      if (cacheRef.current !== cache || isStale(error)) return;
+      cache.error = messageOf(error);
+      setDisplay(cache);
+      bump();
+    },
+    [bump],
+  );
 
   const fetchPage = useCallback(
     (page: number) => {
@@ -117,18 +135,17 @@ export function FileTree() {
           cache.matches = res.matches;
           cache.filterError = res.filterError;
           cache.ready = res.ready;
+          setDisplay(cache);
           bump();
         })
         .catch((error: unknown) => {
           cache.inflight.delete(page);
-          if (!isStale(error)) console.warn(error);
+          failed(cache, error);
         });
     },
-    [bump],
+    [bump, failed],
   );
 
-  // A new view (layer, mode, filters, expansion…): a new cache; the old rows stay on screen until the first page arrives.
-  const [shown, setShown] = useState<Cache>(cacheRef.current);
   useEffect(() => {
     if (cacheRef.current.key === fullKey) return;
     const next = emptyCache(fullKey, spec);
@@ -136,7 +153,7 @@ export function FileTree() {
     if (!ready) {
       next.ready = false;
       next.total = 0;
-      setShown(next);
+      setDisplay(next);
       return;
     }
     const first = Math.floor(Math.max(0, scrollTop / ROW_H - OVERSCAN) / PAGE);
@@ -144,10 +161,6 @@ export function FileTree() {
     fetchPage(first + 1);
   }, [fullKey, spec, ready, fetchPage, scrollTop]);
 
-  // Switch to the new cache once it has its total.
-  const cache = cacheRef.current;
-  if (cache !== shown && cache.total !== null) setShown(cache);
-  const display = cache.total !== null ? cache : shown;
   const total = display.total ?? 0;
 
   // Pages around the viewport.
@@ -192,40 +205,30 @@ export function FileTree() {
   }, []);
 
   // Keep the active row on the selected path when the view changes; scroll to it when asked to reveal.
+  const located = useQuery(
+    ready && selectedPath !== null ? () => query('locate', { view: spec, path: selectedPath }) : null,
+    [selectedPath, revealSeq, ready, spec],
+  );
+  /** True while the selected path's row is being found in a new view: keys wait for it. */
+  const locating = located.loading;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a view without a selection starts with no active row
+  useEffect(() => {
+    if (selectedPath !== null) return;
+    activeRef.current = -1;
+    setActive(-1);
+  }, [selectedPath, revealSeq, ready, spec]);
   const lastReveal = useRef(revealSeq);
   useEffect(() => {
-    if (!ready || selectedPath === null) {
-      locating.current = false;
-      if (selectedPath === null) {
-        activeRef.current = -1;
-        setActive(-1);
-      }
-      return;
+    const index = located.data?.index;
+    if (index === undefined) return;
+    activeRef.current = index;
+    setActive(index);
+    if (lastReveal.current !== revealSeq && index >= 0) {
+      lastReveal.current = revealSeq;
+      scrollToIndex(index, true);
     }
-    const reveal = lastReveal.current !== revealSeq;
-    let cancelled = false;
-    locating.current = true;
-    query('locate', { view: spec, path: selectedPath })
-      .then((res) => {
-        if (cancelled) return;
-        locating.current = false;
-        activeRef.current = res.index;
-        setActive(res.index);
-        if (reveal && res.index >= 0) {
-          lastReveal.current = revealSeq;
-          scrollToIndex(res.index, true);
-        }
-        drainRef.current();
-      })
-      .catch((error: unknown) => {
-        if (cancelled) return;
-        locating.current = false;
-        if (!isStale(error)) console.warn(error);
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [selectedPath, revealSeq, ready, spec, scrollToIndex]);
+    drainRef.current();
+  }, [located.data, revealSeq, scrollToIndex]);
 
   const onScroll = (e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop);
 
@@ -252,9 +255,9 @@ export function FileTree() {
           const r = res.rows[i % PAGE];
           if (r) selectPath(r.path);
         })
-        .catch(() => {});
+        .catch((error: unknown) => failed(c, error));
     },
-    [scrollToIndex, bump],
+    [scrollToIndex, bump, failed],
   );
 
   /** One key's action on the current view; false when the key is not ours. */
@@ -325,7 +328,7 @@ export function FileTree() {
   const pendingKeys = useRef<string[]>([]);
   const settled = () => {
     const c = cacheRef.current;
-    if (c.total === null || locating.current) return false;
+    if (c.total === null || locating) return false;
     const at = activeRef.current;
     return at < 0 || at >= c.total || c.pages.has(Math.floor(at / PAGE));
   };
@@ -352,6 +355,7 @@ export function FileTree() {
     runKey(e.key);
   };
 
+  const treeError = display.error ?? located.error;
   const rows: { i: number; row: FileRow | undefined }[] = [];
   for (let i = firstRow; i < lastRow; i++) rows.push({ i, row: rowAt(i) });
   const activeRow = active >= 0 && active >= firstRow && active < lastRow ? `file-row-${active}` : undefined;
@@ -473,6 +477,11 @@ export function FileTree() {
           {display.filterError}
         </div>
       )}
+      {treeError && (
+        <div className="tree-error" role="alert">
+          Could not read this view: {visible(treeError)}
+        </div>
+      )}
       <div className="file-columns" aria-hidden="true">
         <span className="col-name">Name</span>
         <span className="col-change">Change</span>
@@ -539,77 +548,5 @@ export function FileTree() {
         </div>
       </div>
     </section>
-  );
-}
-
-function FileRowView({
-  index,
-  row,
-  active,
-  selected,
-  onSelect,
-  onToggle,
-}: {
-  index: number;
-  row: FileRow;
-  active: boolean;
-  selected: boolean;
-  onSelect: () => void;
-  onToggle: () => void;
-}) {
-  const isDir = row.type === 'dir';
-  const changed = row.change !== 'unmodified';
-  const name = visible(row.name);
-  const label = changed ? `${name}, ${row.change}` : name;
-  const special = (row.mode & 0o7000) !== 0;
-  return (
-    // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
-    // biome-ignore lint/a11y/useKeyWithClickEvents: the tree handles the keyboard for all rows
-    <div
-      id={`file-row-${index}`}
-      role="treeitem"
-      aria-label={label}
-      aria-level={row.depth + 1}
-      aria-expanded={isDir ? row.expanded : undefined}
-      aria-selected={selected}
-      className={`file-row change-${row.change}${active ? ' active' : ''}${selected ? ' selected' : ''}`}
-      style={{ top: index * ROW_H }}
-      onClick={onSelect}
-      onDoubleClick={isDir ? onToggle : undefined}
-      title={visible(row.path)}
-    >
-      <span className="col-name" style={{ paddingLeft: 6 + row.depth * 16 }}>
-        {isDir && row.childCount > 0 ? (
-          <span
-            className={`chevron${row.expanded ? ' open' : ''}`}
-            aria-hidden="true"
-            onClick={(e) => {
-              e.stopPropagation();
-              onToggle();
-            }}
-          />
-        ) : (
-          <span className="chevron-space" aria-hidden="true" />
-        )}
-        <span className={`ficon t-${row.type}`} aria-hidden="true" />
-        <span className="fname">{name}</span>
-        {row.linkTarget && (
-          <span className="flink">
-            {row.type === 'hardlink' ? '⇒ ' : '→ '}
-            {visible(row.linkTarget)}
-          </span>
-        )}
-      </span>
-      <span className="col-change">
-        {changed && <span className={`badge b-${row.change}`}>{row.change}</span>}
-      </span>
-      <span className={`col-size${isDir ? ' muted' : ''}`}>
-        {isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : ''}
-      </span>
-      <span className={`col-mode mono${special ? ' special' : ''}`}>{modeString(row.mode, row.type)}</span>
-      <span className="col-owner mono">
-        {row.uid}:{row.gid}
-      </span>
-    </div>
   );
 }

@@ -1,7 +1,7 @@
 /** The selected image: size, efficiency and wasted space (dive's definitions), inefficient files, config. */
 import type { ReactNode } from 'react';
 import { useExplorer } from '../store';
-import { jumpToPath } from '../store/session';
+import { jumpToPath } from '../store/placement';
 import { formatBytes, formatCount, formatDate, formatPercent, shortDigest, visible } from './format';
 
 function List({ items, mono = true }: { items: string[]; mono?: boolean }) {

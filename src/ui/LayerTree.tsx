@@ -25,8 +25,8 @@ const SIZE_COL = 58;
 const MAX_LABEL = 280;
 /** Below this scale the labels are too small to read: opening never fits smaller than it. */
 const MIN_READABLE = 0.85;
-export const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-export const TAG_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const TAG_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 let measureCtx: CanvasRenderingContext2D | null = null;
 let measureFont = '';

@@ -5,8 +5,9 @@
  * shown where it was added (or removed).
  */
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { messageOf } from '../core/errors';
 import { expandAncestors, getState, selectLayer, selectPath, setMode, setState, useExplorer } from '../store';
-import { isStale, query } from '../store/session';
+import { isStale, query } from '../store/client';
 import type { SearchHit } from '../worker/protocol';
 import { formatBytes, formatCount, visible } from './format';
 
@@ -21,10 +22,6 @@ interface Run {
   layer: number;
   layerCount: number;
   visited: number;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function SearchPanel() {

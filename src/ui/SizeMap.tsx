@@ -7,9 +7,10 @@
 import { hierarchy, interpolateTurbo, treemap, treemapSquarify } from 'd3';
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { expandAncestors, selectPath, useExplorer } from '../store';
-import { isStale, query } from '../store/session';
+import { query } from '../store/client';
 import type { SizeNode } from '../worker/protocol';
 import { formatBytes, visible } from './format';
+import { useQuery } from './useQuery';
 
 /** Drawn at the panel's own width (so labels keep their size), this tall for a width. */
 const ASPECT = 0.5;
@@ -66,30 +67,24 @@ export function SizeMap() {
     observer.observe(el);
     return () => observer.disconnect();
   });
-  const [data, setData] = useState<{ key: string; node: SizeNode | null; error: string | null } | null>(null);
-  const key = `${image}\n${layer}\n${root}`;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: another image starts at its root
   useEffect(() => setRoot('/'), [image]);
 
+  const sizes = useQuery(
+    ready
+      ? () => query('sizeMap', { image, layer, path: root, depth: 2, maxChildren: 40, maxNodes: 600 })
+      : null,
+    [image, layer, root, ready],
+  );
+  // the directory is not there at this layer: show the root instead
+  const missingDir = sizes.error !== null && root !== '/';
   useEffect(() => {
-    if (!ready) return;
-    let live = true;
-    query('sizeMap', { image, layer, path: root, depth: 2, maxChildren: 40, maxNodes: 600 }).then(
-      (node) => live && setData({ key, node, error: null }),
-      (e: unknown) => {
-        if (!live || isStale(e)) return;
-        // the directory is not there at this layer: show the root instead
-        if (root !== '/') setRoot('/');
-        else setData({ key, node: null, error: e instanceof Error ? e.message : String(e) });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [key, image, layer, root, ready]);
+    if (missingDir) setRoot('/');
+  }, [missingDir]);
+  const error = missingDir ? null : sizes.error;
 
-  const current = data?.key === key ? data.node : null;
+  const current = sizes.data ?? null;
   const tiles = useMemo(() => {
     if (!current) return [];
     const h = hierarchy<Tile>(toTile(current), (t) => t.children)
@@ -156,7 +151,7 @@ export function SizeMap() {
           Up
         </button>
       </header>
-      {data?.error && <p className="c-error small viewer-note">{visible(data.error)}</p>}
+      {error && <p className="c-error small viewer-note">{visible(error)}</p>}
       <svg
         className="size-map-svg"
         ref={svgRef}

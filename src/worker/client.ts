@@ -50,10 +50,6 @@ export class ExplorerClient {
     if (!this.spare) this.spare = this.factory();
   }
 
-  get currentSession(): number {
-    return this.session;
-  }
-
   open(source: SourceSpec, listener: (event: SessionEvent) => void): number {
     // A fresh worker per archive: the old one may be deep in a layer or still answering queries
     // about its archive, and ending it frees its memory at once.
