@@ -1,0 +1,58 @@
+/**
+ * The folder rules of src/, each with the reason it exists. `scripts/checks/checkImports.ts`
+ * enforces them over every import (static, dynamic and re-export) of every non-test module.
+ */
+export interface ImportRule {
+  /** The folder (under src/) whose modules the rule constrains. */
+  from: string;
+  /** Folders (under src/) or package names they must not import; a trailing `*` matches a prefix. */
+  forbidden: string[];
+  /** Imports of a forbidden folder that are allowed all the same (exact module paths under src/). */
+  except?: string[];
+  why: string;
+}
+
+export const IMPORT_RULES: ImportRule[] = [
+  {
+    from: 'core',
+    forbidden: ['worker', 'store', 'ui', 'cli', 'testing', 'offline', 'main.tsx', 'trustedTypes.ts'],
+    why: 'the core is the engine: it runs unchanged in the worker and in Node, so it may know nothing of who calls it',
+  },
+  {
+    from: 'core',
+    forbidden: ['node:*', 'react', 'react-dom', 'react-dom/*', 'zustand', 'd3', 'd3-*'],
+    why: 'Node built-ins do not exist in the browser, and React, zustand and d3 belong to the page: a core that used them could not run on both sides',
+  },
+  {
+    from: 'ui',
+    forbidden: ['worker'],
+    except: ['worker/protocol.ts', 'worker/client.ts'],
+    why: 'the worker owns the model: the page talks to it only through the typed protocol and the client, never by calling its code in the page thread',
+  },
+  {
+    from: 'store',
+    forbidden: ['ui', 'worker'],
+    except: ['worker/protocol.ts', 'worker/client.ts'],
+    why: 'the store holds state and asks the worker for it; it must not depend on the components that draw it, nor run worker code in the page',
+  },
+  {
+    from: 'worker',
+    forbidden: ['store', 'ui', 'cli', 'testing', 'offline'],
+    why: 'the worker is the engine side of the protocol: it imports the core, never the page or the command line',
+  },
+  {
+    from: 'cli',
+    forbidden: ['worker', 'store', 'ui', 'offline', 'testing'],
+    why: 'the command line runs the core in Node directly: no worker, no page',
+  },
+  {
+    from: 'offline',
+    forbidden: ['core', 'worker', 'store', 'ui', 'cli', 'testing'],
+    why: 'the service worker serves the app’s own files and nothing else; it must stay small and never touch archives',
+  },
+  {
+    from: '',
+    forbidden: ['testing'],
+    why: 'src/testing builds archives for tests and the sample generator; shipped code that used it would carry test builders into the app',
+  },
+];
