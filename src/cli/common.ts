@@ -1,4 +1,5 @@
 import type { ImageArchive } from '../core/image/model';
+import { familiarReference } from '../core/image/reference';
 
 /** Argument parsing and image selection shared by the commands. */
 
@@ -44,10 +45,9 @@ export function parseArgs(
 }
 
 /** Tags as people type them: `app:1` finds `docker.io/library/app:1` and `localhost/app:1`. */
+/** A tag as people type it: Docker's short form, and podman's `localhost/` left out too. */
 function normalizeTag(tag: string): string {
-  let name = tag.replace(/^(docker\.io|index\.docker\.io|localhost)\//, '').replace(/^library\//, '');
-  if (!/:[^/]+$/.test(name) && !name.includes('@')) name += ':latest';
-  return name;
+  return familiarReference(tag).replace(/^localhost\//, '');
 }
 
 /** The image an `--image` value names: an index, a tag, or an image id (prefix); or an error. */

@@ -65,7 +65,9 @@ export function FileDetails() {
                 </dd>
                 <dt>Owner</dt>
                 <dd className="mono">
-                  {node.uid}:{node.gid}
+                  {data?.owner
+                    ? `${visible(data.owner.uname || String(node.uid))}:${visible(data.owner.gname || String(node.gid))} (${node.uid}:${node.gid})`
+                    : `${node.uid}:${node.gid}`}
                 </dd>
                 {node.linkTarget && (
                   <>

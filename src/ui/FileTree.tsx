@@ -21,8 +21,8 @@ import {
   useExplorer,
 } from '../store';
 import { isStale, query } from '../store/client';
-import { parentPath, viewKey } from '../worker/fileView';
 import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protocol';
+import { parentPath, viewKey } from '../worker/protocol';
 import { FileRowView, ROW_H } from './FileRowView';
 import { formatCount, visible } from './format';
 import { useQuery } from './useQuery';

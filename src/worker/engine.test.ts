@@ -35,7 +35,7 @@ const ARCHIVE = dockerArchive([
       ],
       [
         { name: 'etc/', type: 'dir' },
-        { name: 'etc/passwd', content: 'root:x:0:0\napp:x:1000:1000\n' },
+        { name: 'etc/passwd', content: 'root:x:0:0\napp:x:1000:1000\n', uname: 'root', gname: 'shadow' },
         { name: 'etc/app.conf', content: 'a=1\n' },
       ],
       [
@@ -205,6 +205,10 @@ describe('worker engine', () => {
       [0, 'added'],
       [1, 'modified'],
     ]);
+    // The owner's names come from the entry that last wrote the path (layer 1), not from layer 0's.
+    expect(details?.owner).toEqual({ uname: 'root', gname: 'shadow' });
+    const first = await h.ask(1, 'details', { image: 0, layer: 0, mode: 'merged', path: '/etc/passwd' });
+    expect(first?.owner).toBeNull();
 
     const stats = await h.ask(1, 'imageStats', { image: 0 });
     expect(stats.counts[1]).toMatchObject({ added: 1, modified: 1, removed: 0 });

@@ -3,6 +3,7 @@
  * archive (a new open supersedes the old one), queries answered from the session's model.
  */
 import type { ByteSource } from '../core/bytes/byteSource';
+import { messageOf } from '../core/errors';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
 import { FileViews, toRow } from './fileView';
@@ -82,10 +83,6 @@ class Session {
   get size(): number {
     return this.source?.size ?? 0;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function isAbort(error: unknown, signal: AbortSignal): boolean {
@@ -491,6 +488,24 @@ export class Engine {
       };
     });
     if (!node && timeline.length === 0) return null;
-    return { node: node ? toRow(node, 0, false) : null, timeline, owner: null };
+    return {
+      node: node ? toRow(node, 0, false) : null,
+      timeline,
+      owner: node ? this.ownerNames(s, a, fs) : null,
+    };
+  }
+
+  /** The owner's names as the tar entry recorded them (`root`, `www-data`), when it recorded any. */
+  private ownerNames(
+    s: Session,
+    a: QueryMap['details']['args'],
+    fs: FileSystemView,
+  ): { uname: string; gname: string } | null {
+    const ref = fs.entryOf(a.layer, a.mode, a.path) ?? fs.entryOf(a.layer, 'merged', a.path);
+    const layer = ref ? s.archive?.images[a.image]?.layers[ref.layer] : undefined;
+    const table = layer ? s.archive?.blobs.get(layer.blob)?.entries : null;
+    if (!ref || !table) return null;
+    const [uname, gname] = table.ownerNames(ref.entryIndex);
+    return uname || gname ? { uname, gname } : null;
   }
 }

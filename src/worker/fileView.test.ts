@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorsOf, compileFilter, FileViewContext, FileViews, parentPath, viewKey } from './fileView';
+import { compileFilter, FileViewContext, FileViews } from './fileView';
 import type { FileNodeInfo, FileSystemView, ViewMode } from './fsApi';
 import type { FileViewSpec } from './protocol';
+import { ancestorsOf, parentPath, viewKey } from './protocol';
 
 type Change = FileNodeInfo['change'];
 
@@ -44,6 +45,7 @@ function fakeFs(entries: [string, Change, number?][]): FileSystemView {
     },
     node: (_l: number, _m: ViewMode, path: string) => nodes.get(path) ?? null,
     timeline: () => [],
+    entryOf: () => null,
     walk: (_l: number, _m: ViewMode, visit: (n: FileNodeInfo) => void) => {
       const rec = (dir: string) => {
         for (const n of kids(dir)) {

@@ -8,51 +8,19 @@
  * re-flattens; the flattened rows are kept per full spec (with the expansion state).
  */
 import type { FileNodeInfo, FileSystemView } from './fsApi';
-import type { ChangeFilter, FileRow, FileViewSpec, SortKey } from './protocol';
+import {
+  ALL_CHANGES,
+  changeFilterActive,
+  contextKey,
+  type FileRow,
+  type FileViewSpec,
+  parentPath,
+  ROOT,
+  type SortKey,
+  viewKey,
+} from './protocol';
 
-export const ROOT = '/';
-
-export function parentPath(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? ROOT : path.slice(0, i);
-}
-
-/** '/a/b/c' → ['/a', '/a/b'] */
-export function ancestorsOf(path: string): string[] {
-  const out: string[] = [];
-  let i = path.indexOf('/', 1);
-  while (i > 0) {
-    out.push(path.slice(0, i));
-    i = path.indexOf('/', i + 1);
-  }
-  return out;
-}
-
-const ALL_CHANGES: ChangeFilter = { added: true, modified: true, removed: true, unmodified: true };
-
-export function changeFilterActive(c: ChangeFilter): boolean {
-  return !(c.added && c.modified && c.removed && c.unmodified);
-}
-
-export function contextKey(spec: FileViewSpec): string {
-  const c = spec.changes ?? ALL_CHANGES;
-  return [
-    spec.image,
-    spec.layer,
-    spec.mode,
-    spec.sort,
-    spec.regex ? 'r' : 's',
-    spec.filter,
-    +c.added,
-    +c.modified,
-    +c.removed,
-    +c.unmodified,
-  ].join('\u0000');
-}
-
-export function viewKey(spec: FileViewSpec): string {
-  return `${contextKey(spec)}\u0001${spec.expandAll ? 1 : 0}\u0001${[...spec.toggled].sort().join('\u0000')}`;
-}
+export { ancestorsOf, changeFilterActive, contextKey, parentPath, ROOT, viewKey } from './protocol';
 
 function byName(a: FileNodeInfo, b: FileNodeInfo): number {
   const ad = a.type === 'dir' ? 0 : 1;

@@ -3,7 +3,14 @@
  * logic can be tested with a small fake. `ImageFileSystem` must keep satisfying `FileSystemView`
  * (checked below at compile time).
  */
-import type { DiffType, FileNodeInfo, ImageFileSystem, LayerChangeCounts, ViewMode } from '../core/fs';
+import type {
+  ContentRef,
+  DiffType,
+  FileNodeInfo,
+  ImageFileSystem,
+  LayerChangeCounts,
+  ViewMode,
+} from '../core/fs';
 
 export type { DiffType, FileNodeInfo, LayerChangeCounts, ViewMode };
 
@@ -20,6 +27,8 @@ export interface FileSystemView {
   node(layer: number, mode: ViewMode, path: string): FileNodeInfo | null;
   timeline(path: string): { layer: number; change: 'added' | 'modified' | 'removed' }[];
   walk(layer: number, mode: ViewMode, visit: (node: FileNodeInfo) => void): void;
+  /** The tar entry behind a path in a view (its owner names live in that entry's table). */
+  entryOf(layer: number, mode: ViewMode, path: string): ContentRef | null;
 }
 
 export type { ImageAnalysis } from '../core/analysis';

@@ -14,6 +14,7 @@ import {
   sniffContent,
   TextPager,
 } from '../core/content';
+import { messageOf } from '../core/errors';
 import { planExport, writeTar } from '../core/export';
 import { ImageFileSystem, resolvePath } from '../core/fs';
 import { compileQuery, SearchCursor } from '../core/fs/search';
@@ -37,10 +38,6 @@ interface OpenFile {
   bytes: ByteRange;
   kind: ContentKind;
   pager: TextPager | null;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function imageFs(fs: FileSystemView): ImageFileSystem {

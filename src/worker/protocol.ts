@@ -298,10 +298,55 @@ export type FromWorker =
   | { v: number; type: 'result'; id: number; ok: false; error: string }
   | { v: number; type: 'protocolError'; error: string };
 
-export function isToWorker(data: unknown): data is ToWorker {
+export function isFromWorker(data: unknown): data is FromWorker {
   return typeof data === 'object' && data !== null && 'v' in data && 'type' in data;
 }
 
-export function isFromWorker(data: unknown): data is FromWorker {
-  return typeof data === 'object' && data !== null && 'v' in data && 'type' in data;
+/*
+ * Paths and view keys as both sides compute them: the page keys its cache of rows by the same
+ * string the worker keys its views by.
+ */
+
+export const ROOT = '/';
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? ROOT : path.slice(0, i);
+}
+
+/** '/a/b/c' → ['/a', '/a/b'] */
+export function ancestorsOf(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/', 1);
+  while (i > 0) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+export const ALL_CHANGES: ChangeFilter = { added: true, modified: true, removed: true, unmodified: true };
+
+export function changeFilterActive(c: ChangeFilter): boolean {
+  return !(c.added && c.modified && c.removed && c.unmodified);
+}
+
+export function contextKey(spec: FileViewSpec): string {
+  const c = spec.changes ?? ALL_CHANGES;
+  return [
+    spec.image,
+    spec.layer,
+    spec.mode,
+    spec.sort,
+    spec.regex ? 'r' : 's',
+    spec.filter,
+    +c.added,
+    +c.modified,
+    +c.removed,
+    +c.unmodified,
+  ].join('\u0000');
+}
+
+export function viewKey(spec: FileViewSpec): string {
+  return `${contextKey(spec)}\u0001${spec.expandAll ? 1 : 0}\u0001${[...spec.toggled].sort().join('\u0000')}`;
 }

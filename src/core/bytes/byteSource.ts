@@ -55,17 +55,3 @@ export class BlobSource implements ByteSource {
     return new Uint8Array(await this.blob.slice(offset, end).arrayBuffer());
   }
 }
-
-/** A window [start, start+size) of another source, e.g. one member of an outer tar. */
-export class SliceSource implements ByteSource {
-  constructor(
-    private readonly parent: ByteSource,
-    private readonly start: number,
-    readonly size: number,
-    readonly name: string,
-  ) {}
-  read(offset: number, length: number): Promise<Uint8Array> {
-    const clipped = Math.max(0, Math.min(length, this.size - offset));
-    return this.parent.read(this.start + offset, clipped);
-  }
-}

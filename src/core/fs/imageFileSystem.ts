@@ -203,11 +203,11 @@ export class ImageFileSystem {
   }
 
   /**
-   * Where to read a file's bytes as seen in a view: its entry, or for a hardlink the entry of
-   * the file it links to (possibly in a lower layer). Null for directories, symlinks, devices,
-   * paths not in the view and hardlinks whose target is missing.
+   * The tar entry that gives a path its metadata in a view: the last write at or below `layer`
+   * in the merged view, the layer's own entry in its changes. Null for paths not in the view, the
+   * root and directories no entry names (implied by their children).
    */
-  contentSource(layer: number, mode: ViewMode, path: string): ContentRef | null {
+  entryOf(layer: number, mode: ViewMode, path: string): ContentRef | null {
     this.checkLayer(layer);
     const node = this.tree.find(path);
     if (node < 0) return null;
@@ -225,13 +225,23 @@ export class ImageFileSystem {
       versionLayer = this.events.layer[version];
       versionEntry = this.events.entry[version];
     }
-    if (versionEntry < 0) return null;
-    const type = this.layers[versionLayer].table!.types[versionEntry];
+    return versionEntry < 0 ? null : { layer: versionLayer, entryIndex: versionEntry };
+  }
+
+  /**
+   * Where to read a file's bytes as seen in a view: its entry, or for a hardlink the entry of
+   * the file it links to (possibly in a lower layer). Null for directories, symlinks, devices,
+   * paths not in the view and hardlinks whose target is missing.
+   */
+  contentSource(layer: number, mode: ViewMode, path: string): ContentRef | null {
+    const ref = this.entryOf(layer, mode, path);
+    if (!ref) return null;
+    const type = this.layers[ref.layer].table!.types[ref.entryIndex];
     if (type === T_HARDLINK) {
-      const resolved = this.hardlinks[versionLayer].get(versionEntry);
+      const resolved = this.hardlinks[ref.layer].get(ref.entryIndex);
       return resolved === undefined ? null : unpackRef(resolved);
     }
-    return type === T_FILE ? { layer: versionLayer, entryIndex: versionEntry } : null;
+    return type === T_FILE ? ref : null;
   }
 
   private checkLayer(layer: number): void {

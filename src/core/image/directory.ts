@@ -1,12 +1,10 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { readFully, type SequentialReader } from '../bytes/reader';
+import { MAX_LINK_HOPS } from '../limits';
 import type { EntryType } from '../tar/types';
 
 /** Members larger than this are never parsed as JSON: a hostile archive must not make us allocate gigabytes. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
-
-/** Links between members followed before giving up: docker save needs one hop. */
-const MAX_LINK_HOPS = 32;
 
 export interface ArchiveMember {
   /** Cleaned name: no leading './' or '/', no trailing '/'. */

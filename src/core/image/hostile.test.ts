@@ -23,6 +23,7 @@ import { fingerprint, walkAll } from '../../testing/tarFuzz';
 import { type ByteSource, MemorySource } from '../bytes/byteSource';
 import { WindowedReader } from '../bytes/reader';
 import { decompressChunks } from '../compress/decompress';
+import { MAX_LINK_HOPS } from '../limits';
 import { TarError } from '../tar/types';
 import { walkTar } from '../tar/walker';
 import { ArchiveDirectory, MAX_JSON_BYTES } from './directory';
@@ -751,10 +752,8 @@ describe('layer.tar symlink loops and dangling links', () => {
     expect([...archive.blobs.keys()]).toEqual(['real/layer.tar']);
   });
 
-  // Regression guard, fixed since (directory.ts): resolve() gives up after 32 hops, but explainMissing() follows the chain to
-  // its end and, finding a regular file there, reports `layer member "l39/layer.tar" is readable`
-  // as the error for a layer it did not read. Fix: follow the same hop limit in both (Linux allows
-  // 40) and say "member X: more than 32 links to follow" when it is exceeded.
+  // Regression guard: resolve() and explainMissing() follow the same hop limit (MAX_LINK_HOPS,
+  // Linux's 40), so a chain is either read or refused as too long, never called "readable".
   it('a chain of 40 symlinks is read, or refused with a message that says why', async () => {
     const entries: BuildEntry[] = [{ name: 'real/layer.tar', content: LAYER_A }];
     for (let i = 0; i < 40; i++) {
@@ -769,6 +768,23 @@ describe('layer.tar symlink loops and dangling links', () => {
     for (const message of archive.errors) expect(message).not.toMatch(/is readable/);
     const blob = archive.blobs.get(archive.images[0].layers[0].blob);
     expect(blob?.entries?.count === 3 || /links/.test(archive.errors.join())).toBe(true);
+  });
+
+  it('a chain one longer than MAX_LINK_HOPS is refused as too long', async () => {
+    const entries: BuildEntry[] = [{ name: 'real/layer.tar', content: LAYER_A }];
+    for (let i = 0; i <= MAX_LINK_HOPS; i++) {
+      entries.push({
+        name: `l${i}/layer.tar`,
+        type: 'symlink',
+        linkTarget: i === 0 ? '../real/layer.tar' : `../l${i - 1}/layer.tar`,
+      });
+    }
+    entries.push(cfg, {
+      name: 'manifest.json',
+      content: JSON.stringify(manifest([`l${MAX_LINK_HOPS}/layer.tar`])),
+    });
+    const archive = await open(buildTar(entries));
+    expect(archive.errors.join('\n')).toMatch(/more than 40 links/);
   });
 });
 

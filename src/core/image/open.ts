@@ -196,7 +196,12 @@ async function scanStream(
     compressedRead += n;
   });
   // What is inside the compression must be a tar too, refused with the same words as a plain file.
-  const head = (await decompressed.read(MEMBER_HEAD_BYTES)).slice();
+  let head: Uint8Array;
+  try {
+    head = (await decompressed.read(MEMBER_HEAD_BYTES)).slice();
+  } catch (error) {
+    throw new ArchiveReadError(`${source.name}: ${messageOf(error)}`);
+  }
   if (!looksLikeTar(head)) throw notATar(source.name, `and not inside its ${compression} compression either`);
   const reader = continuing(head, decompressed, Number.POSITIVE_INFINITY);
   const walk: WalkState = { sawEndBlock: false };
