@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { familiarReference, familiarRefName } from '../src/core/image/reference';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SHARED = resolve(ROOT, '..', 'shared');
@@ -146,8 +147,14 @@ export function realFacts(): FactImage[] | null {
   return JSON.parse(readFileSync(path, 'utf8')) as FactImage[];
 }
 
+/**
+ * The tags the page shows for an image of facts.json: each tool's spelling in Docker's short form,
+ * once (a RepoTags list holds full references; an OCI ref name may be a bare tag).
+ */
 export function tagsOf(f: FactImage): string[] {
-  return f.ref === null ? [] : Array.isArray(f.ref) ? f.ref : [f.ref];
+  const refs =
+    f.ref === null ? [] : Array.isArray(f.ref) ? f.ref.map(familiarReference) : [familiarRefName(f.ref)];
+  return [...new Set(refs)];
 }
 
 /** All tar entries of the distinct layer blobs of one archive, as the status must report them. */

@@ -6,7 +6,7 @@
 import { type KeyboardEvent, useEffect, useMemo, useRef } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { HistoryStep, ImageSummary } from '../worker/protocol';
-import { cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
+import { buildArgsOf, cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
 
 export type HistoryItem =
   | { kind: 'layer'; layer: number; steps: HistoryStep[] }
@@ -120,6 +120,7 @@ export function LayerList() {
           const layer = image.layers[item.layer];
           const blob = blobs[layer.blob];
           const label = layerLabel(layer.createdBy, layer.comment);
+          const buildArgs = buildArgsOf(layer.createdBy);
           const counts = stats?.counts[item.layer];
           const size = blob?.sizeBytes ?? null;
           const selected = item.layer === selection.layer;
@@ -139,9 +140,14 @@ export function LayerList() {
               aria-selected={selected}
               aria-label={aria}
               aria-description={
-                item.steps.length
-                  ? `then ${item.steps.map((s) => cleanCommand(s.createdBy)).join('; ')}`
-                  : undefined
+                [
+                  buildArgs.length ? `build args ${buildArgs.join(' ')}` : '',
+                  item.steps.length
+                    ? `then ${item.steps.map((s) => cleanCommand(s.createdBy)).join('; ')}`
+                    : '',
+                ]
+                  .filter(Boolean)
+                  .join('; ') || undefined
               }
               className={`layer-option${selected ? ' selected' : ''}${blob?.error ? ' failed' : ''}${pending ? ' pending' : ''}`}
               onClick={() => selectLayer(item.layer)}
@@ -167,6 +173,11 @@ export function LayerList() {
                     <span className="c-added">+{formatCount(counts.added)}</span>
                     <span className="c-modified">~{formatCount(counts.modified)}</span>
                     <span className="c-removed">−{formatCount(counts.removed)}</span>
+                  </span>
+                )}
+                {buildArgs.length > 0 && (
+                  <span className="build-args" title={`Build arguments of this step: ${buildArgs.join(' ')}`}>
+                    {plural(buildArgs.length, 'build arg', 'build args')}
                   </span>
                 )}
                 {blob?.error && (

@@ -1,3 +1,4 @@
+import { parseBuildStep, stepSummary } from '../core/image/buildStep';
 import type { EntryType } from '../core/tar/types';
 import { visible } from '../core/visibleText';
 
@@ -57,18 +58,12 @@ export function cleanCommand(createdBy: string | null | undefined): string {
 }
 
 function cleanCommandText(createdBy: string | null | undefined): string {
-  if (!createdBy) return '';
-  let s = createdBy.trim();
-  s = s.replace(/\s+#\s*buildkit$/, '');
-  const nop = /^(?:\|\d+\s+(?:\S+=\S*\s+)*)?\/bin\/(?:ba)?sh\s+-c\s+#\(nop\)\s*/.exec(s);
-  if (nop) return collapse(s.slice(nop[0].length));
-  const run = /^(?:RUN\s+)?(?:\|\d+\s+(?:\S+=\S*\s+)*)?\/bin\/(?:ba)?sh\s+-c\s+/.exec(s);
-  if (run) return `RUN ${collapse(s.slice(run[0].length))}`;
-  return collapse(s);
+  return stepSummary(parseBuildStep(createdBy));
 }
 
-function collapse(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+/** The build arguments a step ran with (BuildKit's `|N NAME=value` prefix), as `NAME=value`. */
+export function buildArgsOf(createdBy: string | null | undefined): string[] {
+  return parseBuildStep(createdBy).buildArgs.map((a) => visible(`${a.name}=${a.value}`));
 }
 
 /** The label of a layer: its command, else the history comment, else a placeholder. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { archiveUrl, formatHash, parseHash } from '../store/hash';
 import { isOwnScriptUrl } from '../trustedTypes';
 import type { ImageSummary, LayerTreeNode } from '../worker/protocol';
-import { cleanCommand, formatBytes, layerLabel, modeString, visible } from './format';
+import { buildArgsOf, cleanCommand, formatBytes, layerLabel, modeString, visible } from './format';
 import { historyItems } from './LayerList';
 import { layoutLayerTree } from './layerTreeLayout';
 
@@ -190,5 +190,15 @@ describe('Trusted Types policy', () => {
     expect(isOwnScriptUrl('blob:http://h/0b1c', base, 'http://h')).toBe(true);
     for (const other of ['https://h/x.js', '//evil.example/x.js', 'data:text/javascript,1', 'javascript:1'])
       expect(isOwnScriptUrl(other, base, 'http://h')).toBe(false);
+  });
+});
+
+describe('build arguments', () => {
+  it('are named apart from the command they ran with', () => {
+    expect(buildArgsOf('RUN |2 A=1 TOKEN=x /bin/sh -c make # buildkit')).toEqual(['A=1', 'TOKEN=x']);
+    expect(cleanCommand('RUN |2 A=1 TOKEN=x /bin/sh -c make\nmake install # buildkit')).toBe(
+      'RUN make make install',
+    );
+    expect(buildArgsOf('/bin/sh -c make')).toEqual([]);
   });
 });
