@@ -24,6 +24,39 @@ export const IMPORT_RULES: ImportRule[] = [
     why: 'Node built-ins do not exist in the browser, and React, zustand and d3 belong to the page: a core that used them could not run on both sides',
   },
   {
+    from: 'core/bytes',
+    forbidden: [
+      'core/tar',
+      'core/compress',
+      'core/image',
+      'core/fs',
+      'core/analysis',
+      'core/content',
+      'core/export',
+    ],
+    why: 'bytes are the bottom layer: every reader stands on ByteSource, so it can depend on none of them',
+  },
+  {
+    from: 'core/tar',
+    forbidden: ['core/compress', 'core/image', 'core/fs', 'core/analysis', 'core/content', 'core/export'],
+    why: 'one tar decoder serves plain and compressed layers alike, so it knows bytes only, not where they came from',
+  },
+  {
+    from: 'core/compress',
+    forbidden: ['core/tar', 'core/image', 'core/fs', 'core/analysis', 'core/content', 'core/export'],
+    why: 'decompression turns bytes into bytes; what the bytes mean is decided above it',
+  },
+  {
+    from: 'core/image',
+    forbidden: ['core/fs', 'core/analysis', 'core/content', 'core/export'],
+    why: 'reading an archive gives images and indexed layers; file systems are built from that, never the other way',
+  },
+  {
+    from: 'core/fs',
+    forbidden: ['core/analysis', 'core/content', 'core/export'],
+    why: 'the stacked file system is the model that analysis, contents and export query; it cannot depend on its clients',
+  },
+  {
     from: 'ui',
     forbidden: ['worker'],
     except: ['worker/protocol.ts', 'worker/client.ts'],

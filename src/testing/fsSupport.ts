@@ -6,6 +6,7 @@
 import { MemorySource } from '../core/bytes/byteSource';
 import { WindowedReader } from '../core/bytes/reader';
 import type { ContentHasher } from '../core/fs/types';
+import { emptyConfig } from '../core/image/config';
 import type { Image, ImageArchive, LayerBlob } from '../core/image/model';
 import { EntryTable } from '../core/tar/entryTable';
 import { walkTar } from '../core/tar/walker';
@@ -69,17 +70,7 @@ export function imageOf(blobKeys: string[], tags: string[] = ['test:1']): Image 
     platform: 'linux/amd64',
     created: null,
     author: null,
-    config: {
-      Env: [],
-      Cmd: [],
-      Entrypoint: [],
-      WorkingDir: '',
-      User: '',
-      Labels: {},
-      ExposedPorts: [],
-      Volumes: [],
-      StopSignal: '',
-    },
+    config: emptyConfig(),
     layers: blobKeys.map((blob, index) => ({
       index,
       blob,
