@@ -11,7 +11,14 @@ export async function imageFacts(archive: ImageArchive): Promise<ImageFacts> {
   return {
     counts: (image, layer) => {
       const c = fileSystems[image].counts(layer);
-      return { added: c.added, modified: c.modified, removed: c.removed };
+      // The rule they are counted by is core/fs/changeRule.ts (the Changes rows and history follow it too).
+      return {
+        added: c.added,
+        modified: c.modified,
+        removed: c.removed,
+        rewritten: c.rewritten,
+        replaced: c.replaced,
+      };
     },
     analysis: (image) => analyses[image],
   };

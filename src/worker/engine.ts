@@ -483,6 +483,7 @@ export class Engine {
       return {
         layer: t.layer,
         change: t.change,
+        ...(t.note ? { note: t.note } : {}),
         command: layers[t.layer]?.createdBy ?? layers[t.layer]?.comment ?? null,
         node: at ? toRow(at, 0, false) : null,
       };

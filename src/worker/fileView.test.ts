@@ -38,7 +38,7 @@ function fakeFs(entries: [string, Change, number?][]): FileSystemView {
     [...nodes.values()].filter((n) => parentPath(n.path) === dir).sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
     layerCount: 1,
-    counts: () => ({ added: 0, modified: 0, removed: 0 }),
+    counts: () => ({ added: 0, modified: 0, removed: 0, rewritten: 0, replaced: 0 }),
     children: (_l: number, _m: ViewMode, dir: string) => {
       const items = kids(dir);
       return { total: items.length, items };

@@ -174,6 +174,8 @@ export function toRow(n: FileNodeInfo, depth: number, expanded: boolean): FileRo
     change: n.change,
     childCount: n.childCount,
     layer: n.layer,
+    ...(n.note ? { note: n.note } : {}),
+    ...(n.subtreeChanged ? { subtreeChanged: true } : {}),
     depth,
     expanded,
   };

@@ -4,15 +4,19 @@
  * (checked below at compile time).
  */
 import type {
+  ChangeNote,
   ContentRef,
+  CountedChange,
   DiffType,
   FileNodeInfo,
   ImageFileSystem,
   LayerChangeCounts,
+  PathChange,
   ViewMode,
 } from '../core/fs';
 
-export type { DiffType, FileNodeInfo, LayerChangeCounts, ViewMode };
+export { countedAs, historyCountedAs } from '../core/fs/changeRule';
+export type { ChangeNote, CountedChange, DiffType, FileNodeInfo, LayerChangeCounts, PathChange, ViewMode };
 
 export interface FileSystemView {
   readonly layerCount: number;
@@ -25,7 +29,7 @@ export interface FileSystemView {
     limit?: number,
   ): { total: number; items: FileNodeInfo[] };
   node(layer: number, mode: ViewMode, path: string): FileNodeInfo | null;
-  timeline(path: string): { layer: number; change: 'added' | 'modified' | 'removed' }[];
+  timeline(path: string): PathChange[];
   walk(layer: number, mode: ViewMode, visit: (node: FileNodeInfo) => void): void;
   /** The tar entry behind a path in a view (its owner names live in that entry's table). */
   entryOf(layer: number, mode: ViewMode, path: string): ContentRef | null;

@@ -14,13 +14,31 @@ import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
 import type { VerifyProgress } from '../core/image/verify';
 import type { EntryType } from '../core/tar/types';
-import type { DiffType, ImageAnalysis, LayerChangeCounts, ViewMode } from './fsApi';
+import type {
+  ChangeNote,
+  CountedChange,
+  DiffType,
+  ImageAnalysis,
+  LayerChangeCounts,
+  ViewMode,
+} from './fsApi';
 
 /** 2: archives from a URL (`SourceSpec` 'url', the 'download' event) and Verify. */
 /** 3: looking inside: contents, search, size map, export. */
 export const PROTOCOL_VERSION = 3;
 
-export type { DiffType, ImageAnalysis, LayerChangeCounts, OpenProgress, VerifyProgress, ViewMode };
+/** The counting rule (core/fs/changeRule.ts), for labelling rows and history as the counts count them. */
+export { countedAs, historyCountedAs } from '../core/fs/changeRule';
+export type {
+  ChangeNote,
+  CountedChange,
+  DiffType,
+  ImageAnalysis,
+  LayerChangeCounts,
+  OpenProgress,
+  VerifyProgress,
+  ViewMode,
+};
 
 /**
  * Where the archive comes from. A File is passed by reference: nothing is copied. A URL (http or
@@ -140,7 +158,10 @@ export interface RowsPage {
 
 export interface TimelineStep {
   layer: number;
-  change: 'added' | 'modified' | 'removed';
+  /** Identical rewrites are `rewritten`; a directory made opaque is `replaced` (changeRule.ts). */
+  change: CountedChange;
+  /** A removal that went with a removed or replaced directory above the path. */
+  note?: ChangeNote;
   command: string | null;
   /** The entry as that layer wrote it (null for a removal). */
   node: FileNode | null;

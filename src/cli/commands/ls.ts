@@ -39,6 +39,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         gid: node.gid,
         linkTarget: node.linkTarget,
         change: node.change,
+        // Only where there is one: 'rewritten', 'replaced', 'underRemoved', 'underReplaced'.
+        ...(node.note ? { note: node.note } : {}),
       }),
     );
     if (lines.length >= LINES_PER_WRITE) {

@@ -239,8 +239,16 @@ async function entriesOf(tar: Uint8Array) {
 }
 
 function view(fs: ImageFileSystem, layer: number, mode: ViewMode) {
-  const out: Omit<FileNodeInfo, 'change' | 'layer' | 'subtreeSize' | 'childCount'>[] = [];
-  fs.walk(layer, mode, ({ change, layer: _l, subtreeSize, childCount, ...rest }) => out.push(rest));
+  // What a layer did to a path (change, note, subtreeChanged) is not in a tar: only what the path is.
+  const out: Omit<
+    FileNodeInfo,
+    'change' | 'layer' | 'subtreeSize' | 'childCount' | 'note' | 'subtreeChanged'
+  >[] = [];
+  fs.walk(
+    layer,
+    mode,
+    ({ change, layer: _l, subtreeSize, childCount, note: _n, subtreeChanged: _s, ...rest }) => out.push(rest),
+  );
   return out;
 }
 

@@ -153,10 +153,13 @@ describe('ImageFileSystem: stacking rules', () => {
     expect(fs.node(1, 'merged', '/opt/app/sub/f')).toBeNull();
     expect(fs.node(0, 'merged', '/opt/app/sub/f')).not.toBeNull();
     expect(fs.counts(1)).toMatchObject({ added: 0, modified: 0, removed: 1 });
+    // It went with /opt/app: in its history so, and not counted on its own (changeRule.ts).
     expect(fs.timeline('/opt/app/sub/f')).toEqual([
       { layer: 0, change: 'added' },
-      { layer: 1, change: 'removed' },
+      { layer: 1, change: 'removed', note: 'underRemoved' },
     ]);
+    expect(fs.node(1, 'changes', '/opt/app/sub/f')?.note).toBe('underRemoved');
+    expect(fs.node(1, 'changes', '/opt/app')?.note).toBeUndefined();
     expect(fs.node(1, 'merged', '/')?.subtreeSize).toBe(1);
     expect(fs.node(0, 'merged', '/')?.subtreeSize).toBe(104);
   });
@@ -228,7 +231,14 @@ describe('ImageFileSystem: stacking rules', () => {
     ]);
     expect(paths(fs, 1, 'merged')).toEqual(['/a', '/d', '/d/x', '/fresh', '/fresh/f']);
     expect(listing(fs, 2, 'merged')).toEqual(['/only added']);
-    expect(fs.counts(2)).toMatchObject({ added: 1, removed: 0, opaqueDirs: 1, hiddenByOpaque: 3 });
+    // The root has no row to count a replacement on: what its marker hid counts as removed.
+    expect(fs.counts(2)).toMatchObject({
+      added: 1,
+      removed: 3,
+      replaced: 0,
+      opaqueDirs: 1,
+      hiddenByOpaque: 3,
+    });
   });
 
   it('a whiteout plus a new directory of the same name in one layer acts as opaque', async () => {
@@ -237,7 +247,13 @@ describe('ImageFileSystem: stacking rules', () => {
       [file('.wh.d', ''), dir('d/'), file('d/new', 'n')],
     ]);
     expect(listing(fs, 1, 'merged')).toEqual(['/d unmodified', '/d/new added']);
-    expect(fs.counts(1)).toMatchObject({ added: 1, removed: 0, opaqueDirs: 1 });
+    expect(fs.counts(1)).toMatchObject({ added: 1, removed: 0, replaced: 1, opaqueDirs: 1 });
+    expect(fs.node(1, 'changes', '/d')?.note).toBe('replaced');
+    expect(fs.node(1, 'changes', '/d/old')).toMatchObject({ change: 'removed', note: 'underReplaced' });
+    expect(fs.timeline('/d')).toEqual([
+      { layer: 0, change: 'added' },
+      { layer: 1, change: 'replaced' },
+    ]);
   });
 
   it('directory over directory merges; a newer directory entry with new metadata is modified', async () => {
@@ -289,7 +305,7 @@ describe('ImageFileSystem: stacking rules', () => {
     expect(listing(fs, 1, 'changes')).toEqual(['/d modified']);
     expect(fs.timeline('/d/sub/y')).toEqual([
       { layer: 0, change: 'added' },
-      { layer: 1, change: 'removed' },
+      { layer: 1, change: 'removed', note: 'underRemoved' },
     ]);
     expect(fs.node(1, 'merged', '/')?.subtreeSize).toBe(10);
   });
@@ -344,10 +360,14 @@ describe('ImageFileSystem: stacking rules', () => {
       '/grown modified',
       '/same unmodified',
     ]);
-    expect(fs.counts(1)).toMatchObject({ added: 0, modified: 2, removed: 0, unchangedRewrites: 2 });
+    expect(fs.counts(1)).toMatchObject({ added: 0, modified: 2, removed: 0, rewritten: 2 });
     // same (2 entries) and changed (2 entries); not grown (sizes differ) nor empty (nothing to read)
     expect(hashCalls()).toBe(4);
-    expect(fs.timeline('/same')).toEqual([{ layer: 0, change: 'added' }]);
+    expect(fs.timeline('/same')).toEqual([
+      { layer: 0, change: 'added' },
+      { layer: 1, change: 'rewritten' },
+    ]);
+    expect(fs.node(1, 'changes', '/same')?.note).toBe('rewritten');
     expect(fs.node(1, 'merged', '/same')).toMatchObject({ change: 'unmodified', layer: 1 });
   });
 
@@ -386,6 +406,7 @@ describe('ImageFileSystem: stacking rules', () => {
     expect(fs.node(2, 'changes', '/l')?.change).toBe('modified');
     expect(fs.timeline('/l')).toEqual([
       { layer: 0, change: 'added' },
+      { layer: 1, change: 'rewritten' },
       { layer: 2, change: 'modified' },
     ]);
   });

@@ -1,5 +1,6 @@
 import type { ImageArchive } from '../image/model';
 import { ENTRY_TYPES } from '../tar/types';
+import { NOTE_NONE, NOTE_REPLACED, NOTE_REWRITTEN, noteName } from './changeRule';
 import { cleanRelative } from './path';
 import type { PathTree } from './pathTree';
 import {
@@ -22,7 +23,14 @@ import {
   unpackRef,
 } from './stackedModel';
 import { stackLayers } from './stacking';
-import type { ContentHasher, ContentRef, DiffType, FileNodeInfo, LayerChangeDetail, ViewMode } from './types';
+import type {
+  ContentHasher,
+  ContentRef,
+  FileNodeInfo,
+  LayerChangeDetail,
+  PathChange,
+  ViewMode,
+} from './types';
 
 /**
  * The files of one image: every layer's own changes and the union filesystem as seen at any
@@ -45,6 +53,7 @@ export class ImageFileSystem {
   private readonly views: LayerView[];
   private readonly layerCounts: LayerChangeDetail[];
   private readonly hardlinks: Map<number, number>[];
+  private readonly replaced: Map<number, number[]>;
 
   private constructor(model: BuiltModel) {
     this.tree = model.tree;
@@ -54,6 +63,7 @@ export class ImageFileSystem {
     this.views = model.views;
     this.layerCounts = model.counts;
     this.hardlinks = model.hardlinks;
+    this.replaced = model.replaced;
     this.warnings = model.warnings;
     this.layerCount = model.layers.length;
     this.unreadableLayers = model.layers.flatMap((layer, index) => (layer.table ? [] : [index]));
@@ -151,19 +161,33 @@ export class ImageFileSystem {
     return version === NOT_VISIBLE ? null : this.mergedInfo(layer, node, version, this.tree.path(node));
   }
 
-  /** Every layer that added, modified or removed this path, in order. */
-  timeline(path: string): { layer: number; change: Exclude<DiffType, 'unmodified'> }[] {
+  /**
+   * Every layer that wrote, replaced or removed this path, in order: identical rewrites too
+   * (`rewritten`), and removals that went with a directory above it (with their note). The
+   * entries follow changeRule.ts, as the layers' Changes rows and counts do.
+   */
+  timeline(path: string): PathChange[] {
     const node = this.tree.find(path);
-    const out: { layer: number; change: Exclude<DiffType, 'unmodified'> }[] = [];
+    const out: PathChange[] = [];
     if (node <= 0) return out;
-    const { start, layer, change } = this.events;
+    const replacedAt = this.replaced.get(node) ?? [];
+    const { start, layer, entry, change, note } = this.events;
     for (let i = start[node]; i < start[node + 1]; i++) {
       const code = change[i];
-      if (code === ADDED || code === MODIFIED || code === REMOVED) {
-        out.push({ layer: layer[i], change: DIFF_TYPES[code] as Exclude<DiffType, 'unmodified'> });
+      if (replacedAt.includes(layer[i]) && code !== REMOVED) continue;
+      if (code === ADDED || code === MODIFIED) {
+        out.push({ layer: layer[i], change: code === ADDED ? 'added' : 'modified' });
+      } else if (code === REMOVED) {
+        const why = noteName(note[i]);
+        out.push(
+          why ? { layer: layer[i], change: 'removed', note: why } : { layer: layer[i], change: 'removed' },
+        );
+      } else if (code === UNMODIFIED && entry[i] >= 0 && !this.isDirVersion(layer[i], entry[i])) {
+        out.push({ layer: layer[i], change: 'rewritten' });
       }
     }
-    return out;
+    for (const at of replacedAt) out.push({ layer: at, change: 'replaced' });
+    return out.sort((a, b) => a.layer - b.layer);
   }
 
   /**
@@ -276,11 +300,17 @@ export class ImageFileSystem {
     let versionLayer = 0;
     let versionEntry = -1;
     let change = UNMODIFIED;
+    let note = NOTE_NONE;
     if (version !== ROOT_VERSION) {
       versionLayer = this.events.layer[version];
       versionEntry = this.events.entry[version];
       if (versionLayer === layer) change = this.events.change[version];
     }
+    // The layer's own row knows whether it rewrote or replaced the path, and what changed below.
+    const view = this.views[layer];
+    const pos = findInView(view, node);
+    if (pos >= 0 && (view.note[pos] === NOTE_REWRITTEN || view.note[pos] === NOTE_REPLACED))
+      note = view.note[pos];
     let subtreeSize = 0;
     let childCount = 0;
     if (this.isDirVersion(versionLayer, versionEntry)) {
@@ -293,16 +323,19 @@ export class ImageFileSystem {
         }
       }
     }
-    return this.describe(
+    const info = this.describe(
       node,
       path,
       versionLayer,
       versionEntry,
       change,
+      note,
       versionLayer,
       subtreeSize,
       childCount,
     );
+    if (info.type === 'dir' && pos >= 0 && view.subtreeCounted[pos]) info.subtreeChanged = true;
+    return info;
   }
 
   private viewInfo(layer: number, view: LayerView, pos: number, path: string): FileNodeInfo {
@@ -314,6 +347,7 @@ export class ImageFileSystem {
       versionLayer,
       view.versionEntry[pos],
       change,
+      view.note[pos],
       change === REMOVED ? layer : versionLayer,
       view.subtreeSize[pos],
       view.childCount[pos],
@@ -326,12 +360,15 @@ export class ImageFileSystem {
     versionLayer: number,
     versionEntry: number,
     change: number,
+    noteCode: number,
     layer: number,
     subtreeSize: number,
     childCount: number,
   ): FileNodeInfo {
     const name = node === 0 ? '/' : this.tree.name(node);
     const table = versionEntry >= 0 ? this.layers[versionLayer].table : null;
+    const note = noteName(noteCode);
+    const noted = note ? { note } : {};
     if (!table) {
       return {
         path,
@@ -346,6 +383,7 @@ export class ImageFileSystem {
         change: DIFF_TYPES[change],
         childCount,
         layer,
+        ...noted,
       };
     }
     const typeCode = table.types[versionEntry];
@@ -367,6 +405,7 @@ export class ImageFileSystem {
       change: DIFF_TYPES[change],
       childCount: isDir ? childCount : 0,
       layer,
+      ...noted,
     };
   }
 }

@@ -1,4 +1,5 @@
 export { buildImageFileSystem } from './build';
+export { countedAs, historyCountedAs } from './changeRule';
 export { ImageFileSystem } from './imageFileSystem';
 export {
   type LinkFailure,
@@ -27,11 +28,14 @@ export {
   searchPages,
 } from './search';
 export type {
+  ChangeNote,
   ContentHasher,
   ContentRef,
+  CountedChange,
   DiffType,
   FileNodeInfo,
   LayerChangeCounts,
   LayerChangeDetail,
+  PathChange,
   ViewMode,
 } from './types';

@@ -2,8 +2,10 @@
  * Packs the stacking log into what the read model queries: events and directory records grouped
  * per node (CSR), and each layer's own items flattened into a depth-first view.
  */
+import { countedAs, noteName } from './changeRule';
 import type { PathTree } from './pathTree';
 import {
+  DIFF_TYPES,
   type DirRecords,
   type LayerSource,
   type LayerView,
@@ -20,12 +22,14 @@ export function packEvents(log: StackingLog, nodeCount: number): NodeEvents {
   const layer = new Int32Array(order.length);
   const entry = new Int32Array(order.length);
   const change = new Uint8Array(order.length);
+  const note = new Uint8Array(order.length);
   for (let i = 0; i < order.length; i++) {
     layer[i] = log.eventLayer.get(order[i]);
     entry[i] = log.eventEntry.get(order[i]);
     change[i] = log.eventChange.get(order[i]);
+    note[i] = log.eventNote.get(order[i]);
   }
-  return { start, layer, entry, change };
+  return { start, layer, entry, change, note };
 }
 
 export function packRecords(log: StackingLog, nodeCount: number): DirRecords {
@@ -122,6 +126,8 @@ function buildView(
   const view: LayerView = {
     node: new Int32Array(pos),
     change: new Uint8Array(pos),
+    note: new Uint8Array(pos),
+    subtreeCounted: new Uint8Array(pos),
     versionLayer: new Int32Array(pos),
     versionEntry: new Int32Array(pos),
     end: new Int32Array(pos),
@@ -136,6 +142,7 @@ function buildView(
     const item = order[p];
     view.node[p] = log.itemNode.get(item);
     view.change[p] = log.itemChange.get(item);
+    view.note[p] = log.itemNote.get(item);
     view.versionLayer[p] = log.itemLayer.get(item);
     view.versionEntry[p] = log.itemEntry.get(item);
   }
@@ -154,6 +161,8 @@ function buildView(
       all[up] += all[p];
       live[up] += live[p];
       view.childCount[up]++;
+      if (view.subtreeCounted[p] || countedAs(DIFF_TYPES[view.change[p]], noteName(view.note[p])) !== null)
+        view.subtreeCounted[up] = 1;
     }
   }
   const byNode = Array.from({ length: pos }, (_, p) => p);

@@ -7,7 +7,7 @@
 import type { Image } from '../image/model';
 import type { EntryType } from '../tar/types';
 import type { ImageFileSystem } from './imageFileSystem';
-import type { DiffType, FileNodeInfo } from './types';
+import type { ChangeNote, CountedChange, DiffType, FileNodeInfo } from './types';
 
 export type Change = Exclude<DiffType, 'unmodified'>;
 
@@ -217,7 +217,9 @@ export async function* searchPages(
 
 export interface PathHistoryStep {
   layer: number;
-  change: Change;
+  change: CountedChange;
+  /** The path went with a removed or replaced directory above it (see changeRule.ts). */
+  note?: ChangeNote;
   /** The step that made the layer (`RUN …`, `COPY …`), null when the history does not say. */
   createdBy: string | null;
   created: string | null;
@@ -232,11 +234,12 @@ export function pathHistory(
   image: Image,
   path: string,
 ): PathHistoryStep[] {
-  return fs.timeline(path).map(({ layer, change }) => {
+  return fs.timeline(path).map(({ layer, change, note }) => {
     const step = image.layers[layer];
     return {
       layer,
       change,
+      ...(note ? { note } : {}),
       createdBy: step?.createdBy ?? null,
       created: step?.created ?? null,
       comment: step?.comment ?? null,

@@ -36,6 +36,10 @@ export interface LayerSource {
 export interface LayerView {
   node: Int32Array;
   change: Uint8Array;
+  /** NOTE_* of changeRule.ts. */
+  note: Uint8Array;
+  /** 1 where something below the position counts as a change of the layer (changeRule.ts). */
+  subtreeCounted: Uint8Array;
   /** Which entry describes the node (for removed nodes: the version that was removed). */
   versionLayer: Int32Array;
   /** -1: a directory that has no entry of its own (implied by paths below it). */
@@ -54,6 +58,8 @@ export interface NodeEvents {
   layer: Int32Array;
   entry: Int32Array;
   change: Uint8Array;
+  /** NOTE_* of changeRule.ts. */
+  note: Uint8Array;
 }
 
 /** CSR arrays like NodeEvents: a directory's size and child count after each layer that changed them. */
@@ -71,6 +77,8 @@ export interface BuiltModel {
   records: DirRecords;
   views: LayerView[];
   counts: LayerChangeDetail[];
+  /** Node → the layers that replaced it (made it opaque while it was a directory below). */
+  replaced: Map<number, number[]>;
   /** Per layer: hardlink entry → packed ref of the regular file it shares. */
   hardlinks: Map<number, number>[];
   warnings: string[];

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countAgreement } from '../../testing/countAgreement';
 import { testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { ImageFileSystem } from './imageFileSystem';
@@ -26,7 +27,7 @@ interface RefLayer {
   own: Map<string, DiffType>;
   /** Lower paths it removed (whiteouts, opaque directories), subtrees included. */
   removed: Set<string>;
-  counts: { added: number; modified: number; removed: number };
+  counts: { added: number; modified: number; removed: number; rewritten: number; replaced: number };
 }
 
 const IMPLICIT: RefNode = { type: 'dir', size: 0, mode: 0o755, link: '', content: '' };
@@ -102,7 +103,7 @@ function applyReference(state: RefState, entries: BuildEntry[]): RefLayer {
     layerSet.has(p) && (!written.has(p) || written.get(p)!.type === 'dir');
 
   const removed = new Set<string>();
-  const counts = { added: 0, modified: 0, removed: 0 };
+  const counts = { added: 0, modified: 0, removed: 0, rewritten: 0, replaced: 0 };
   const allOpaques = [...opaques];
   for (const t of new Set(whiteouts)) {
     if (!state.has(t)) continue;
@@ -119,16 +120,27 @@ function applyReference(state: RefState, entries: BuildEntry[]): RefLayer {
     counts.removed++;
   }
   const applied = [...new Set(allOpaques)].filter((d) => !(written.has(d) && written.get(d)!.type !== 'dir'));
+  // changeRule.ts: a lower directory made opaque is replaced (unless it is below another one);
+  // what it hid goes with it. The root has no row: what it hid counts as removed.
+  const replaced = new Set<string>();
+  const hidden = new Set<string>();
   for (const d of applied) {
     if (d !== '' && state.get(d)?.type !== 'dir') continue;
+    if (d !== '' && staysDir(d) && !applied.some((x) => isUnder(d, x))) replaced.add(d);
     for (const k of [...state.keys()]) {
       if (isUnder(k, d) && !layerSet.has(k)) {
         state.delete(k);
-        // Below a path the layer replaces with a file or link, nothing is listed: the
-        // replacement is the change shown.
-        if (!ancestors(k).some((a) => written.has(a) && written.get(a)!.type !== 'dir')) removed.add(k);
+        hidden.add(k);
       }
     }
+  }
+  for (const k of hidden) {
+    // Below a path the layer replaces with a file or link, nothing is listed: the
+    // replacement is the change shown.
+    if (ancestors(k).some((a) => written.has(a) && written.get(a)!.type !== 'dir')) continue;
+    removed.add(k);
+    const up = k.includes('/') ? k.slice(0, k.lastIndexOf('/')) : '';
+    if (!hidden.has(up) && ![...replaced].some((r) => isUnder(k, r))) counts.removed++;
   }
   const own = new Map<string, DiffType>();
   const ordered = [...layerSet].sort((a, b) => a.split('/').length - b.split('/').length);
@@ -150,10 +162,13 @@ function applyReference(state: RefState, entries: BuildEntry[]): RefLayer {
       state.set(p, IMPLICIT);
     }
   }
-  for (const change of own.values()) {
+  for (const [p, change] of own) {
+    if (replaced.has(p)) continue;
     if (change === 'added') counts.added++;
     if (change === 'modified') counts.modified++;
+    if (change === 'unmodified' && written.has(p) && written.get(p)!.type !== 'dir') counts.rewritten++;
   }
+  counts.replaced = replaced.size;
   return { own, removed, counts };
 }
 
@@ -252,6 +267,11 @@ describe('ImageFileSystem against a naive reference', () => {
           expect(fs.counts(layer)).toMatchObject(ref.counts);
           checkConsistency(fs, layer, 'merged', merged);
           checkConsistency(fs, layer, 'changes', changes);
+        }
+        for (const layer of countAgreement(fs)) {
+          expect(layer.rows).toEqual(layer.counts);
+          expect(layer.history).toEqual(layer.counts);
+          expect(layer.unexplained).toEqual([]);
         }
       }),
       { numRuns: Number(process.env.FS_PROPERTY_RUNS ?? 300) },

@@ -4,6 +4,15 @@
  * layer did. The log is then settled (contents compared) and packed for the read model.
  */
 import { MAX_LINK_HOPS } from '../limits';
+import {
+  countedAs,
+  NOTE_NONE,
+  NOTE_REPLACED,
+  NOTE_REWRITTEN,
+  NOTE_UNDER_REMOVED,
+  NOTE_UNDER_REPLACED,
+  noteName,
+} from './changeRule';
 import { settleContentComparisons } from './contentHashing';
 import { buildLayerViews, packEvents, packRecords } from './packing';
 import { classifyName, cleanRelative, parentOf } from './path';
@@ -11,8 +20,10 @@ import { PathInterner, type PathTree } from './pathTree';
 import {
   ADDED,
   type BuiltModel,
+  DIFF_TYPES,
   IMPLICIT_DIR_MODE,
   type LayerSource,
+  type LayerView,
   MODIFIED,
   PENDING,
   PERMISSION_BITS,
@@ -40,12 +51,13 @@ export async function stackLayers(
 ): Promise<BuiltModel> {
   const stacker = new LayerStacker(layers);
   for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
-  const { tree, log, hardlinks, counts } = stacker;
+  const { tree, log, hardlinks, counts, replaced } = stacker;
   log.endItems();
   const warnings: string[] = [];
   await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
-  for (let layer = 0; layer < layers.length; layer++) countSettledChanges(log, layers, counts[layer], layer);
+  for (let layer = 0; layer < layers.length; layer++) noteRewrites(log, layers, layer);
   const views = buildLayerViews(log, tree, layers);
+  for (let layer = 0; layer < layers.length; layer++) countRows(views[layer], counts[layer]);
   return {
     tree,
     layers,
@@ -53,32 +65,34 @@ export async function stackLayers(
     records: packRecords(log, tree.count),
     views,
     counts,
+    replaced,
     hardlinks,
     warnings,
   };
 }
 
-/** Added, modified and rewrites are only known once contents are compared; removals are counted while stacking. */
-function countSettledChanges(
-  log: StackingLog,
-  layers: readonly LayerSource[],
-  counts: LayerChangeDetail,
-  layer: number,
-): void {
+/** Which writes were identical rewrites is only known once contents are compared. */
+function noteRewrites(log: StackingLog, layers: readonly LayerSource[], layer: number): void {
   const from = log.itemStart[layer];
   const to = log.itemStart[layer + 1];
   for (let i = from; i < to; i++) {
-    const change = log.itemChange.get(i);
-    if (change === ADDED) counts.added++;
-    else if (change === MODIFIED) counts.modified++;
-    else if (
-      change === UNMODIFIED &&
+    if (
+      log.itemChange.get(i) === UNMODIFIED &&
+      log.itemNote.get(i) === NOTE_NONE &&
       log.itemLayer.get(i) === layer &&
       log.itemEntry.get(i) >= 0 &&
       typeOf(layers, layer, log.itemEntry.get(i)) !== T_DIR
     ) {
-      counts.unchangedRewrites++;
+      log.itemNote.set(i, NOTE_REWRITTEN);
     }
+  }
+}
+
+/** The layer's counts are its Changes rows counted by changeRule.ts, so the two always agree. */
+function countRows(view: LayerView, counts: LayerChangeDetail): void {
+  for (let pos = 1; pos < view.node.length; pos++) {
+    const counted = countedAs(DIFF_TYPES[view.change[pos]], noteName(view.note[pos]));
+    if (counted !== null) counts[counted]++;
   }
 }
 
@@ -128,6 +142,7 @@ class LayerStacker {
   /** Per layer: hardlink entry → packed ref of the regular file it shares. */
   readonly hardlinks: Map<number, number>[] = [];
   readonly counts: LayerChangeDetail[] = [];
+  readonly replaced = new Map<number, number[]>();
   private readonly kinds: Uint8Array[];
   private readonly targets: Int32Array[];
 
@@ -154,6 +169,8 @@ class LayerStacker {
   /** Layer paths below an opaque directory of the same layer: new whatever was there before. */
   private readonly freshStamp: Int32Array;
   private readonly dirtyStamp: Int32Array;
+  /** Directories the layer replaced (made opaque while they were directories below). */
+  private readonly replacedStamp: Int32Array;
   private dirty: number[] = [];
   /** Scratch marks for de-duplicating lists; a new generation per use. */
   private readonly mark: Int32Array;
@@ -180,6 +197,7 @@ class LayerStacker {
     this.setStamp = new Int32Array(n);
     this.freshStamp = new Int32Array(n);
     this.dirtyStamp = new Int32Array(n);
+    this.replacedStamp = new Int32Array(n);
     this.mark = new Int32Array(n);
     // The root is always there, an implicit directory of layer 0.
     this.curLayer[0] = 0;
@@ -300,7 +318,6 @@ class LayerStacker {
 
     // 3. Whiteouts act on the layers below only. A whiteout of a path this layer also writes
     //    as a directory (or writes below) is a removal followed by a fresh directory: opaque.
-    let removed = 0;
     const removalGen = ++this.generation;
     const opaqueDirsToApply: number[] = [];
     for (let r = 0; r < removals.length; r++) {
@@ -312,8 +329,7 @@ class LayerStacker {
         if (staysDir(node)) opaqueDirsToApply.push(node);
         continue;
       }
-      this.hideSubtree(node, layer, stamp, true);
-      removed++;
+      this.hideSubtree(node, layer, stamp, true, NOTE_NONE, NOTE_UNDER_REMOVED);
     }
     for (let o = 0; o < opaques.length; o++) {
       const dir = opaques[o];
@@ -323,13 +339,14 @@ class LayerStacker {
     // 4. Opaque directories hide every lower path below them that this layer does not write.
     let opaqueDirs = 0;
     let hiddenByOpaque = 0;
+    const hiding: number[] = [];
     const opaqueGen = ++this.generation;
     for (const dir of opaqueDirsToApply) {
       if (this.mark[dir] === opaqueGen) continue;
       this.mark[dir] = opaqueGen;
       opaqueDirs++;
       if (this.curLayer[dir] < 0 || !this.curDir[dir]) continue;
-      hiddenByOpaque += this.hideLowerChildren(dir, layer, stamp, staysDir, inSet);
+      hiding.push(dir);
     }
     // Below an opaque directory nothing of the layers below shows through, so what the layer
     // puts there is new, even where a path of the same name existed before (it was hidden,
@@ -339,12 +356,36 @@ class LayerStacker {
       if (this.mark[up] === opaqueGen || (up > 0 && this.freshStamp[up] === stamp))
         this.freshStamp[node] = stamp;
     }
+    // A lower directory made opaque is replaced, unless it is itself new (below a replaced one).
+    for (const dir of hiding) {
+      if (dir === 0 || !staysDir(dir) || this.freshStamp[dir] === stamp) continue;
+      this.replacedStamp[dir] = stamp;
+      const layersOf = this.replaced.get(dir);
+      if (layersOf) layersOf.push(layer);
+      else this.replaced.set(dir, [layer]);
+    }
+    // Replaced directories first, so what they hide goes with them whatever the order of the
+    // markers; what the others hide (the root has no row to count it on, a new directory
+    // replaced nothing) counts as removed (changeRule.ts).
+    for (const replacedPass of [true, false]) {
+      for (const dir of hiding) {
+        if ((this.replacedStamp[dir] === stamp) !== replacedPass) continue;
+        if (this.curLayer[dir] < 0 || !this.curDir[dir]) continue;
+        hiddenByOpaque += this.hideLowerChildren(dir, layer, stamp, staysDir, inSet, replacedPass);
+      }
+    }
 
     // 5. Apply the written and implied paths, parents first (the set is in depth order) so a
     //    parent is a directory before its children are counted in it.
     for (const node of layerSet) {
       if (isWritten(node)) this.applyWrite(node, layer, this.writeEntry[node], stamp);
       else this.applyImplied(node, layer, stamp);
+    }
+    // A replaced directory's row says so (changeRule.ts counts it as replaced, not by its change).
+    for (let i = this.log.itemStart[layer]; i < this.log.itemNode.length; i++) {
+      const node = this.log.itemNode.get(i);
+      if (this.replacedStamp[node] === stamp && this.log.itemChange.get(i) !== REMOVED)
+        this.log.itemNote.set(i, NOTE_REPLACED);
     }
 
     // 6. Hardlinks resolve against the stacked state (this layer's own files included).
@@ -360,7 +401,15 @@ class LayerStacker {
       if (this.curLayer[node] < 0 || !this.curDir[node]) continue;
       this.log.pushRecord(node, layer, this.curSize[node], this.curChildren[node]);
     }
-    this.counts.push({ added: 0, modified: 0, removed, unchangedRewrites: 0, opaqueDirs, hiddenByOpaque });
+    this.counts.push({
+      added: 0,
+      modified: 0,
+      removed: 0,
+      rewritten: 0,
+      replaced: 0,
+      opaqueDirs,
+      hiddenByOpaque,
+    });
   }
 
   private applyWrite(node: number, layer: number, entry: number, stamp: number): void {
@@ -431,8 +480,18 @@ class LayerStacker {
     this.log.pushItem(node, change, layer, -1);
   }
 
-  /** Removes a visible path and everything below it; `withItems` lists them in the layer's view. */
-  private hideSubtree(root: number, layer: number, stamp: number, withItems: boolean): void {
+  /**
+   * Removes a visible path and everything below it; `withItems` lists them in the layer's view.
+   * The notes (changeRule.ts) say whether the root counts as a removal of its own.
+   */
+  private hideSubtree(
+    root: number,
+    layer: number,
+    stamp: number,
+    withItems: boolean,
+    rootNote: number,
+    belowNote: number,
+  ): void {
     const parentNode = this.tree.parent[root];
     this.addToAncestors(root, -this.curSize[root], stamp);
     this.curChildren[parentNode]--;
@@ -441,8 +500,9 @@ class LayerStacker {
     const stack = [root];
     while (stack.length > 0) {
       const node = stack.pop()!;
-      this.log.pushEvent(node, layer, -1, REMOVED);
-      if (withItems) this.log.pushItem(node, REMOVED, this.curLayer[node], this.curEntry[node]);
+      const note = node === root ? rootNote : belowNote;
+      this.log.pushEvent(node, layer, -1, REMOVED, note);
+      if (withItems) this.log.pushItem(node, REMOVED, this.curLayer[node], this.curEntry[node], note);
       if (this.curDir[node]) {
         for (let i = childStart[node + 1] - 1; i >= childStart[node]; i--) {
           if (this.curLayer[childList[i]] >= 0) stack.push(childList[i]);
@@ -460,7 +520,8 @@ class LayerStacker {
   private hideChildren(node: number, layer: number, stamp: number): void {
     const { childStart, childList } = this.tree;
     for (let i = childStart[node]; i < childStart[node + 1]; i++) {
-      if (this.curLayer[childList[i]] >= 0) this.hideSubtree(childList[i], layer, stamp, false);
+      if (this.curLayer[childList[i]] >= 0)
+        this.hideSubtree(childList[i], layer, stamp, false, NOTE_UNDER_REMOVED, NOTE_UNDER_REMOVED);
     }
   }
 
@@ -471,6 +532,7 @@ class LayerStacker {
     stamp: number,
     staysDir: (node: number) => boolean,
     inSet: (node: number) => boolean,
+    replaced: boolean,
   ): number {
     const { childStart, childList } = this.tree;
     let hidden = 0;
@@ -485,7 +547,8 @@ class LayerStacker {
           if (staysDir(child) && this.curDir[child]) stack.push(child);
           continue;
         }
-        this.hideSubtree(child, layer, stamp, true);
+        if (replaced) this.hideSubtree(child, layer, stamp, true, NOTE_UNDER_REPLACED, NOTE_UNDER_REPLACED);
+        else this.hideSubtree(child, layer, stamp, true, NOTE_NONE, NOTE_UNDER_REMOVED);
         hidden++;
       }
     }

@@ -12,6 +12,8 @@ export class StackingLog {
   readonly eventLayer = new GrowableInt32();
   readonly eventEntry = new GrowableInt32();
   readonly eventChange = new GrowableUint8();
+  /** NOTE_* of changeRule.ts: removals that went with a directory above them. */
+  readonly eventNote = new GrowableUint8();
 
   /** Records: a directory's subtree size and child count after a layer that changed them. */
   readonly recordNode = new GrowableInt32();
@@ -24,6 +26,8 @@ export class StackingLog {
   readonly itemChange = new GrowableUint8();
   readonly itemLayer = new GrowableInt32();
   readonly itemEntry = new GrowableInt32();
+  /** NOTE_* of changeRule.ts, per item. */
+  readonly itemNote = new GrowableUint8();
   readonly itemStart: number[] = [];
 
   /** Pending: an event and item whose change only the contents can decide, and the two versions. */
@@ -42,14 +46,16 @@ export class StackingLog {
     this.itemStart.push(this.itemNode.length);
   }
 
-  pushEvent(node: number, layer: number, entry: number, change: number): number {
+  pushEvent(node: number, layer: number, entry: number, change: number, note = 0): number {
+    this.eventNote.push(note);
     this.eventNode.push(node);
     this.eventLayer.push(layer);
     this.eventEntry.push(entry);
     return this.eventChange.push(change);
   }
 
-  pushItem(node: number, change: number, layer: number, entry: number): number {
+  pushItem(node: number, change: number, layer: number, entry: number, note = 0): number {
+    this.itemNote.push(note);
     this.itemNode.push(node);
     this.itemLayer.push(layer);
     this.itemEntry.push(entry);

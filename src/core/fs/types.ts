@@ -2,6 +2,15 @@ import type { EntryType } from '../tar/types';
 
 export type DiffType = 'added' | 'modified' | 'removed' | 'unmodified';
 export type ViewMode = 'changes' | 'merged';
+/**
+ * What a row or history entry is beyond its DiffType (the rule is in changeRule.ts):
+ * 'rewritten' an unmodified file, link or device the layer wrote again with the same bytes;
+ * 'replaced' a directory the layer made opaque; 'underRemoved' / 'underReplaced' a removed path
+ * that went with a removed or replaced directory above it (not counted on its own).
+ */
+export type ChangeNote = 'rewritten' | 'replaced' | 'underRemoved' | 'underReplaced';
+/** The classes a layer's changes are counted in. */
+export type CountedChange = 'added' | 'modified' | 'removed' | 'rewritten' | 'replaced';
 
 export interface FileNodeInfo {
   /** Absolute and cleaned: '/etc/passwd'; '/' is the root. */
@@ -39,19 +48,34 @@ export interface FileNodeInfo {
    * For a path shown as removed, the layer that removed it.
    */
   layer: number;
+  /** Set when the row is more than its change says (see ChangeNote); absent otherwise. */
+  note?: ChangeNote;
+  /** Merged view, directories: set when something below it counts as a change of the viewed layer. */
+  subtreeChanged?: true;
 }
 
+/** A layer's counts, by the rule in changeRule.ts (the same the Changes rows and history follow). */
 export interface LayerChangeCounts {
   added: number;
   modified: number;
   removed: number;
+  /** Files, links and devices written again with the same bytes and metadata. */
+  rewritten: number;
+  /** Directories made opaque that were directories below. */
+  replaced: number;
+}
+
+/** One layer that touched a path, as the path history lists it. */
+export interface PathChange {
+  layer: number;
+  change: CountedChange;
+  /** 'underRemoved' / 'underReplaced': the path went with a directory above it (not counted). */
+  note?: ChangeNote;
 }
 
 /** Counts with the details behind them; `added/modified/removed` are what inspect reports. */
 export interface LayerChangeDetail extends LayerChangeCounts {
-  /** Non-directory paths the layer wrote again with identical type, metadata and content. */
-  unchangedRewrites: number;
-  /** Directories made opaque in this layer (`.wh..wh..opq`, or a whiteout plus a new directory). */
+  /** Opaque markers applied in this layer (`.wh..wh..opq`, or a whiteout plus a new directory), as facts.json counts them. */
   opaqueDirs: number;
   /** Lower paths hidden by those opaque directories (top-most hidden path counted once). */
   hiddenByOpaque: number;
