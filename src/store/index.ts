@@ -88,6 +88,8 @@ export interface ExplorerState {
   details: { key: string; data: FileDetails | null; error: string | null } | null;
   /** Bumped to ask the Files tree to scroll the selected path into view. */
   revealSeq: number;
+  /** What the last jump had to change to show its target (another view, layer or filters), said once. */
+  notice: { text: string; seq: number } | null;
   /** A deep link waiting for its archive. */
   pendingLink: DeepLink | null;
   /** The current archive's Verify run, if one was asked for. */
@@ -133,6 +135,7 @@ export function initialState(): ExplorerState {
     },
     details: null,
     revealSeq: 0,
+    notice: null,
     pendingLink: null,
     verify: null,
   };

@@ -6,14 +6,18 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { messageOf } from '../core/errors';
-import { selectPath, useExplorer } from '../store';
+import { useExplorer } from '../store';
 import { query } from '../store/client';
+import { revealPath } from '../store/placement';
 import { formatBytes, formatCount, visible } from './format';
 import { saveChunks } from './save';
 import { useQuery } from './useQuery';
 
 const LINES_PER_PAGE = 200;
-const HEX_ROWS_PER_PAGE = 64;
+/** 4 KiB a page. */
+const HEX_ROWS_PER_PAGE = 256;
+const HEX_BYTES_PER_ROW = 16;
+const DIFF_LINES_PER_PAGE = 400;
 /** Images bigger than this are shown in hex instead of decoded. */
 const MAX_PREVIEW_BYTES = 16 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
@@ -110,23 +114,86 @@ function TextView({ fileRef }: { fileRef: Ref }) {
   );
 }
 
-function HexView({ fileRef }: { fileRef: Ref }) {
+/** "4096", "0x1000", "1000h" is not accepted: decimal, or hex with 0x. Null when it is neither. */
+export function parseOffset(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (/^0x[0-9a-f]+$/.test(t)) return Number.parseInt(t.slice(2), 16);
+  if (/^[0-9]+$/.test(t)) return Number.parseInt(t, 10);
+  return null;
+}
+
+function HexView({ fileRef, size }: { fileRef: Ref; size: number }) {
   const [page, setPage] = useState(0);
+  const [target, setTarget] = useState<number | null>(null);
+  const [offsetText, setOffsetText] = useState('');
+  const [offsetError, setOffsetError] = useState<string | null>(null);
   const { data, error } = useQuery(
     () => query('hexPage', { ...fileRef, page, rows: HEX_ROWS_PER_PAGE }),
     [fileRef, page],
     { keepPrevious: true },
   );
+  const targetRow = target === null ? null : target - (target % HEX_BYTES_PER_ROW);
+  // the row holding the offset gone to is scrolled into view once its page is on screen
+  useEffect(() => {
+    if (targetRow === null || data?.page !== page) return;
+    document.getElementById(`hex-row-${targetRow}`)?.scrollIntoView({ block: 'center' });
+  }, [targetRow, data, page]);
   if (error) return <p className="c-error small">{visible(error)}</p>;
   if (!data) return <p className="muted small">Loading…</p>;
+  const goTo = () => {
+    const offset = parseOffset(offsetText);
+    if (offset === null) {
+      setOffsetError('Give a decimal offset or a hex one starting with 0x');
+      return;
+    }
+    if (offset >= size) {
+      setOffsetError(
+        `The file has ${formatCount(size)} bytes (last offset 0x${Math.max(0, size - 1).toString(16)})`,
+      );
+      return;
+    }
+    setOffsetError(null);
+    setTarget(offset);
+    setPage(Math.floor(offset / (HEX_ROWS_PER_PAGE * HEX_BYTES_PER_ROW)));
+  };
   return (
     <>
       <div className="viewer-bar small muted">
         <span>
           Page {formatCount(data.page + 1)} of {formatCount(Math.max(1, data.pageCount))}
         </span>
+        <form
+          className="hex-goto"
+          onSubmit={(e) => {
+            e.preventDefault();
+            goTo();
+          }}
+        >
+          <label>
+            <span>Go to offset</span>
+            <input
+              className="mono"
+              value={offsetText}
+              onChange={(e) => setOffsetText(e.target.value)}
+              placeholder="0x1f40 or 8000"
+              spellCheck={false}
+              autoComplete="off"
+              inputMode="text"
+              aria-invalid={offsetError ? true : undefined}
+              aria-describedby={offsetError ? 'hex-goto-error' : undefined}
+            />
+          </label>
+          <button type="submit" className="btn small">
+            Go
+          </button>
+        </form>
         {data.pageCount > 1 && <Pager label="Hex" page={page} pages={data.pageCount} onPage={setPage} />}
       </div>
+      {offsetError && (
+        <p id="hex-goto-error" className="c-error small viewer-note" role="alert">
+          {offsetError}
+        </p>
+      )}
       <div className="viewer-scroll">
         <table className="hex-rows mono" aria-label="Hex dump">
           <thead>
@@ -138,12 +205,79 @@ function HexView({ fileRef }: { fileRef: Ref }) {
           </thead>
           <tbody>
             {data.rows.map((row) => (
-              <tr key={row.offset}>
+              <tr
+                key={row.offset}
+                id={`hex-row-${row.offset}`}
+                className={row.offset === targetRow ? 'hex-target' : undefined}
+                aria-current={row.offset === targetRow ? 'true' : undefined}
+              >
                 <th scope="row" className="ho">
                   {row.offset.toString(16).padStart(8, '0')}
                 </th>
                 <td className="hb">{row.hex}</td>
                 <td className="ha">{row.ascii}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** The file against its previous version, as a unified diff the worker computes and pages. */
+function DiffView({ fileRef }: { fileRef: Ref }) {
+  const [page, setPage] = useState(0);
+  const { data, error } = useQuery(
+    () => query('textDiff', { ...fileRef, page, linesPerPage: DIFF_LINES_PER_PAGE }),
+    [fileRef, page],
+    { keepPrevious: true },
+  );
+  if (error) return <p className="c-error small viewer-note">{visible(error)}</p>;
+  if (!data) return <p className="muted small viewer-note">Comparing…</p>;
+  if (data.unavailable)
+    return <p className="muted small viewer-note">No diff: {visible(data.unavailable)}.</p>;
+  return (
+    <>
+      <div className="viewer-bar small muted">
+        <span>
+          Layer {data.currentLayer} against layer {data.previousLayer}:{' '}
+          <span className="c-added">+{formatCount(data.added)}</span>{' '}
+          <span className="c-removed">−{formatCount(data.removed)}</span>
+          {data.totalLines === 0 ? ' · same text' : ''}
+        </span>
+        {data.pageCount > 1 && (
+          <Pager label="Diff" page={data.page} pages={data.pageCount} onPage={setPage} />
+        )}
+      </div>
+      <div className="viewer-scroll">
+        <table className="diff-lines mono" aria-label="Diff with the previous version">
+          <thead className="visually-hidden">
+            <tr>
+              <th scope="col">Old line</th>
+              <th scope="col">New line</th>
+              <th scope="col">Change</th>
+              <th scope="col">Text</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.lines.map((line) => (
+              <tr
+                key={`${line.kind}-${line.oldNumber ?? ''}-${line.newNumber ?? ''}-${line.kind === 'hunk' ? line.text : ''}`}
+                className={`diff-${line.kind}`}
+              >
+                <td className="ln">{line.oldNumber ?? ''}</td>
+                <td className="ln">{line.newNumber ?? ''}</td>
+                <td className="dm" aria-label={line.kind === 'hunk' ? 'hunk' : line.kind}>
+                  {line.kind === 'added'
+                    ? '+'
+                    : line.kind === 'removed'
+                      ? '−'
+                      : line.kind === 'hunk'
+                        ? ''
+                        : ' '}
+                </td>
+                <td className="lt">{line.text}</td>
               </tr>
             ))}
           </tbody>
@@ -184,6 +318,8 @@ export function ContentViewer() {
   const path = useExplorer((s) => s.selection.path);
   const ready = useExplorer((s) => !!s.ready[s.selection.image]);
   const [saving, setSaving] = useState<string | null>(null);
+  const [showDiff, setShowDiff] = useState(false);
+  const timeline = useExplorer((s) => s.details?.data?.timeline ?? null);
   const key = path === null || !ready ? null : `${image}\n${layer}\n${path}`;
   // one object per file shown, so the pages' effects run when the file changes, not on every render
   const fileRef = useMemo<Ref>(() => ({ image, layer, path: path ?? '/' }), [image, layer, path]);
@@ -195,6 +331,15 @@ export function ContentViewer() {
 
   if (key === null || path === null) return null;
   const data = content.data ?? null;
+  // An earlier version exists when the path was there just below the layer that wrote this one.
+  const writer = data?.node?.layer ?? null;
+  const earlier = timeline?.filter((t) => writer !== null && t.layer < writer) ?? [];
+  const hasPrevious =
+    data?.kind?.view === 'text' &&
+    data.steps.length === 0 &&
+    earlier.length > 0 &&
+    earlier[earlier.length - 1].change !== 'removed';
+  const diffShown = showDiff && hasPrevious;
   // a directory has no contents: the Files tree and the size map show it
   if (data?.node?.type === 'dir' && data.steps.length === 0) return null;
   const download = async () => {
@@ -224,6 +369,21 @@ export function ContentViewer() {
           </span>
         )}
         <span className="grow" />
+        {hasPrevious && (
+          <fieldset className="segmented small" aria-label="Show">
+            <button type="button" aria-pressed={!diffShown} onClick={() => setShowDiff(false)}>
+              Text
+            </button>
+            <button
+              type="button"
+              aria-pressed={diffShown}
+              onClick={() => setShowDiff(true)}
+              title="Compare with the version below the layer that wrote this one"
+            >
+              Diff
+            </button>
+          </fieldset>
+        )}
         {data?.kind && (
           <button
             type="button"
@@ -250,7 +410,7 @@ export function ContentViewer() {
             <button
               type="button"
               className="link-btn small"
-              onClick={() => selectPath(data.resolvedPath, true)}
+              onClick={() => void revealPath(data.resolvedPath)}
             >
               Go to target {visible(data.resolvedPath)}
             </button>
@@ -271,12 +431,14 @@ export function ContentViewer() {
         <p className="muted small viewer-note">
           {visible(data.resolvedPath)} is {visible(data.note ?? 'not a file')}.
         </p>
+      ) : data.kind.view === 'text' && diffShown ? (
+        <DiffView key={key} fileRef={fileRef} />
       ) : data.kind.view === 'text' ? (
         <TextView key={key} fileRef={fileRef} />
       ) : data.kind.view === 'image' && data.size <= MAX_PREVIEW_BYTES ? (
         <ImagePreview key={key} fileRef={fileRef} size={data.size} mime={data.kind.mime} />
       ) : (
-        <HexView key={key} fileRef={fileRef} />
+        <HexView key={key} fileRef={fileRef} size={data.size} />
       )}
     </section>
   );

@@ -1,5 +1,7 @@
 /** The selected path: what it is at this layer, and every layer that added, changed or removed it. */
-import { selectLayer, selectPath, useExplorer } from '../store';
+import { selectPath, useExplorer } from '../store';
+import { revealPath } from '../store/placement';
+import { changeLabel } from './changeLabels';
 import { formatBytes, formatCount, layerLabel, modeString, TYPE_LABEL, visible } from './format';
 
 export function FileDetails() {
@@ -45,11 +47,13 @@ export function FileDetails() {
               <dl className="kv">
                 <dt>Type</dt>
                 <dd>{TYPE_LABEL[node.type]}</dd>
-                {node.change !== 'unmodified' && (
+                {changeLabel(node.change, node.note).badge && (
                   <>
                     <dt>At layer {layer}</dt>
                     <dd>
-                      <span className={`badge b-${node.change}`}>{node.change}</span>
+                      <span className={`badge ${changeLabel(node.change, node.note).className}`}>
+                        {changeLabel(node.change, node.note).badge}
+                      </span>
                     </dd>
                   </>
                 )}
@@ -83,10 +87,16 @@ export function FileDetails() {
             <ol className="timeline">
               {data.timeline.map((t) => {
                 const l = image?.layers[t.layer];
+                const shown = changeLabel(t.change, t.note);
                 return (
                   <li key={`${t.layer}-${t.change}`} className={t.layer === layer ? 'current' : undefined}>
-                    <button type="button" className="timeline-btn" onClick={() => selectLayer(t.layer)}>
-                      <span className={`badge b-${t.change}`}>{t.change}</span>
+                    <button
+                      type="button"
+                      className="timeline-btn"
+                      onClick={() => void revealPath(path, { layer: t.layer })}
+                      title={shown.hint ?? undefined}
+                    >
+                      <span className={`badge ${shown.className}`}>{shown.badge}</span>
                       <span className="tl-layer">layer {t.layer}</span>
                       <span className="tl-size">
                         {t.node && t.node.type !== 'dir' ? formatBytes(t.node.size) : ''}

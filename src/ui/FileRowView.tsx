@@ -1,5 +1,6 @@
 /** One row of the Files tree, placed absolutely at its index (the tree renders only rows in view). */
 import type { FileRow } from '../worker/protocol';
+import { changeLabel } from './changeLabels';
 import { formatBytes, modeString, visible } from './format';
 
 export const ROW_H = 24;
@@ -9,6 +10,7 @@ export function FileRowView({
   row,
   active,
   selected,
+  flash = false,
   onSelect,
   onToggle,
 }: {
@@ -16,13 +18,17 @@ export function FileRowView({
   row: FileRow;
   active: boolean;
   selected: boolean;
+  /** Just revealed by a jump: highlighted for a moment. */
+  flash?: boolean;
   onSelect: () => void;
   onToggle: () => void;
 }) {
   const isDir = row.type === 'dir';
-  const changed = row.change !== 'unmodified';
+  const shown = changeLabel(row.change, row.note);
   const name = visible(row.name);
-  const label = changed ? `${name}, ${row.change}` : name;
+  // Merged view: a folder whose subtree this layer changed says so, as dive colours it.
+  const below = row.subtreeChanged && row.change === 'unmodified' && !row.note;
+  const label = [name, shown.spoken, below ? 'contains changes' : null].filter(Boolean).join(', ');
   const special = (row.mode & 0o7000) !== 0;
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
@@ -34,7 +40,7 @@ export function FileRowView({
       aria-level={row.depth + 1}
       aria-expanded={isDir ? row.expanded : undefined}
       aria-selected={selected}
-      className={`file-row change-${row.change}${active ? ' active' : ''}${selected ? ' selected' : ''}`}
+      className={`file-row change-${row.change}${row.note ? ` note-${row.note}` : ''}${below ? ' subtree-changed' : ''}${active ? ' active' : ''}${selected ? ' selected' : ''}${flash ? ' revealed' : ''}`}
       style={{ top: index * ROW_H }}
       onClick={onSelect}
       onDoubleClick={isDir ? onToggle : undefined}
@@ -63,7 +69,15 @@ export function FileRowView({
         )}
       </span>
       <span className="col-change">
-        {changed && <span className={`badge b-${row.change}`}>{row.change}</span>}
+        {shown.badge ? (
+          <span className={`badge ${shown.className}`} title={shown.hint ?? undefined}>
+            {shown.badge}
+          </span>
+        ) : below ? (
+          <span className="badge b-subtree" title="Something below changed in this layer">
+            changes
+          </span>
+        ) : null}
       </span>
       <span className={`col-size${isDir ? ' muted' : ''}`}>
         {isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : ''}

@@ -21,6 +21,7 @@ import {
   useExplorer,
 } from '../store';
 import { isStale, query } from '../store/client';
+import { revealPath } from '../store/placement';
 import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protocol';
 import { parentPath, viewKey } from '../worker/protocol';
 import { FileRowView, ROW_H } from './FileRowView';
@@ -185,7 +186,20 @@ export function FileTree() {
       setViewportH(el.clientHeight);
       return;
     }
-    const ro = new ResizeObserver(() => setViewportH(el.clientHeight));
+    // When the tree shrinks (the File contents panel opening below it, a narrower window), the
+    // active row that was in view stays in view: a jump must not land out of sight a moment later.
+    let lastH = el.clientHeight;
+    const ro = new ResizeObserver(() => {
+      const h = el.clientHeight;
+      const top = activeRef.current * ROW_H;
+      const wasInView = activeRef.current >= 0 && top >= el.scrollTop && top + ROW_H <= el.scrollTop + lastH;
+      lastH = h;
+      if (wasInView && top + ROW_H > el.scrollTop + h) {
+        el.scrollTop = Math.max(0, top - h / 2 + ROW_H / 2);
+        setScrollTop(el.scrollTop);
+      }
+      setViewportH(h);
+    });
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -217,18 +231,39 @@ export function FileTree() {
     activeRef.current = -1;
     setActive(-1);
   }, [selectedPath, revealSeq, ready, spec]);
+  // A reveal (a jump from search, waste, the size map, a link, the history) scrolls only once the
+  // view it asked for is the one on screen: scrolling the previous, shorter list would stop short.
+  // A target this view cannot show (a collapsed folder, another view, a filter) is handed to
+  // revealPath once, which changes what must change and says so.
   const lastReveal = useRef(revealSeq);
+  const fallbackFor = useRef<string | null>(null);
+  const [flash, setFlash] = useState<{ index: number; seq: number } | null>(null);
+  const shownIsCurrent = display === cacheRef.current && display.total !== null;
   useEffect(() => {
     const index = located.data?.index;
     if (index === undefined) return;
     activeRef.current = index;
     setActive(index);
-    if (lastReveal.current !== revealSeq && index >= 0) {
-      lastReveal.current = revealSeq;
-      scrollToIndex(index, true);
+    if (lastReveal.current !== revealSeq && shownIsCurrent && selectedPath !== null) {
+      if (index >= 0 && index < (display.total ?? 0)) {
+        lastReveal.current = revealSeq;
+        fallbackFor.current = null;
+        scrollToIndex(index, true);
+        setFlash({ index, seq: revealSeq });
+      } else if (index < 0 && fallbackFor.current !== selectedPath) {
+        lastReveal.current = revealSeq;
+        fallbackFor.current = selectedPath;
+        void revealPath(selectedPath);
+      }
     }
     drainRef.current();
-  }, [located.data, revealSeq, scrollToIndex]);
+  }, [located.data, revealSeq, scrollToIndex, shownIsCurrent, display.total, selectedPath]);
+  useEffect(() => {
+    if (!flash) return;
+    const timer = setTimeout(() => setFlash(null), 1600);
+    return () => clearTimeout(timer);
+  }, [flash]);
+  const notice = useExplorer((s) => (s.notice && s.notice.seq === s.revealSeq ? s.notice.text : null));
 
   const onScroll = (e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop);
 
@@ -472,6 +507,11 @@ export function FileTree() {
           </svg>
         </button>
       </div>
+      {notice && (
+        <p className="reveal-notice" aria-live="polite">
+          {visible(notice)}
+        </p>
+      )}
       {display.filterError && (
         <div id="filter-error" className="filter-error">
           {display.filterError}
@@ -532,6 +572,7 @@ export function FileTree() {
                 row={row}
                 active={i === active}
                 selected={row.path === selectedPath}
+                flash={flash?.index === i && row.path === selectedPath}
                 onSelect={() => {
                   activeRef.current = i;
                   setActive(i);

@@ -6,6 +6,7 @@
 import { type KeyboardEvent, useEffect, useMemo, useRef } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { HistoryStep, ImageSummary } from '../worker/protocol';
+import { countsSentence } from './changeLabels';
 import { buildArgsOf, cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
 
 export type HistoryItem =
@@ -127,9 +128,7 @@ export function LayerList() {
           const pending = !blob || blob.state === 'pending';
           const aria =
             `${label}, ${pending ? 'reading' : formatBytes(size)}, ${pending ? '' : plural(blob?.entries, 'entry', 'entries')}` +
-            (counts
-              ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed`
-              : '') +
+            (counts ? `, ${countsSentence(counts)}` : '') +
             (blob?.error ? `, error: ${visible(blob.error)}` : '');
           return (
             // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the listbox (aria-activedescendant)
@@ -173,6 +172,16 @@ export function LayerList() {
                     <span className="c-added">+{formatCount(counts.added)}</span>
                     <span className="c-modified">~{formatCount(counts.modified)}</span>
                     <span className="c-removed">−{formatCount(counts.removed)}</span>
+                    {counts.rewritten > 0 && (
+                      <span className="c-rewritten" title="Files written again with the same bytes">
+                        ={formatCount(counts.rewritten)} same
+                      </span>
+                    )}
+                    {counts.replaced > 0 && (
+                      <span className="c-replaced" title="Directories replaced (made opaque)">
+                        {formatCount(counts.replaced)} replaced
+                      </span>
+                    )}
                   </span>
                 )}
                 {buildArgs.length > 0 && (

@@ -6,8 +6,9 @@
  */
 import { hierarchy, interpolateTurbo, treemap, treemapSquarify } from 'd3';
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
-import { expandAncestors, selectPath, useExplorer } from '../store';
+import { useExplorer } from '../store';
 import { query } from '../store/client';
+import { revealPath } from '../store/placement';
 import type { SizeNode } from '../worker/protocol';
 import { formatBytes, visible } from './format';
 import { useQuery } from './useQuery';
@@ -102,10 +103,7 @@ export function SizeMap() {
   if (!ready) return null;
   const open = (n: SizeNode) => {
     if (n.type === 'dir' && n.childCount > 0) setRoot(n.path);
-    else {
-      expandAncestors(n.path);
-      selectPath(n.path, true);
-    }
+    else void revealPath(n.path);
   };
   const onKey = (e: KeyboardEvent, n: SizeNode) => {
     if (e.key === 'Enter' || e.key === ' ') {

@@ -372,6 +372,8 @@ export class Engine {
         return inside.textPage(query.args);
       case 'hexPage':
         return inside.hexPage(query.args);
+      case 'textDiff':
+        return inside.textDiff(query.args);
       case 'fileBytes':
         return inside.fileBytes(query.args);
       case 'searchStart':
@@ -476,6 +478,8 @@ export class Engine {
   private async details(s: Session, a: QueryMap['details']['args']): Promise<FileDetails | null> {
     if (!s.ready.has(a.image)) return null;
     const fs = await this.fsFor(s, a.image);
+    const inChanges = fs.node(a.layer, 'changes', a.path) !== null;
+    const inMerged = fs.node(a.layer, 'merged', a.path) !== null;
     const node = fs.node(a.layer, a.mode, a.path) ?? fs.node(a.layer, 'merged', a.path);
     const layers = s.archive?.images[a.image]?.layers ?? [];
     const timeline: TimelineStep[] = fs.timeline(a.path).map((t) => {
@@ -491,6 +495,8 @@ export class Engine {
     if (!node && timeline.length === 0) return null;
     return {
       node: node ? toRow(node, 0, false) : null,
+      inChanges,
+      inMerged,
       timeline,
       owner: node ? this.ownerNames(s, a, fs) : null,
     };

@@ -149,3 +149,73 @@ describe.each([
     await expect(inside.exportNext({ id: plan.id })).rejects.toThrow(/cancelled/);
   });
 });
+
+describe('Inside.textDiff', () => {
+  const base = Array.from({ length: 3000 }, (_, i) => `setting_${i} = ${i}`);
+  const changed = [...base];
+  changed[10] = 'setting_10 = ten';
+  changed.splice(2500, 0, 'added = yes');
+  const diffLayers: BuildEntry[][] = [
+    [
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/app.conf', content: `${base.join('\n')}\n` },
+      { name: 'etc/blob', content: new Uint8Array([0, 1, 2, 3]) },
+    ],
+    [{ name: 'etc/new.txt', content: 'new\n' }],
+    [
+      { name: 'etc/app.conf', content: `${changed.join('\n')}\n` },
+      { name: 'etc/blob', content: new Uint8Array([0, 1, 2, 4]) },
+    ],
+  ];
+
+  it('compares with the version below the layer that wrote it, paged', async () => {
+    const inside = await insideOf(dockerArchive([{ tags: ['t:1'], layers: diffLayers }]));
+    const first = await inside.textDiff({
+      image: 0,
+      layer: 2,
+      path: '/etc/app.conf',
+      page: 0,
+      linesPerPage: 9,
+    });
+    expect(first).toMatchObject({
+      currentLayer: 2,
+      previousLayer: 1,
+      unavailable: null,
+      added: 2,
+      removed: 1,
+    });
+    expect(first.lines[0]).toMatchObject({ kind: 'hunk', text: '@@ -8,7 +8,7 @@' });
+    expect(first.lines.filter((l) => l.kind === 'removed').map((l) => l.text)).toEqual(['setting_10 = 10']);
+    expect(first.totalLines).toBe(2 * 1 + 8 + 7);
+    expect(first.pageCount).toBe(2);
+    const second = await inside.textDiff({
+      image: 0,
+      layer: 2,
+      path: '/etc/app.conf',
+      page: 1,
+      linesPerPage: 9,
+    });
+    expect(second.lines[0].kind).toBe('hunk');
+    expect(second.lines.find((l) => l.kind === 'added')).toMatchObject({
+      newNumber: 2501,
+      text: 'added = yes',
+    });
+    // Seen from a later layer, the version shown is still layer 2's.
+    const noMore = await inside.textDiff({
+      image: 0,
+      layer: 2,
+      path: '/etc/new.txt',
+      page: 0,
+      linesPerPage: 50,
+    });
+    expect(noMore.unavailable).toBe('layer 1 added it: no earlier version');
+    const binary = await inside.textDiff({
+      image: 0,
+      layer: 2,
+      path: '/etc/blob',
+      page: 0,
+      linesPerPage: 50,
+    });
+    expect(binary.unavailable).toBe('a version is not text');
+  });
+});

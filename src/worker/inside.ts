@@ -8,10 +8,15 @@ import {
   BlockCache,
   type ByteRange,
   type ContentKind,
+  decodeWindows1252,
+  diffLines,
+  escapeControls,
   openFileBytes,
   readHexPage,
   SNIFF_BYTES,
   sniffContent,
+  splitLines,
+  type TextDiff,
   TextPager,
 } from '../core/content';
 import { messageOf } from '../core/errors';
@@ -22,7 +27,7 @@ import { ContentReader } from '../core/image/content';
 import type { ImageArchive } from '../core/image/model';
 import { toRow } from './fileView';
 import type { FileSystemView } from './fsApi';
-import type { ContentInfo, QueryMap, SizeNode } from './protocol';
+import type { ContentInfo, QueryMap, SizeNode, TextDiffPage } from './protocol';
 
 /** Pagers (with their line checkpoints) kept per session. */
 const MAX_OPEN_FILES = 8;
@@ -31,6 +36,10 @@ export const MAX_BYTES_PER_QUERY = 4 * 1024 * 1024;
 /** Searches and exports left open by a page that stopped pulling are dropped beyond these. */
 const MAX_SEARCHES = 4;
 const MAX_EXPORTS = 4;
+/** Each version a diff compares is read whole: bigger ones are not compared. */
+export const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+/** Diffs kept for paging. */
+const MAX_DIFFS = 4;
 /** Bytes gathered into one export chunk. */
 const EXPORT_CHUNK = 1 << 20;
 
@@ -60,6 +69,10 @@ export class Inside {
   private readonly files = new Map<string, OpenFile>();
   private readonly searches = new Map<number, SearchCursor>();
   private readonly exports = new Map<number, AsyncGenerator<Uint8Array>>();
+  private readonly diffs = new Map<
+    string,
+    { current: number | null; previous: number | null; diff: TextDiff | null; unavailable: string | null }
+  >();
   private nextId = 1;
 
   constructor(
@@ -126,6 +139,73 @@ export class Inside {
   async hexPage(a: QueryMap['hexPage']['args']): Promise<QueryMap['hexPage']['result']> {
     const file = await this.open(a.image, a.layer, a.path);
     return readHexPage(file.bytes, a.page, Math.min(a.rows, 1024));
+  }
+
+  async textDiff(a: QueryMap['textDiff']['args']): Promise<TextDiffPage> {
+    const key = `${a.image}\n${a.layer}\n${a.path}`;
+    let known = this.diffs.get(key);
+    if (!known) {
+      known = await this.computeDiff(a.image, a.layer, a.path);
+      remember(this.diffs, key, known, MAX_DIFFS);
+    }
+    const perPage = Math.max(1, Math.min(a.linesPerPage, 2000));
+    const lines = known.diff?.lines ?? [];
+    const pageCount = Math.max(1, Math.ceil(lines.length / perPage));
+    const page = Math.max(0, Math.min(Math.floor(a.page), pageCount - 1));
+    return {
+      currentLayer: known.current,
+      previousLayer: known.previous,
+      unavailable: known.unavailable,
+      added: known.diff?.added ?? 0,
+      removed: known.diff?.removed ?? 0,
+      page,
+      pageCount,
+      totalLines: lines.length,
+      lines: lines.slice(page * perPage, (page + 1) * perPage),
+    };
+  }
+
+  private async computeDiff(
+    image: number,
+    layer: number,
+    path: string,
+  ): Promise<{
+    current: number | null;
+    previous: number | null;
+    diff: TextDiff | null;
+    unavailable: string | null;
+  }> {
+    const fs = imageFs(await this.fsFor(image));
+    const now = resolvePath(fs, layer, path);
+    if (!now.ok || !now.content)
+      return { current: null, previous: null, diff: null, unavailable: 'it has no contents' };
+    const current = now.node.layer;
+    if (current === 0) return { current, previous: null, diff: null, unavailable: 'layer 0 wrote it first' };
+    const previous = current - 1;
+    const before = resolvePath(fs, previous, path);
+    if (!before.ok || !before.content)
+      return { current, previous, diff: null, unavailable: `layer ${current} added it: no earlier version` };
+    const texts: string[][] = [];
+    for (const ref of [before.content, now.content]) {
+      const bytes = openFileBytes(this.reader, this.archive, image, ref, this.cache);
+      if (bytes.size > MAX_DIFF_BYTES)
+        return { current, previous, diff: null, unavailable: 'a version is over 4 MiB, too big to compare' };
+      const all = await bytes.read(0, bytes.size);
+      const kind = sniffContent(all.subarray(0, SNIFF_BYTES), path, bytes.size);
+      if (kind.view !== 'text')
+        return { current, previous, diff: null, unavailable: 'a version is not text' };
+      const text = kind.encoding === 'utf-8' ? new TextDecoder('utf-8').decode(all) : decodeWindows1252(all);
+      texts.push(splitLines(text).map(escapeControls));
+    }
+    const diff = diffLines(texts[0], texts[1]);
+    if (diff.tooDifferent)
+      return {
+        current,
+        previous,
+        diff: null,
+        unavailable: 'the versions differ in too many lines to show as a diff',
+      };
+    return { current, previous, diff, unavailable: null };
   }
 
   async fileBytes(a: QueryMap['fileBytes']['args']): Promise<QueryMap['fileBytes']['result']> {

@@ -7,7 +7,7 @@
  * an error instead of guessing (a cached old worker next to a new page, for instance).
  */
 import type { Compression } from '../core/compress/sniff';
-import type { ContentKind, HexPage, TextPage } from '../core/content';
+import type { ContentKind, DiffLine, HexPage, TextPage } from '../core/content';
 import type { FileNodeInfo } from '../core/fs';
 import type { LinkFailure, LinkStep } from '../core/fs/links';
 import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
@@ -170,6 +170,10 @@ export interface TimelineStep {
 export interface FileDetails {
   /** The path at the asked layer and mode; null where it does not exist (removed, not yet added). */
   node: FileNode | null;
+  /** Whether the asked layer's Changes list has a row for the path (its own change, or a directory leading to one). */
+  inChanges: boolean;
+  /** Whether the path exists in the merged filesystem at the asked layer. */
+  inMerged: boolean;
   timeline: TimelineStep[];
   owner: { uname: string; gname: string } | null;
 }
@@ -206,6 +210,12 @@ export interface QueryMap {
   content: { args: FileRef; result: ContentInfo };
   /** Lines [firstLine, firstLine + count) of a text file (at most 2000). */
   textPage: { args: FileRef & { firstLine: number; count: number }; result: TextPage };
+  /**
+   * The file (merged view at the layer, links followed) against its previous version: the same
+   * path just below the layer that wrote the version shown. Unified, 3 lines of context, computed
+   * here and paged (`linesPerPage` display lines, at most 2000).
+   */
+  textDiff: { args: FileRef & { page: number; linesPerPage: number }; result: TextDiffPage };
   /** Page `page` of `rows` hex rows (16 bytes each, at most 1024 rows). */
   hexPage: { args: FileRef & { page: number; rows: number }; result: HexPage };
   /** Up to `length` bytes (at most 4 MiB) from `offset`; `bytes` is transferred, not copied. */
@@ -240,7 +250,33 @@ export interface QueryMap {
   exportCancel: { args: { id: number }; result: Record<string, never> };
 }
 
-export type { ContentKind, HexPage, LinkFailure, LinkStep, SearchHit, SearchPage, SearchQuery, TextPage };
+export type {
+  ContentKind,
+  DiffLine,
+  HexPage,
+  LinkFailure,
+  LinkStep,
+  SearchHit,
+  SearchPage,
+  SearchQuery,
+  TextPage,
+};
+
+export interface TextDiffPage {
+  /** The layer that wrote the version shown. */
+  currentLayer: number | null;
+  /** The layer whose merged view holds the version compared with (currentLayer − 1). */
+  previousLayer: number | null;
+  /** Why there is no diff (no earlier version, not text, too big, too different); null when there is one. */
+  unavailable: string | null;
+  added: number;
+  removed: number;
+  page: number;
+  pageCount: number;
+  /** Display lines of the whole diff (hunk headers included). */
+  totalLines: number;
+  lines: DiffLine[];
+}
 
 export interface FileRef {
   image: number;

@@ -20,4 +20,13 @@ export {
   sniffImage,
   type TextEncodingName,
 } from './kinds';
+export {
+  type DiffLine,
+  type DiffLineKind,
+  type DiffOptions,
+  diffLines,
+  formatUnified,
+  splitLines,
+  type TextDiff,
+} from './textDiff';
 export { type TextLine, type TextPage, TextPager, type TextPagerOptions } from './textPager';
