@@ -175,7 +175,7 @@ function HexView({ fileRef, size }: { fileRef: Ref; size: number }) {
               className="mono"
               value={offsetText}
               onChange={(e) => setOffsetText(e.target.value)}
-              placeholder="0x1f40 or 8000"
+              placeholder="e.g. 0x1f40"
               spellCheck={false}
               autoComplete="off"
               inputMode="text"
