@@ -1,4 +1,6 @@
+import { messageOf } from '../core/errors';
 import { ArchiveReadError, openArchive } from '../core/image/open';
+import { terminalText } from '../core/visibleText';
 import type { CliIo } from './io';
 import { NodeFileSource } from './nodeFileSource';
 
@@ -23,8 +25,10 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
 };
 
 export const nodeIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Every line of text goes through one escaping function on its way to the terminal; JSON is
+  // written with terminalSafeJson, so this leaves it as it is. Raw bytes (cat, export -o -) do not.
+  stdout: (text) => process.stdout.write(terminalText(text)),
+  stderr: (text) => process.stderr.write(terminalText(text)),
   stdoutBytes: (bytes) =>
     new Promise((resolve, reject) => {
       // Waiting for the write callback is the backpressure: a slow pipe slows the reading down.
@@ -45,14 +49,14 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   const load = name ? COMMANDS[name] : undefined;
   if (!load) {
-    process.stderr.write(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
+    nodeIo.stderr(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
     return 2;
   }
   const command = await load();
   try {
     return await command.run(args, nodeIo);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    nodeIo.stderr(`error: ${messageOf(error)}\n`);
     return 2;
   }
 }

@@ -1,7 +1,7 @@
 import { parseBuildStep, stepSummary } from '../../core/image/buildStep';
 import { type ImageFacts, type InspectDocument, inspectDocument } from '../../core/image/summary';
 import { verifyArchive } from '../../core/image/verify';
-import { visible } from '../../core/visibleText';
+import { terminalSafeJson, visible } from '../../core/visibleText';
 import { imageFacts } from '../facts';
 import type { CliIo } from '../io';
 
@@ -57,7 +57,7 @@ export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promis
   const doc = inspectDocument(archive, facts ?? (await imageFacts(archive)));
   const verify = args.includes('--verify') ? await verifyArchive(archive) : null;
   if (json) {
-    io.stdout(`${JSON.stringify(verify ? { ...doc, verify } : doc, null, 2)}\n`);
+    io.stdout(`${terminalSafeJson(verify ? { ...doc, verify } : doc, 2)}\n`);
   } else {
     io.stdout(textReport(doc));
     if (verify) {

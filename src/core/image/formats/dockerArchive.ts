@@ -1,5 +1,5 @@
 import { mapHistory, parseImageConfig } from '../config';
-import { field, isObject, str, strList } from '../json';
+import { field, isObject, jsonParseReason, str, strList } from '../json';
 import { chainIds, sha256Hex } from '../layerTree';
 import type { Image, ImageLayer } from '../model';
 import { addReferences, familiarReference } from '../reference';
@@ -31,7 +31,7 @@ export async function imageFromConfig(
     json = JSON.parse(new TextDecoder().decode(configBytes));
   } catch (error) {
     throw new Error(
-      `config ${JSON.stringify(configName)} of ${label} is not valid JSON: ${(error as Error).message}`,
+      `config ${JSON.stringify(configName)} of ${label} is not valid JSON: ${jsonParseReason(error)}`,
     );
   }
   const parsed = parseImageConfig(json);
