@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FIELD, patchHeader, putField, zstdFrame, zstdZeroBomb } from './hostile';
+import { FIELD, patchHeader, putField, ZSTD_MAX_BLOCK, zstdFrame } from './hostile';
 import { type BuildEntry, buildTar, concat } from './tarBuilder';
 
 /**
@@ -199,6 +199,35 @@ export function writeOciArchive(
   return path;
 }
 
+/**
+ * hostile.ts's zstdZeroBomb written to a file: `prefix` as one raw block, then `zeros` bytes of
+ * zeros as 4-byte RLE blocks of 128 KiB, a few megabytes of them at a time (1.5 TB is 46 MB).
+ */
+function writeZstdZeroBomb(path: string, prefix: Uint8Array, zeros: number): void {
+  const out = new FileWriter(path);
+  out.write(Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x00, 13 << 3)); // magic, no size, 8 MiB window
+  const rawHeader = prefix.length * 8; // raw block, not last
+  out.write(Uint8Array.of(rawHeader & 0xff, (rawHeader >>> 8) & 0xff, (rawHeader >>> 16) & 0xff));
+  out.write(prefix);
+  const rle = (size: number, last: boolean) => {
+    const h = size * 8 + 2 + (last ? 1 : 0);
+    return [h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff, 0];
+  };
+  const perBuffer = 1 << 20;
+  const full = new Uint8Array(perBuffer * 4);
+  for (let i = 0; i < perBuffer; i++) full.set(rle(ZSTD_MAX_BLOCK, false), i * 4);
+  let left = zeros;
+  while (left > perBuffer * ZSTD_MAX_BLOCK) {
+    out.write(full);
+    left -= perBuffer * ZSTD_MAX_BLOCK;
+  }
+  const tail: number[] = [];
+  for (; left > ZSTD_MAX_BLOCK; left -= ZSTD_MAX_BLOCK) tail.push(...rle(ZSTD_MAX_BLOCK, false));
+  tail.push(...rle(left, true));
+  out.write(Uint8Array.from(tail));
+  out.close(false);
+}
+
 /** `zstd` with the given arguments from stdin (an unknown size keeps the declared window). */
 function zstdCommand(input: string, output: string, args: string[]): string {
   const r = spawnSync('sh', ['-c', `zstd -q -c ${args.join(' ')} < "$1" > "$2"`, 'sh', input, output]);
@@ -375,7 +404,7 @@ export const HOSTILE_CASES: HostileCase[] = [
       const zeros = 1.5e12;
       const head = buildTar([file('before', 'kept\n'), { name: 'zeros', size: zeros }], { endBlocks: false });
       const layer = join(dir, 'bomb.zst');
-      writeFileSync(layer, zstdZeroBomb(head, zeros));
+      writeZstdZeroBomb(layer, head, zeros);
       return writeDockerArchive(join(dir, 'zstd-bomb-1.5tb.tar'), {
         layers: [layer],
         diffIds: [`sha256:${'0'.repeat(64)}`],
@@ -387,24 +416,20 @@ export const HOSTILE_CASES: HostileCase[] = [
     kind: 'bomb',
     catPath: '/before',
     build(dir) {
-      // 20 GB of zeros through zlib at level 9 (1030:1): 20 MB of deflate, made by the gzip command.
-      const zeros = 20e9;
-      const head = join(dir, 'gzhead.tar');
-      writeFileSync(
-        head,
-        buildTar([file('before', 'kept\n'), { name: 'zeros', size: zeros }], { endBlocks: false }),
-      );
-      const layer = join(dir, 'bomb.tar.gz');
-      const r = spawnSync('sh', [
-        '-c',
-        `{ cat "$1"; head -c ${zeros} /dev/zero; } | gzip -1 > "$2"`,
-        'sh',
-        head,
-        layer,
-      ]);
+      // 20 GB of zeros at zlib's best ratio (1030:1): the header's member, then one gzip member
+      // of 1 GiB of zeros written 20 times (multi-member gzip is one stream, as gzip -dc reads it).
+      const zeros = 20 * 2 ** 30;
+      const head = buildTar([file('before', 'kept\n'), { name: 'zeros', size: zeros }], { endBlocks: false });
+      const gibOfZeros = join(dir, 'gib.gz');
+      const r = spawnSync('sh', ['-c', 'head -c 1073741824 /dev/zero | gzip -9 > "$1"', 'sh', gibOfZeros]);
       if (r.status !== 0) throw new Error(`gzip failed: ${r.stderr}`);
+      const member = readFileSync(gibOfZeros);
+      const layer = new FileWriter(join(dir, 'bomb.tar.gz'));
+      layer.write(gzipSync(head));
+      for (let i = 0; i < 20; i++) layer.write(member);
+      layer.close(false);
       return writeDockerArchive(join(dir, 'gzip-bomb-20gb.tar'), {
-        layers: [layer],
+        layers: [layer.path],
         diffIds: [`sha256:${'0'.repeat(64)}`],
       });
     },

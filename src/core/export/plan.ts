@@ -294,28 +294,45 @@ export function planExport(
   const linkDepth = new Map<Planned, number>();
   const hardlinkByName = new Map<string, Planned>();
   for (const link of hardlinks) hardlinkByName.set(link.entry.name, link);
-  const depthOf = (link: Planned, seen: Set<Planned>): number => {
-    const known = linkDepth.get(link);
-    if (known !== undefined) return known;
-    const targetName = tarName(link.linkPath);
-    const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
-    let depth = 0; // 0: no usable target, write a copy
-    if (inExport) {
-      const file = written.get(targetName);
-      const viaLink = hardlinkByName.get(targetName);
-      if (file && sameRef(file.ref, link.ref)) depth = 1;
-      else if (viaLink && !seen.has(viaLink) && sameRef(viaLink.ref, link.ref)) {
-        seen.add(link);
-        const below = depthOf(viaLink, seen);
-        depth = below > 0 ? below + 1 : 0;
+  /**
+   * How many links deep a hardlink sits above the file it ends at (1: it names the file), or 0
+   * when its chain ends nowhere usable (outside the export, other bytes, a loop): it is then
+   * written as a copy. Iterative: a layer may hold a chain of 50,000 links, each naming the last.
+   */
+  const depthOf = (start: Planned): number => {
+    const chain: Planned[] = [];
+    const onChain = new Set<Planned>();
+    let base = 0;
+    for (let link: Planned | undefined = start; link; ) {
+      const known = linkDepth.get(link);
+      if (known !== undefined) {
+        base = known;
+        break;
       }
+      chain.push(link);
+      onChain.add(link);
+      const targetName = tarName(link.linkPath);
+      const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
+      if (!inExport) break;
+      const file = written.get(targetName);
+      if (file && sameRef(file.ref, link.ref)) {
+        base = 1;
+        linkDepth.set(chain.pop()!, 1);
+        break;
+      }
+      const viaLink = hardlinkByName.get(targetName);
+      link = viaLink && !onChain.has(viaLink) && sameRef(viaLink.ref, link.ref) ? viaLink : undefined;
     }
-    linkDepth.set(link, depth);
-    return depth;
+    // Back down the chain: each link sits one above the one it names, or is a copy with it.
+    for (let i = chain.length - 1; i >= 0; i--) {
+      base = base > 0 ? base + 1 : 0;
+      linkDepth.set(chain[i], base);
+    }
+    return linkDepth.get(start)!;
   };
   const links: Planned[] = [];
   for (const link of hardlinks) {
-    if (depthOf(link, new Set([link])) > 0) {
+    if (depthOf(link) > 0) {
       link.entry.linkTarget = tarName(link.linkPath);
       links.push(link);
     } else {
