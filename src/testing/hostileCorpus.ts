@@ -667,7 +667,12 @@ export const HOSTILE_CASES: HostileCase[] = [
     name: 'empty-user-layers',
     kind: 'smaller',
     build(dir) {
-      const layers = smallLayers(dir, 'empty', [[file('bin/sh', 'sh')], [], []]);
+      // The user layers add no bytes; one removes a base file, which dive counts as wasted.
+      const layers = smallLayers(dir, 'empty', [
+        [file('bin/sh', 'sh'), file('big', 'b'.repeat(5000))],
+        [file('.wh.big', '')],
+        [],
+      ]);
       return writeDockerArchive(join(dir, 'empty-user-layers.tar'), { layers });
     },
   },

@@ -74,8 +74,12 @@ export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promis
     return 2;
   }
   if (verify?.problems.length) {
-    io.stderr(`${path}: ${verify.problems.length} digest mismatches\n`);
-    return 1;
+    // A digest that does not match is a corrupt archive: exit 2, as for any unreadable part
+    // (1 stays what it is everywhere: a ci rule failed).
+    io.stderr(
+      `${path}: ${verify.problems.length} digest mismatch${verify.problems.length === 1 ? '' : 'es'}: the archive is corrupt\n`,
+    );
+    return 2;
   }
   return 0;
 }
