@@ -26,7 +26,8 @@ export class EntryTable {
   /** Stored size where it differs from the logical size (sparse files only). */
   private sparseStoredSizes = new Map<number, number>();
 
-  constructor(initialCapacity = 256) {
+  // Small to start: an image of 10,000 one-file layers holds 10,000 tables (256 each was 160 MB).
+  constructor(initialCapacity = 16) {
     this.capacity = initialCapacity;
     this.types = new Uint8Array(initialCapacity);
     this.sizes = new Float64Array(initialCapacity);

@@ -44,8 +44,12 @@ export async function imageFromConfig(
   diffIds = layerMembers.map((_, i) => diffIds[i] ?? `unknown:${label}:${i}`);
   const chains = await chainIds(diffIds);
   const history = mapHistory(parsed.history, layerMembers.length, (m) => ctx.warn(`${label}: ${m}`));
+  // Each layer's step found by index: a scan of the history per layer was 10,000 x 300,000.
+  const stepOfLayer = new Map<number, (typeof history)[number]>();
+  for (const h of history)
+    if (h.layerIndex !== null && !stepOfLayer.has(h.layerIndex)) stepOfLayer.set(h.layerIndex, h);
   const layers: ImageLayer[] = layerMembers.map((lm, index) => {
-    const step = history.find((h) => h.layerIndex === index);
+    const step = stepOfLayer.get(index);
     return {
       index,
       blob: ctx.blobFor(lm.member, lm.digest),
