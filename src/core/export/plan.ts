@@ -5,9 +5,17 @@
  * front to back once.
  */
 import type { ImageFileSystem } from '../fs/imageFileSystem';
-import { classifyName, cleanRelative, OPAQUE_MARKER, parentOf, WHITEOUT_PREFIX } from '../fs/path';
+import {
+  classifyName,
+  cleanRelative,
+  climbsOutOfRoot,
+  OPAQUE_MARKER,
+  parentOf,
+  WHITEOUT_PREFIX,
+} from '../fs/path';
 import type { ContentRef, FileNodeInfo, ViewMode } from '../fs/types';
 import type { ImageArchive } from '../image/model';
+import { MAX_LINK_HOPS } from '../limits';
 import type { EntryTable } from '../tar/entryTable';
 
 export type ExportEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
@@ -204,6 +212,25 @@ export function planExport(
   const others: ExportEntry[] = [];
   const hardlinks: Planned[] = [];
 
+  /** The stored name of the entry that wrote `node` (a file's: where its contents are), or null. */
+  const ownRawName = (node: FileNodeInfo, own: number | undefined): string | null => {
+    if (node.type === 'file') {
+      const ref = fs.contentSource(layer, mode, node.path);
+      return ref ? (tables[ref.layer]?.names[ref.entryIndex] ?? null) : null;
+    }
+    return own === undefined ? null : (tables[node.layer]?.names[own] ?? null);
+  };
+
+  /** Why a hardlink has no contents: what its target is, in words an extractor would use. */
+  const whyNoTarget = (node: FileNodeInfo): string => {
+    const target = fs.node(layer, mode, `/${cleanRelative(node.linkTarget)}`);
+    if (!target) return `a hardlink to ${node.linkTarget}, which is not in the image`;
+    if (target.type === 'dir') return `a hardlink to the directory ${node.linkTarget}, which tar cannot make`;
+    if (target.type === 'hardlink')
+      return `a hardlink to ${node.linkTarget}, part of a cycle of hardlinks (or a chain of more than ${MAX_LINK_HOPS}) that reaches no file`;
+    return `a hardlink to the ${target.type} ${node.linkTarget}, which has no contents to link to`;
+  };
+
   const visit = (node: FileNodeInfo): boolean => {
     const relative = node.path.slice(1);
     if (node.change === 'removed') {
@@ -219,11 +246,27 @@ export function planExport(
     const entryType = entryIndex === undefined ? null : tables[node.layer]?.type(entryIndex);
     // The entry found by name is the node's own unless the layer wrote the path twice as different types.
     const own = entryType === node.type ? entryIndex : undefined;
+    // The stated rule for names that climb out of the root (`../../etc/passwd`): the index shows
+    // them cleaned, but written cleaned they would overwrite a system file where Docker refuses
+    // the layer, so they are left out. The file's own entry is the one its contents come from.
+    const rawName = ownRawName(node, own);
+    if (rawName !== null && climbsOutOfRoot(rawName)) {
+      warnings.push(
+        `${node.path}: its entry is named ${JSON.stringify(rawName)}, which climbs out of the root; left out`,
+      );
+      return node.type === 'dir';
+    }
     switch (node.type) {
       case 'dir': {
         const entry = fromEntry(node, 'dir', node.layer, own);
         dirs.push(entry);
-        if (opaque.has(relative)) whiteouts.push(marker(`${relative}/${OPAQUE_MARKER}`, entry.mtime));
+        // An opaque marker at the root would hide every lower layer: left out, as the warning says.
+        if (opaque.has(relative) && relative !== '')
+          whiteouts.push(marker(`${relative}/${OPAQUE_MARKER}`, entry.mtime));
+        else if (opaque.has(relative))
+          warnings.push(
+            `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
+          );
         return true;
       }
       case 'file': {
@@ -247,9 +290,7 @@ export function planExport(
         const ref = fs.contentSource(layer, mode, node.path);
         const entry = fromEntry(node, 'hardlink', node.layer, own);
         if (!ref) {
-          warnings.push(
-            `${node.path}: a hardlink to ${node.linkTarget}, which is not in the image, was left out`,
-          );
+          warnings.push(`${node.path}: ${whyNoTarget(node)}; left out`);
           return false;
         }
         hardlinks.push({ entry, ref, linkPath: node.linkTarget });
@@ -275,7 +316,12 @@ export function planExport(
   while (stack.length > 0) {
     const node = stack.pop()!;
     const descend = node.path === '/' ? true : visit(node);
-    if (node.path === '/' && opaque.has('')) whiteouts.push(marker(OPAQUE_MARKER, 0));
+    // The stated rule for an opaque marker at the root: it would hide every lower layer (Docker
+    // and containerd do not agree on it), so it is left out, with a warning.
+    if (node.path === '/' && opaque.has(''))
+      warnings.push(
+        `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
+      );
     if (!descend || node.childCount === 0) continue;
     const { items } = fs.children(layer, mode, node.path);
     for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);

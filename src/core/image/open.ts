@@ -13,6 +13,7 @@ import { FormatContext, type FormatReader } from './formats/context';
 import { dockerArchiveReader } from './formats/dockerArchive';
 import { dockerLegacyReader } from './formats/dockerLegacy';
 import { ociLayoutReader } from './formats/ociLayout';
+import { layerWarnings } from './layerChecks';
 import { buildLayerTree } from './layerTree';
 import { classifyMember, MEMBER_HEAD_BYTES, notALayer } from './memberKind';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
@@ -297,6 +298,16 @@ async function scanStream(
   return { dir, table, scanError, walk, streamed, warnings };
 }
 
+/**
+ * Why a `Layers` entry names no layer although the member exists: it is a directory, a FIFO or
+ * a device. Read as a layer it would be an empty one, which is a layer that is not there.
+ */
+function notAFileMember(name: string, dir: ArchiveDirectory): string | null {
+  const member = dir.resolve(name);
+  if (!member || member.type === 'file') return null;
+  return `layer ${JSON.stringify(name)} names a ${member.type === 'dir' ? 'directory' : member.type} in the archive, not a layer tar`;
+}
+
 /** Decompressed bytes read past a layer's end-of-archive blocks, to find what follows the stream. */
 const TAIL_BYTES = 1024 * 1024;
 
@@ -325,6 +336,11 @@ async function indexBlob(
   const member = dir.resolve(blob.member);
   if (!member) {
     blob.error = dir.explainMissing(blob.member);
+    return;
+  }
+  const notAFile = notAFileMember(blob.member, dir);
+  if (notAFile) {
+    blob.error = notAFile;
     return;
   }
   blob.entries = new EntryTable();
@@ -441,6 +457,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       error: scan.scanError,
     });
   }
+  if (format === 'rootfs') for (const w of layerWarnings(scan.table)) ctx.warn(`${source.name}: ${w}`);
   archive.layerTree = buildLayerTree(archive.images);
   progress.state.phase = 'indexing';
   progress.state.layersTotal = archive.blobs.size;
@@ -465,6 +482,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
             blob.compression = streamed.compression;
             blob.error = streamed.error;
             progress.state.entries += streamed.entries.count;
+          } else if (notAFileMember(blob.member, scan.dir)) {
+            blob.error = notAFileMember(blob.member, scan.dir);
           } else if (blob.storedSize === 0) {
             blob.entries = new EntryTable(); // an empty layer.tar, as in the random-access scan
           } else {
@@ -472,6 +491,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           }
         }
         if (blob.error) ctx.error(blob.error);
+        if (blob.entries)
+          for (const w of layerWarnings(blob.entries)) ctx.warn(`layer ${JSON.stringify(blob.member)}: ${w}`);
       }
       progress.state.layersDone++;
       options.onLayerIndexed?.(key, archive);
