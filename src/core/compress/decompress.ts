@@ -46,7 +46,7 @@ export interface DecompressOptions {
 export class ExpansionLimitError extends Error {
   constructor(compression: Compression, decompressed: number, compressed: number, limit: ExpansionLimit) {
     super(
-      `${compression} data expands past the decompression-bomb bound: ${decompressed} bytes from ${compressed} compressed bytes, over ${limit.ratio}:1 beyond the first ${limit.floorBytes} bytes; reading stopped there (raise the ratio with --max-expansion)`,
+      `${compression} data expands past the decompression-bomb bound: ${decompressed} bytes from ${compressed} compressed bytes, over ${limit.ratio}:1 beyond the first ${limit.floorBytes} bytes; reading stopped there (the command line's --max-expansion sets the ratio)`,
     );
     this.name = 'ExpansionLimitError';
   }
