@@ -78,7 +78,14 @@ class LayerNames {
     if (!names) {
       names = new Map();
       const table = this.tables[layer];
-      if (table) for (let i = 0; i < table.count; i++) names.set(cleanRelative(table.names[i]), i);
+      // Regular files are found through their content reference; only the other entries (and
+      // whiteouts, which are regular files by type) are looked up by name. A map of every name
+      // of a 1,000,000-file layer was a large part of an export's memory.
+      if (table)
+        for (let i = 0; i < table.count; i++) {
+          const name = table.names[i];
+          if (table.type(i) !== 'file' || name.includes(WHITEOUT_PREFIX)) names.set(cleanRelative(name), i);
+        }
       this.byLayer.set(layer, names);
     }
     return names.get(relative);
@@ -212,13 +219,13 @@ export function planExport(
   const others: ExportEntry[] = [];
   const hardlinks: Planned[] = [];
 
-  /** The stored name of the entry that wrote `node` (a file's: where its contents are), or null. */
-  const ownRawName = (node: FileNodeInfo, own: number | undefined): string | null => {
-    if (node.type === 'file') {
-      const ref = fs.contentSource(layer, mode, node.path);
-      return ref ? (tables[ref.layer]?.names[ref.entryIndex] ?? null) : null;
-    }
-    return own === undefined ? null : (tables[node.layer]?.names[own] ?? null);
+  /** Names that climb out of the root (see the rule below): warned about, and true to leave out. */
+  const climbing = (node: FileNodeInfo, rawName: string | undefined): boolean => {
+    if (rawName === undefined || !climbsOutOfRoot(rawName)) return false;
+    warnings.push(
+      `${node.path}: its entry is named ${JSON.stringify(rawName)}, which climbs out of the root; left out`,
+    );
+    return true;
   };
 
   /** Why a hardlink has no contents: what its target is, in words an extractor would use. */
@@ -242,20 +249,15 @@ export function planExport(
       }
       return false;
     }
-    const entryIndex = names.lookup(node.layer, relative);
+    const entryIndex = node.type === 'file' ? undefined : names.lookup(node.layer, relative);
     const entryType = entryIndex === undefined ? null : tables[node.layer]?.type(entryIndex);
     // The entry found by name is the node's own unless the layer wrote the path twice as different types.
     const own = entryType === node.type ? entryIndex : undefined;
     // The stated rule for names that climb out of the root (`../../etc/passwd`): the index shows
     // them cleaned, but written cleaned they would overwrite a system file where Docker refuses
-    // the layer, so they are left out. The file's own entry is the one its contents come from.
-    const rawName = ownRawName(node, own);
-    if (rawName !== null && climbsOutOfRoot(rawName)) {
-      warnings.push(
-        `${node.path}: its entry is named ${JSON.stringify(rawName)}, which climbs out of the root; left out`,
-      );
+    // the layer, so they are left out. A file's own entry is the one its contents come from.
+    if (node.type !== 'file' && own !== undefined && climbing(node, tables[node.layer]?.names[own]))
       return node.type === 'dir';
-    }
     switch (node.type) {
       case 'dir': {
         const entry = fromEntry(node, 'dir', node.layer, own);
@@ -276,6 +278,7 @@ export function planExport(
           return false;
         }
         const table = tables[ref.layer]!;
+        if (climbing(node, table.names[ref.entryIndex])) return false;
         if (table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex]) {
           warnings.push(`${node.path}: a sparse file (the index keeps no map of its holes) was left out`);
           return false;
@@ -334,7 +337,7 @@ export function planExport(
   // A hardlink stays a link when what it links to is written before it with the same bytes;
   // otherwise (its target is outside the export, or was replaced later) it becomes a copy.
   const written = new Map<string, Planned>();
-  for (const file of files) written.set(file.entry.name, file);
+  if (hardlinks.length > 0) for (const file of files) written.set(file.entry.name, file);
   const sameRef = (a: ContentRef | null, b: ContentRef | null): boolean =>
     a !== null && b !== null && a.layer === b.layer && a.entryIndex === b.entryIndex;
   const linkDepth = new Map<Planned, number>();
