@@ -1,4 +1,7 @@
+import { messageOf } from '../core/errors';
 import { ArchiveReadError, openArchive } from '../core/image/open';
+import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../core/limits';
+import { terminalText } from '../core/visibleText';
 import type { CliIo } from './io';
 import { NodeFileSource } from './nodeFileSource';
 
@@ -10,7 +13,11 @@ const USAGE = `usage:
   export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->
                                                      a layer's changes (with whiteouts), or with --merged the
                                                      filesystem at layer n, or one directory of either, as a tar
-exit codes: 0 success, 1 a rule failed, 2 the archive could not be read`;
+options for every command:
+  --max-expansion <ratio>   the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes out per
+                            compressed byte read (default 1000; gzip cannot pass 1032:1, zstd bombs reach 32768:1)
+exit codes: 0 success, 1 a ci rule failed, 2 the archive could not be read or is corrupt (inspect --verify:
+  a digest or diff ID does not match)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -22,9 +29,14 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   export: () => import('./commands/export'),
 };
 
+/** The decompression-bomb bound every command opens archives with (`--max-expansion`). */
+let expansionLimit: ExpansionLimit = DEFAULT_EXPANSION_LIMIT;
+
 export const nodeIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Every line of text goes through one escaping function on its way to the terminal; JSON is
+  // written with terminalSafeJson, so this leaves it as it is. Raw bytes (cat, export -o -) do not.
+  stdout: (text) => process.stdout.write(terminalText(text)),
+  stderr: (text) => process.stderr.write(terminalText(text)),
   stdoutBytes: (bytes) =>
     new Promise((resolve, reject) => {
       // Waiting for the write callback is the backpressure: a slow pipe slows the reading down.
@@ -37,22 +49,49 @@ export const nodeIo: CliIo = {
     } catch (error) {
       throw new ArchiveReadError(`cannot open ${path}: ${(error as Error).message}`);
     }
-    return openArchive(source);
+    return openArchive(source, { expansionLimit });
   },
 };
 
+/** Takes `--max-expansion <ratio>` out of the arguments (any command); an error message if it is bad. */
+function takeGlobalOptions(argv: string[]): string[] | string {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg !== '--max-expansion' && !arg.startsWith('--max-expansion=')) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+    const ratio = Number(value);
+    if (value === undefined || !Number.isFinite(ratio) || ratio < 1)
+      return `--max-expansion needs a ratio of at least 1, got ${JSON.stringify(value ?? '')}`;
+    expansionLimit = { ...DEFAULT_EXPANSION_LIMIT, ratio };
+  }
+  return rest;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const taken = takeGlobalOptions(argv);
+  if (typeof taken === 'string') {
+    nodeIo.stderr(`${taken}\n`);
+    return 2;
+  }
+  const [name, ...args] = taken;
   const load = name ? COMMANDS[name] : undefined;
   if (!load) {
-    process.stderr.write(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
+    nodeIo.stderr(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
     return 2;
   }
   const command = await load();
   try {
     return await command.run(args, nodeIo);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    nodeIo.stderr(`error: ${messageOf(error)}\n`);
     return 2;
   }
 }

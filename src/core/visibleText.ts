@@ -32,3 +32,31 @@ export function visible(text: string | null | undefined): string | null | undefi
   if (!text || !HIDDEN.test(text)) return text;
   return text.replace(HIDDEN_ALL, escapeHidden);
 }
+
+/**
+ * Text for a terminal, line by line: every hidden character but the newline between lines is
+ * escaped as `visible()` escapes it. The CLI passes everything it prints as text (human-readable
+ * lines and stderr messages alike) through this one function, so nothing quoted from an archive
+ * can move the cursor, retitle the window or reorder what follows.
+ */
+export function terminalText(text: string): string {
+  if (!HIDDEN.test(text)) return text;
+  return text.split('\n').map(visible).join('\n');
+}
+
+/**
+ * What JSON.stringify leaves raw that a terminal acts on: DEL, the C1 controls (U+0080–U+009F,
+ * U+009B is a CSI on many terminals) and the invisible formatting characters `visible()` escapes.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON.stringify, with the characters above written as `\uXXXX` escapes: the same value to a
+ * JSON parser, and safe to pipe to a terminal.
+ */
+export function terminalSafeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
+}

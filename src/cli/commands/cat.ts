@@ -1,6 +1,7 @@
 import { type ByteRange, chunksOfRange, openFileBytes } from '../../core/content';
 import { ImageFileSystem, resolvePath } from '../../core/fs';
 import { ContentReader } from '../../core/image/content';
+import { visible } from '../../core/visibleText';
 import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
@@ -45,11 +46,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const { node, content } = resolved;
   if (node.type === 'dir') {
-    io.stderr(`${archivePath}: ${resolved.path} is a directory at layer ${layer}\n`);
+    io.stderr(`${archivePath}: ${visible(resolved.path)} is a directory at layer ${layer}\n`);
     return 2;
   }
   if (!content) {
-    io.stderr(`${archivePath}: ${resolved.path} is a ${node.type}, which has no contents to show\n`);
+    io.stderr(`${archivePath}: ${visible(resolved.path)} is a ${node.type}, which has no contents to show\n`);
     return 2;
   }
   const reader = new ContentReader(archive);

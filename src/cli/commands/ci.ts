@@ -11,6 +11,7 @@ import {
   parseDiveCiFile,
 } from '../../core/analysis';
 import type { ImageArchive } from '../../core/image/model';
+import { visible } from '../../core/visibleText';
 import { layerProblems, parseArgs, selectImage } from '../common';
 import type { CliIo } from '../io';
 
@@ -56,7 +57,7 @@ function percent(ratio: number): string {
 
 function imageLabel(archive: ImageArchive, index: number): string {
   const image = archive.images[index];
-  return `${image.tags.join(', ') || '(untagged)'}  ${image.id}`;
+  return `${visible(image.tags.join(', ')) || '(untagged)'}  ${visible(image.id)}`;
 }
 
 /** dive's CI report, with the configured thresholds shown next to each rule. */
@@ -73,7 +74,7 @@ export function formatReport(label: string, analysis: ImageAnalysis, report: CiR
   if (files.length === 0) lines.push('None');
   for (const file of files.slice(0, WORST_FILES)) {
     lines.push(
-      `${String(file.count).padStart(5)}  ${formatBytes(file.sizeBytes).padStart(12)}  ${file.path}`,
+      `${String(file.count).padStart(5)}  ${formatBytes(file.sizeBytes).padStart(12)}  ${visible(file.path)}`,
     );
   }
   if (files.length > WORST_FILES) {

@@ -1,5 +1,8 @@
-import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { messageOf } from '../../core/errors';
 import { planExport, writeTar } from '../../core/export';
 import { ImageFileSystem } from '../../core/fs';
 import { ContentReader } from '../../core/image/content';
@@ -9,24 +12,47 @@ import type { CliIo } from '../io';
 const USAGE =
   'usage: export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->\n';
 
-/** Writes to `path` through a temporary name, so a failed export never leaves a truncated tar behind. */
+/** Why an export wrote nothing: the message says so, and the named file was not touched. */
+class NothingWritten extends Error {}
+
+/**
+ * Writes to `path` through a temporary file in the same folder, renamed over `path` once complete:
+ * a failed export (or one stopped by Ctrl-C) leaves neither a truncated tar nor the temporary
+ * file behind. `pipeline` owns the stream's listeners, so a long export adds none per chunk.
+ */
 async function writeFile(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
-  const partial = `${path}.partial`;
-  const out = createWriteStream(partial);
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}-${Date.now().toString(36)}.partial`,
+  );
   let bytes = 0;
+  const removeTemporary = () => rmSync(temporary, { force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeTemporary();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    for await (const chunk of chunks) {
-      bytes += chunk.length;
-      if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
-    }
-    out.end();
-    await once(out, 'finish');
-    renameSync(partial, path);
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          for await (const chunk of chunks) {
+            bytes += chunk.length;
+            yield chunk;
+          }
+        })(),
+      ),
+      createWriteStream(temporary, { flags: 'wx' }),
+    );
+    renameSync(temporary, path);
     return bytes;
   } catch (error) {
-    out.destroy();
-    rmSync(partial, { force: true });
-    throw error;
+    removeTemporary();
+    throw new NothingWritten(`${messageOf(error)}; nothing was written to ${path}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -65,20 +91,32 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr(`${archivePath}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
-  const chunks = writeTar(plan, new ContentReader(archive));
-  let bytes = 0;
-  if (output === '-') {
-    for await (const chunk of chunks) {
-      bytes += chunk.length;
-      await io.stdoutBytes!(chunk);
-    }
-  } else {
-    bytes = await writeFile(output, chunks);
-    io.stderr(`wrote ${plan.entries.length} entries (${bytes} bytes) to ${output}\n`);
-  }
-  const problems = [...layerProblems(archive, imageIndex, layer), ...plan.warnings];
+  // The rule: a view with an unreadable or partly read layer is not exported at all (the tar
+  // would silently lack files); entries the plan leaves out or rewrites are named before writing.
+  const problems = layerProblems(archive, imageIndex, layer);
   if (problems.length > 0) {
-    io.stderr(`${archivePath}: the export is incomplete:\n${problems.map((p) => `  ${p}\n`).join('')}`);
+    io.stderr(
+      `${archivePath}: the view at layer ${layer} is incomplete, so nothing was written:\n${problems.map((p) => `  ${p}\n`).join('')}`,
+    );
+    return 2;
+  }
+  for (const warning of plan.warnings) io.stderr(`warning: ${warning}\n`);
+  const chunks = writeTar(plan, new ContentReader(archive));
+  if (output === '-') {
+    try {
+      for await (const chunk of chunks) await io.stdoutBytes!(chunk);
+    } catch (error) {
+      io.stderr(`${archivePath}: ${messageOf(error)}; the tar on stdout is incomplete\n`);
+      return 2;
+    }
+    return 0;
+  }
+  try {
+    const bytes = await writeFile(output, chunks);
+    io.stderr(`wrote ${plan.entries.length} entries (${bytes} bytes) to ${output}\n`);
+  } catch (error) {
+    if (!(error instanceof NothingWritten)) throw error;
+    io.stderr(`${archivePath}: ${error.message}\n`);
     return 2;
   }
   return 0;

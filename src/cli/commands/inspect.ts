@@ -1,7 +1,7 @@
 import { parseBuildStep, stepSummary } from '../../core/image/buildStep';
 import { type ImageFacts, type InspectDocument, inspectDocument } from '../../core/image/summary';
 import { verifyArchive } from '../../core/image/verify';
-import { visible } from '../../core/visibleText';
+import { terminalSafeJson, visible } from '../../core/visibleText';
 import { imageFacts } from '../facts';
 import type { CliIo } from '../io';
 
@@ -57,7 +57,7 @@ export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promis
   const doc = inspectDocument(archive, facts ?? (await imageFacts(archive)));
   const verify = args.includes('--verify') ? await verifyArchive(archive) : null;
   if (json) {
-    io.stdout(`${JSON.stringify(verify ? { ...doc, verify } : doc, null, 2)}\n`);
+    io.stdout(`${terminalSafeJson(verify ? { ...doc, verify } : doc, 2)}\n`);
   } else {
     io.stdout(textReport(doc));
     if (verify) {
@@ -74,8 +74,12 @@ export async function run(args: string[], io: CliIo, facts?: ImageFacts): Promis
     return 2;
   }
   if (verify?.problems.length) {
-    io.stderr(`${path}: ${verify.problems.length} digest mismatches\n`);
-    return 1;
+    // A digest that does not match is a corrupt archive: exit 2, as for any unreadable part
+    // (1 stays what it is everywhere: a ci rule failed).
+    io.stderr(
+      `${path}: ${verify.problems.length} digest mismatch${verify.problems.length === 1 ? '' : 'es'}: the archive is corrupt\n`,
+    );
+    return 2;
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 import { buildImageFileSystem } from '../../core/fs';
+import { terminalSafeJson } from '../../core/visibleText';
 import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
@@ -30,7 +31,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let lines: string[] = [];
   fs.walk(layer, parsed.switches.has('merged') ? 'merged' : 'changes', (node) => {
     lines.push(
-      JSON.stringify({
+      terminalSafeJson({
         path: node.path,
         type: node.type,
         size: node.size,

@@ -184,8 +184,9 @@ export function analyzeLayers(tables: readonly (EntryTable | null)[]): ImageAnal
     sizeBytes,
     userSizeBytes,
     wastedBytes,
-    wastedUserPercent:
-      userSizeBytes > 0 ? wastedBytes / userSizeBytes : wastedBytes > 0 ? Number.POSITIVE_INFINITY : 0,
+    // A number, as the contract says: with no user bytes, none of them is wasted (dive's Go
+    // division would give +Inf, which JSON cannot hold).
+    wastedUserPercent: userSizeBytes > 0 ? wastedBytes / userSizeBytes : 0,
     efficiency: cumulativeSum === 0 ? 1 : minimumSum / cumulativeSum,
     inefficientFiles: inefficient.map((node) => ({
       path: tree.path(node),

@@ -18,6 +18,8 @@ export interface SequentialReader {
    * headers without a promise: at 100k entries the awaits alone cost more than the parsing.
    */
   readBuffered?(n: number): Uint8Array | null;
+  /** Frees what the reader holds (a decoder's memory) when it is left before its end. */
+  close?(): void;
 }
 
 export const DEFAULT_WINDOW = 2 * 1024 * 1024;

@@ -1,6 +1,7 @@
 import { Gunzip } from 'fflate';
 import type { ByteSource } from '../bytes/byteSource';
 import { DEFAULT_WINDOW, prefetchedChunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
+import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
 import type { Compression } from './sniff';
 import { zstdPuller } from './zstd';
 
@@ -17,15 +18,47 @@ export class DecompressionError extends Error {
     cause: unknown,
   ) {
     super(
-      `${compression} data is corrupt or truncated after ${decompressedOffset} decompressed bytes: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
+      cause instanceof ExpansionLimitError
+        ? cause.message
+        : `${compression} data is corrupt or truncated after ${decompressedOffset} decompressed bytes: ${
+            cause instanceof Error ? cause.message : String(cause)
+          }`,
     );
     this.name = 'DecompressionError';
   }
 }
 
-type ChunkPuller = () => Promise<Uint8Array | null>;
+type ChunkPuller = (() => Promise<Uint8Array | null>) & { trailing?: number; close?(): void };
+
+/** What a decompressing reader is told besides its input. */
+export interface DecompressOptions {
+  /** Called with each compressed chunk's length as it is read. */
+  onInput?: (compressedBytes: number) => void;
+  /** zstd output as views into the decoder's memory (see decompressChunks). */
+  volatile?: boolean;
+  /** Told once about data ignored after the compressed stream (gzip -dc's trailing garbage). */
+  onWarning?: (message: string) => void;
+  /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT). */
+  expansion?: ExpansionLimit;
+}
+
+/** Output past the expansion bound: the reading stops here, and what came before is kept. */
+export class ExpansionLimitError extends Error {
+  constructor(compression: Compression, decompressed: number, compressed: number, limit: ExpansionLimit) {
+    super(
+      `${compression} data expands past the decompression-bomb bound: ${decompressed} bytes from ${compressed} compressed bytes, over ${limit.ratio}:1 beyond the first ${limit.floorBytes} bytes; reading stopped there (the command line's --max-expansion sets the ratio)`,
+    );
+    this.name = 'ExpansionLimitError';
+  }
+}
+
+/** fflate's and Node's zlib's words for bytes that do not start a gzip member. */
+function isGzipHeaderError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /invalid gzip data|incorrect header check|junk|trailing|after end/i.test(error.message)
+  );
+}
 
 /** Output one push may make before the next piece is shrunk: bounds memory on a decompression bomb. */
 const OUTPUT_BUDGET = 4 * 1024 * 1024;
@@ -55,13 +88,20 @@ function pullFromPushDecoder(
   let pending: Uint8Array | null = null;
   let pendingPos = 0;
   let pieceSize = 1024;
+  let failure: unknown = null;
   return async () => {
-    while (queue.length === 0 && !finished) {
+    // Output made before an error is handed out first: what was read is kept.
+    if (failure !== null && queue.length === 0) throw failure;
+    while (queue.length === 0 && !finished && failure === null) {
       if (pending === null || pendingPos >= pending.length) {
         const next = await input.next();
         if (next.done) {
-          decoder.push(new Uint8Array(0), true);
           finished = true;
+          try {
+            decoder.push(new Uint8Array(0), true);
+          } catch (error) {
+            failure = error;
+          }
           break;
         }
         pending = next.value;
@@ -70,11 +110,19 @@ function pullFromPushDecoder(
       const piece = pending.subarray(pendingPos, pendingPos + pieceSize);
       pendingPos += piece.length;
       produced = 0;
-      decoder.push(piece, false);
+      try {
+        decoder.push(piece, false);
+      } catch (error) {
+        failure = error;
+        break;
+      }
       const ratio = Math.max(1, produced / piece.length);
       pieceSize = Math.max(MIN_PIECE, Math.min(JS_DECODER_INPUT, Math.floor(OUTPUT_BUDGET / ratio)));
     }
-    return queue.shift() ?? null;
+    const chunk = queue.shift();
+    if (chunk) return chunk;
+    if (failure !== null) throw failure;
+    return null;
   };
 }
 
@@ -121,10 +169,6 @@ function nativeGunzip(input: AsyncGenerator<Uint8Array>): ChunkPuller {
   };
 }
 
-function isTrailingDataError(error: unknown): boolean {
-  return error instanceof Error && /junk|trailing|after end/i.test(error.message);
-}
-
 /**
  * Compressed input per read. zstd decodes fast enough for each read's fixed cost to show: the
  * source's full read-ahead (8 MiB for a Blob) indexed a 761 MB zstd archive in 6.0–6.7 s where
@@ -148,9 +192,9 @@ export function decompressedReader(
   start: number,
   end: number,
   compression: Compression,
-  onInput?: (compressedBytes: number) => void,
-  volatile = false,
+  options: DecompressOptions = {},
 ): SequentialReader {
+  const { onInput } = options;
   return decompressChunks(
     async function* () {
       for await (const chunk of prefetchedChunksOf(source, start, end, inputChunk(source, compression))) {
@@ -161,7 +205,7 @@ export function decompressedReader(
     compression,
     true,
     start,
-    volatile,
+    options,
   );
 }
 
@@ -171,42 +215,83 @@ export function decompressedReader(
  * which then goes straight to fflate for gzip). `volatile`: zstd output is handed over as views
  * into the decoder's memory (StreamReader copies what it must keep), for a reader whose views are
  * dropped at each call anyway, like the tar walker's.
+ *
+ * As `gzip -dc` does, bytes after the last whole member or frame that do not start another are
+ * ignored, with a warning; output past the expansion bound stops the reading with an
+ * ExpansionLimitError (inside a DecompressionError) once the output before it was handed out.
  */
 export function decompressChunks(
   input: () => AsyncGenerator<Uint8Array>,
   compression: Compression,
   restartable: boolean,
   start = 0,
-  volatile = false,
+  options: DecompressOptions = {},
 ): SequentialReader {
   if (compression === 'none') throw new Error('decompressChunks needs compressed data');
+  const volatile = options.volatile ?? false;
+  const limit = options.expansion ?? DEFAULT_EXPANSION_LIMIT;
   let delivered = 0;
+  let compressedRead = 0;
   let usingFallback = !restartable;
+  const counted = async function* () {
+    compressedRead = 0;
+    for await (const chunk of input()) {
+      compressedRead += chunk.length;
+      yield chunk;
+    }
+  };
   const open = (fallback: boolean): ChunkPuller => {
     // zstd's own decoder in WASM, pulled one output piece at a time (zstd.ts)
-    if (compression === 'zstd') return zstdPuller(input(), volatile);
+    if (compression === 'zstd') return zstdPuller(counted(), volatile);
     if (fallback || typeof DecompressionStream === 'undefined') {
-      return pullFromPushDecoder(input(), (ondata) => new Gunzip(ondata));
+      return pullFromPushDecoder(counted(), (ondata) => new Gunzip(ondata));
     }
-    return nativeGunzip(input());
+    return nativeGunzip(counted());
   };
   let pull = open(usingFallback);
   let toDiscard = 0;
+  let made = 0;
+  let ended = false;
+  const finish = (): null => {
+    ended = true;
+    pull.close?.();
+    return null;
+  };
   const next = async (): Promise<Uint8Array | null> => {
+    if (ended) return null;
     for (;;) {
       let chunk: Uint8Array | null;
       try {
         chunk = await pull();
       } catch (error) {
-        if (compression === 'gzip' && !usingFallback && isTrailingDataError(error)) {
-          usingFallback = true;
-          pull = open(true);
-          toDiscard = delivered;
-          continue;
+        if (compression === 'gzip' && isGzipHeaderError(error)) {
+          if (!usingFallback) {
+            // The platform's decoder refuses a second member (browsers) or bytes after the last
+            // one (Node): fflate tells the two apart, from the start, dropping what was delivered.
+            usingFallback = true;
+            pull = open(true);
+            toDiscard = delivered;
+            made = 0;
+            continue;
+          }
+          if (made > 0) {
+            options.onWarning?.(
+              `the bytes after the end of its gzip data are not gzip data; ignored, as gzip -dc ignores trailing garbage`,
+            );
+            return finish();
+          }
         }
+        pull.close?.();
         throw new DecompressionError(compression, start, delivered, error);
       }
-      if (chunk === null) return null;
+      if (chunk === null) {
+        if (pull.trailing)
+          options.onWarning?.(
+            `${pull.trailing} bytes after the end of its zstd data are not zstd data; ignored, as gzip -dc ignores trailing garbage`,
+          );
+        return finish();
+      }
+      made += chunk.length;
       if (toDiscard > 0) {
         if (chunk.length <= toDiscard) {
           toDiscard -= chunk.length;
@@ -215,9 +300,19 @@ export function decompressChunks(
         chunk = chunk.subarray(toDiscard);
         toDiscard = 0;
       }
+      if (
+        delivered + chunk.length > limit.floorBytes &&
+        delivered + chunk.length > limit.ratio * compressedRead
+      ) {
+        const error = new ExpansionLimitError(compression, delivered + chunk.length, compressedRead, limit);
+        pull.close?.();
+        ended = true;
+        throw new DecompressionError(compression, start, delivered, error);
+      }
       delivered += chunk.length;
       return chunk;
     }
   };
-  return new StreamReader(next, volatile && compression === 'zstd');
+  const reader = new StreamReader(next, volatile && compression === 'zstd');
+  return Object.assign(reader, { close: () => void finish() });
 }

@@ -225,7 +225,7 @@ describe('zstd WASM decoder', () => {
     it('a window over 128 MiB from the real encoder is refused (`--long=28` of a stream)', () => {
       const e = thrown(() => zstdDecompressSync(zstdCli(sample(1000, 1), ['-3', '--long=28'])));
       expect(e.message).toMatch(
-        /^Frame requires too much memory for decoding: the frame needs a 268435456-byte window/,
+        /^Frame requires too much memory for decoding: the frame declares a window of 256 MiB \(window log 28\), over/,
       );
     });
   });
@@ -248,11 +248,19 @@ describe('zstd WASM decoder', () => {
     }
   });
 
-  it("garbage is an error with zstd's name for it and the input offset", () => {
+  it("garbage is an error with zstd's name for it and the input offset; after a frame it is ignored", () => {
     const frame = zstdFrame([{ raw: new Uint8Array(100) }]);
-    const e = thrown(() => zstdDecompressSync(concat([frame, new TextEncoder().encode('not zstd')])));
-    expect(e.message).toBe(`Unknown frame descriptor (after ${frame.length} compressed bytes)`);
-    expect(e.inputOffset).toBe(frame.length);
+    const garbage = new TextEncoder().encode('not zstd');
+    const e = thrown(() => zstdDecompressSync(concat([garbage, frame])));
+    expect(e.message).toBe('Unknown frame descriptor (after 0 compressed bytes)');
+    expect(e.inputOffset).toBe(0);
+    // gzip -dc's rule: trailing garbage after whole frames is ignored, and counted for a warning
+    const pieces: Uint8Array[] = [];
+    const decoder = new ZstdDecoder((chunk) => pieces.push(chunk));
+    decoder.push(concat([frame, garbage]));
+    expect(decoder.trailing).toBe(garbage.length);
+    decoder.push(garbage, true);
+    expect(concat(pieces)).toEqual(new Uint8Array(100));
   });
 
   it('a frame declaring a 512 MiB window is refused without allocating it', () => {
@@ -261,7 +269,7 @@ describe('zstd WASM decoder', () => {
     const frame = zstdFrame([{ raw: new Uint8Array(10) }, { rle: 0, size: 1024 }], 19 << 3);
     const e = thrown(() => zstdDecompressSync(frame));
     expect(e.message).toBe(
-      `Frame requires too much memory for decoding: the frame needs a ${512 * MiB}-byte window, over the ${ZSTD_WINDOW_SIZE_MAX}-byte limit (after 5 compressed bytes)`,
+      `Frame requires too much memory for decoding: the frame declares a window of 512 MiB (window log 29), over the ${ZSTD_WINDOW_SIZE_MAX}-byte limit (after 5 compressed bytes)`,
     );
     expect(zstdMemorySize() - before).toBeLessThan(4 * MiB);
     // 128 MiB itself is allowed: allocated for the frame, then freed and reused

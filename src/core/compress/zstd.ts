@@ -28,6 +28,10 @@ export const ZSTD_WINDOW_SIZE_MAX = 128 * 1024 * 1024;
 
 /** ZSTD_ErrorCode values (zstd_errors.h) that get a message of their own. */
 const ERROR_WINDOW_TOO_LARGE = 16;
+/** ZSTD_error_prefix_unknown: the bytes where a frame should start are not a zstd frame. */
+const ERROR_PREFIX_UNKNOWN = 10;
+/** ZSTD_error_frameParameter_unsupported: among others, a window log zstd does not support at all. */
+const ERROR_FRAME_PARAMETER_UNSUPPORTED = 14;
 
 export { ZSTD_VERSION };
 
@@ -137,6 +141,34 @@ const registry =
         zstd.free(r.buffers);
       });
 
+/** Bytes as people read them: 128 MiB, 4 GiB, 2 TiB. */
+function describeWindow(log: { windowLog: number; bytes: number }): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let unit = 0;
+  let value = log.bytes;
+  while (value >= 1024 && unit < units.length - 1 && Number.isInteger(value / 1024)) {
+    value /= 1024;
+    unit++;
+  }
+  return `a window of ${value} ${units[unit]} (window log ${log.windowLog})`;
+}
+
+/**
+ * The window a zstd frame header at the start of `bytes` declares (RFC 8878 3.1.1.1), or null
+ * when `bytes` does not start with a frame header that has a window descriptor.
+ */
+function declaredWindow(bytes: Uint8Array): { windowLog: number; bytes: number } | null {
+  if (bytes.length < 6 || bytes[0] !== 0x28 || bytes[1] !== 0xb5 || bytes[2] !== 0x2f || bytes[3] !== 0xfd)
+    return null;
+  const singleSegment = (bytes[4] >> 5) & 1;
+  if (singleSegment) return null;
+  const exponent = bytes[5] >> 3;
+  const mantissa = bytes[5] & 7;
+  const windowLog = 10 + exponent;
+  const base = 2 ** windowLog;
+  return { windowLog, bytes: base + (base / 8) * mantissa };
+}
+
 /**
  * Streaming zstd decoder. Two ways to drive it:
  * - push: `push(chunk)` decodes all of `chunk` and hands the output to `ondata` (fzstd's shape);
@@ -190,6 +222,20 @@ export class ZstdDecoder {
     return this.consumed;
   }
 
+  /**
+   * Bytes after the last whole frame that are not a frame (0: none), ignored as `gzip -dc` and
+   * `zstd -dc` ignore them; the caller says so in a warning.
+   */
+  trailing = 0;
+
+  /**
+   * Whether a frame came before the failing bytes: zstd checks a frame's magic number only where a
+   * frame starts, so an unknown prefix after input was consumed follows a whole frame.
+   */
+  private framesRead(): boolean {
+    return this.consumed > 0;
+  }
+
   /** Decodes `chunk`, handing the output to `ondata`; with `final`, also ends the stream. */
   push(chunk: Uint8Array, final = false): void {
     try {
@@ -226,6 +272,11 @@ export class ZstdDecoder {
   /** Buffers as much of `chunk` as there is room for (at least 128 KiB once read() returns null). */
   write(chunk: Uint8Array): number {
     this.live();
+    if (this.trailing > 0) {
+      // past the last frame: everything else is the garbage gzip -dc would ignore too
+      this.trailing += chunk.length;
+      return chunk.length;
+    }
     if (this.inStart === this.inEnd) {
       this.inStart = this.inEnd = 0;
     } else if (this.inStart > 0 && INPUT_CAPACITY - this.inEnd < chunk.length) {
@@ -248,6 +299,8 @@ export class ZstdDecoder {
    */
   read(): Uint8Array | null {
     const ds = this.live();
+    // Past the last frame (trailing garbage): nothing more to decode, and zstd's state is spent.
+    if (this.trailing > 0) return this.outLen > 0 ? this.take() : null;
     if (OUTPUT_CAPACITY - this.outLen < this.blockMax) return this.take();
     const s = this.structPtr >>> 2;
     const words = this.words32();
@@ -264,7 +317,14 @@ export class ZstdDecoder {
     this.inStart = inPos;
     this.outLen = after[s + 5];
     if (this.zstd.zw_is_error(result)) {
-      const error = this.error(ds, result);
+      if (this.zstd.zw_error_code(result) === ERROR_PREFIX_UNKNOWN && this.framesRead()) {
+        // gzip -dc's rule: what follows the last whole frame and is not a frame is ignored.
+        this.trailing = this.inEnd - this.inStart;
+        this.inStart = this.inEnd;
+        this.midFrame = false;
+        return OUTPUT_CAPACITY - this.outLen < this.blockMax ? this.take() : null;
+      }
+      const error = this.error(result);
       this.release();
       throw error;
     }
@@ -327,6 +387,33 @@ export class ZstdDecoder {
     this.resources = null;
   }
 
+  /**
+   * The frame header the decoder stopped in: the last frame magic at or before the input position
+   * (a header is at most 18 bytes and zstd takes it in pieces, so it may start a little before).
+   */
+  private headerAtFailure(
+    heap: Uint8Array,
+  ): { skippable?: number; window?: { windowLog: number; bytes: number } } | null {
+    const input = heap.subarray(this.inPtr, this.inPtr + this.inEnd);
+    for (let at = Math.min(this.inStart, input.length - 4); at >= Math.max(0, this.inStart - 18); at--) {
+      if (
+        input[at + 1] === 0x2a &&
+        input[at + 2] === 0x4d &&
+        input[at + 3] === 0x18 &&
+        (input[at] & 0xf0) === 0x50
+      ) {
+        if (at + 8 > input.length) return null;
+        const size =
+          input[at + 4] + input[at + 5] * 2 ** 8 + input[at + 6] * 2 ** 16 + input[at + 7] * 2 ** 24;
+        // 8 bytes of header plus the content must fit a 32-bit size, as in this decoder
+        return size + 8 > 0xffffffff ? { skippable: size } : null;
+      }
+      const window = declaredWindow(input.subarray(at));
+      if (window) return { window };
+    }
+    return null;
+  }
+
   /** The heap as bytes: a new view whenever the memory has grown (the old one is then detached). */
   private view(): Uint8Array {
     if (this.heap.buffer !== this.zstd.memory.buffer) {
@@ -341,7 +428,7 @@ export class ZstdDecoder {
     return this.words;
   }
 
-  private error(ds: number, result: number): ZstdError {
+  private error(result: number): ZstdError {
     const zstd = this.zstd;
     const code = zstd.zw_error_code(result);
     const heap = this.view();
@@ -349,8 +436,16 @@ export class ZstdDecoder {
     let end = namePtr;
     while (heap[end] !== 0) end++;
     let message = new TextDecoder().decode(heap.subarray(namePtr, end));
-    if (code === ERROR_WINDOW_TOO_LARGE) {
-      message += `: the frame needs a ${zstd.zw_frame_window_size(ds)}-byte window, over the ${ZSTD_WINDOW_SIZE_MAX}-byte limit`;
+    // zstd names the rule a refused header broke, not what the header said: read the header.
+    const header = this.headerAtFailure(heap);
+    if (header?.skippable !== undefined) {
+      message = `a skippable frame declares ${header.skippable} bytes of content, more than there can be in a layer read by this 32-bit decoder: the data is corrupt`;
+    } else if (
+      header?.window &&
+      (code === ERROR_WINDOW_TOO_LARGE || code === ERROR_FRAME_PARAMETER_UNSUPPORTED)
+    ) {
+      message += `: the frame declares ${describeWindow(header.window)}`;
+      if (code === ERROR_WINDOW_TOO_LARGE) message += `, over the ${ZSTD_WINDOW_SIZE_MAX}-byte limit`;
     }
     return new ZstdError(`${message} (after ${this.consumed} compressed bytes)`, code, this.consumed);
   }
@@ -363,16 +458,13 @@ export class ZstdDecoder {
  * first; the error is thrown by the next call. Instantiates the WASM module asynchronously.
  * `volatile`: each piece is a view valid only until the next call (see ZstdDecoder.volatileOutput).
  */
-export function zstdPuller(
-  input: AsyncIterator<Uint8Array>,
-  volatile = false,
-): () => Promise<Uint8Array | null> {
+export function zstdPuller(input: AsyncIterator<Uint8Array>, volatile = false): ZstdPull {
   let decoder: ZstdDecoder | null = null;
   let chunk: Uint8Array = new Uint8Array(0);
   let offset = 0;
   let inputDone = false;
   let finished = false;
-  return async () => {
+  const pull = (async () => {
     if (finished) return null;
     if (!decoder) {
       await loadZstd();
@@ -391,6 +483,7 @@ export function zstdPuller(
       if (rest.length > 0) return rest;
       if (inputDone) {
         finished = true;
+        pull.trailing = decoder.trailing;
         decoder.end();
         return null;
       }
@@ -401,7 +494,24 @@ export function zstdPuller(
         offset = 0;
       }
     }
+  }) as ZstdPull;
+  pull.trailing = 0;
+  // A reader that stops early (the tar walker at the end-of-archive blocks) frees the decoder now:
+  // a 128 MiB window left for the garbage collector is 128 MiB of WASM memory it never sees.
+  pull.close = () => {
+    finished = true;
+    decoder?.free();
   };
+  return pull;
+}
+
+/** zstdPuller's pull function, with what it found after the last frame and a way to stop early. */
+export interface ZstdPull {
+  (): Promise<Uint8Array | null>;
+  /** Bytes after the last frame that were ignored (known at the end of the stream). */
+  trailing: number;
+  /** Frees the decoder's memory; later pulls return null. */
+  close(): void;
 }
 
 /** Decodes a whole zstd stream at once (tests, small data). */

@@ -5,9 +5,17 @@
  * front to back once.
  */
 import type { ImageFileSystem } from '../fs/imageFileSystem';
-import { classifyName, cleanRelative, OPAQUE_MARKER, parentOf, WHITEOUT_PREFIX } from '../fs/path';
+import {
+  classifyName,
+  cleanRelative,
+  climbsOutOfRoot,
+  OPAQUE_MARKER,
+  parentOf,
+  WHITEOUT_PREFIX,
+} from '../fs/path';
 import type { ContentRef, FileNodeInfo, ViewMode } from '../fs/types';
 import type { ImageArchive } from '../image/model';
+import { MAX_LINK_HOPS } from '../limits';
 import type { EntryTable } from '../tar/entryTable';
 
 export type ExportEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
@@ -70,7 +78,14 @@ class LayerNames {
     if (!names) {
       names = new Map();
       const table = this.tables[layer];
-      if (table) for (let i = 0; i < table.count; i++) names.set(cleanRelative(table.names[i]), i);
+      // Regular files are found through their content reference; only the other entries (and
+      // whiteouts, which are regular files by type) are looked up by name. A map of every name
+      // of a 1,000,000-file layer was a large part of an export's memory.
+      if (table)
+        for (let i = 0; i < table.count; i++) {
+          const name = table.names[i];
+          if (table.type(i) !== 'file' || name.includes(WHITEOUT_PREFIX)) names.set(cleanRelative(name), i);
+        }
       this.byLayer.set(layer, names);
     }
     return names.get(relative);
@@ -204,6 +219,25 @@ export function planExport(
   const others: ExportEntry[] = [];
   const hardlinks: Planned[] = [];
 
+  /** Names that climb out of the root (see the rule below): warned about, and true to leave out. */
+  const climbing = (node: FileNodeInfo, rawName: string | undefined): boolean => {
+    if (rawName === undefined || !climbsOutOfRoot(rawName)) return false;
+    warnings.push(
+      `${node.path}: its entry is named ${JSON.stringify(rawName)}, which climbs out of the root; left out`,
+    );
+    return true;
+  };
+
+  /** Why a hardlink has no contents: what its target is, in words an extractor would use. */
+  const whyNoTarget = (node: FileNodeInfo): string => {
+    const target = fs.node(layer, mode, `/${cleanRelative(node.linkTarget)}`);
+    if (!target) return `a hardlink to ${node.linkTarget}, which is not in the image`;
+    if (target.type === 'dir') return `a hardlink to the directory ${node.linkTarget}, which tar cannot make`;
+    if (target.type === 'hardlink')
+      return `a hardlink to ${node.linkTarget}, part of a cycle of hardlinks (or a chain of more than ${MAX_LINK_HOPS}) that reaches no file`;
+    return `a hardlink to the ${target.type} ${node.linkTarget}, which has no contents to link to`;
+  };
+
   const visit = (node: FileNodeInfo): boolean => {
     const relative = node.path.slice(1);
     if (node.change === 'removed') {
@@ -215,15 +249,26 @@ export function planExport(
       }
       return false;
     }
-    const entryIndex = names.lookup(node.layer, relative);
+    const entryIndex = node.type === 'file' ? undefined : names.lookup(node.layer, relative);
     const entryType = entryIndex === undefined ? null : tables[node.layer]?.type(entryIndex);
     // The entry found by name is the node's own unless the layer wrote the path twice as different types.
     const own = entryType === node.type ? entryIndex : undefined;
+    // The stated rule for names that climb out of the root (`../../etc/passwd`): the index shows
+    // them cleaned, but written cleaned they would overwrite a system file where Docker refuses
+    // the layer, so they are left out. A file's own entry is the one its contents come from.
+    if (node.type !== 'file' && own !== undefined && climbing(node, tables[node.layer]?.names[own]))
+      return node.type === 'dir';
     switch (node.type) {
       case 'dir': {
         const entry = fromEntry(node, 'dir', node.layer, own);
         dirs.push(entry);
-        if (opaque.has(relative)) whiteouts.push(marker(`${relative}/${OPAQUE_MARKER}`, entry.mtime));
+        // An opaque marker at the root would hide every lower layer: left out, as the warning says.
+        if (opaque.has(relative) && relative !== '')
+          whiteouts.push(marker(`${relative}/${OPAQUE_MARKER}`, entry.mtime));
+        else if (opaque.has(relative))
+          warnings.push(
+            `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
+          );
         return true;
       }
       case 'file': {
@@ -233,6 +278,7 @@ export function planExport(
           return false;
         }
         const table = tables[ref.layer]!;
+        if (climbing(node, table.names[ref.entryIndex])) return false;
         if (table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex]) {
           warnings.push(`${node.path}: a sparse file (the index keeps no map of its holes) was left out`);
           return false;
@@ -247,9 +293,7 @@ export function planExport(
         const ref = fs.contentSource(layer, mode, node.path);
         const entry = fromEntry(node, 'hardlink', node.layer, own);
         if (!ref) {
-          warnings.push(
-            `${node.path}: a hardlink to ${node.linkTarget}, which is not in the image, was left out`,
-          );
+          warnings.push(`${node.path}: ${whyNoTarget(node)}; left out`);
           return false;
         }
         hardlinks.push({ entry, ref, linkPath: node.linkTarget });
@@ -275,7 +319,12 @@ export function planExport(
   while (stack.length > 0) {
     const node = stack.pop()!;
     const descend = node.path === '/' ? true : visit(node);
-    if (node.path === '/' && opaque.has('')) whiteouts.push(marker(OPAQUE_MARKER, 0));
+    // The stated rule for an opaque marker at the root: it would hide every lower layer (Docker
+    // and containerd do not agree on it), so it is left out, with a warning.
+    if (node.path === '/' && opaque.has(''))
+      warnings.push(
+        `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
+      );
     if (!descend || node.childCount === 0) continue;
     const { items } = fs.children(layer, mode, node.path);
     for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
@@ -288,34 +337,51 @@ export function planExport(
   // A hardlink stays a link when what it links to is written before it with the same bytes;
   // otherwise (its target is outside the export, or was replaced later) it becomes a copy.
   const written = new Map<string, Planned>();
-  for (const file of files) written.set(file.entry.name, file);
+  if (hardlinks.length > 0) for (const file of files) written.set(file.entry.name, file);
   const sameRef = (a: ContentRef | null, b: ContentRef | null): boolean =>
     a !== null && b !== null && a.layer === b.layer && a.entryIndex === b.entryIndex;
   const linkDepth = new Map<Planned, number>();
   const hardlinkByName = new Map<string, Planned>();
   for (const link of hardlinks) hardlinkByName.set(link.entry.name, link);
-  const depthOf = (link: Planned, seen: Set<Planned>): number => {
-    const known = linkDepth.get(link);
-    if (known !== undefined) return known;
-    const targetName = tarName(link.linkPath);
-    const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
-    let depth = 0; // 0: no usable target, write a copy
-    if (inExport) {
-      const file = written.get(targetName);
-      const viaLink = hardlinkByName.get(targetName);
-      if (file && sameRef(file.ref, link.ref)) depth = 1;
-      else if (viaLink && !seen.has(viaLink) && sameRef(viaLink.ref, link.ref)) {
-        seen.add(link);
-        const below = depthOf(viaLink, seen);
-        depth = below > 0 ? below + 1 : 0;
+  /**
+   * How many links deep a hardlink sits above the file it ends at (1: it names the file), or 0
+   * when its chain ends nowhere usable (outside the export, other bytes, a loop): it is then
+   * written as a copy. Iterative: a layer may hold a chain of 50,000 links, each naming the last.
+   */
+  const depthOf = (start: Planned): number => {
+    const chain: Planned[] = [];
+    const onChain = new Set<Planned>();
+    let base = 0;
+    for (let link: Planned | undefined = start; link; ) {
+      const known = linkDepth.get(link);
+      if (known !== undefined) {
+        base = known;
+        break;
       }
+      chain.push(link);
+      onChain.add(link);
+      const targetName = tarName(link.linkPath);
+      const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
+      if (!inExport) break;
+      const file = written.get(targetName);
+      if (file && sameRef(file.ref, link.ref)) {
+        base = 1;
+        linkDepth.set(chain.pop()!, 1);
+        break;
+      }
+      const viaLink = hardlinkByName.get(targetName);
+      link = viaLink && !onChain.has(viaLink) && sameRef(viaLink.ref, link.ref) ? viaLink : undefined;
     }
-    linkDepth.set(link, depth);
-    return depth;
+    // Back down the chain: each link sits one above the one it names, or is a copy with it.
+    for (let i = chain.length - 1; i >= 0; i--) {
+      base = base > 0 ? base + 1 : 0;
+      linkDepth.set(chain[i], base);
+    }
+    return linkDepth.get(start)!;
   };
   const links: Planned[] = [];
   for (const link of hardlinks) {
-    if (depthOf(link, new Set([link])) > 0) {
+    if (depthOf(link) > 0) {
       link.entry.linkTarget = tarName(link.linkPath);
       links.push(link);
     } else {

@@ -3,39 +3,8 @@
  * for the same path (`./etc/`, `etc`, `/etc`, `etc//x/../`), and every view must agree on one.
  */
 
-/**
- * Segments of a tar member name as a rooted path: `./`, leading and trailing `/`, empty and `.`
- * segments are dropped and `..` climbs, never above the root (an extractor refuses to leave it).
- * The root itself is the empty array.
- */
-export function pathSegments(name: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  const n = name.length;
-  for (let i = 0; i <= n; i++) {
-    if (i === n || name.charCodeAt(i) === 47 /* '/' */) {
-      if (i > start) {
-        const segment = name.slice(start, i);
-        if (segment === '..') out.pop();
-        else if (segment !== '.') out.push(segment);
-      }
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-/** The cleaned relative form ('etc/passwd', '' for the root), the key paths are interned by. */
-export function cleanRelative(name: string): string {
-  // Most names are already clean apart from a leading './' or a trailing '/'; avoid the split then.
-  let s = name;
-  if (s.startsWith('./')) s = s.slice(2);
-  while (s.startsWith('/')) s = s.slice(1);
-  if (s.endsWith('/')) s = s.replace(/\/+$/, '');
-  if (s === '.' || s === '') return '';
-  if (!s.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(s)) return s;
-  return pathSegments(s).join('/');
-}
+// Name cleaning lives with the tar reader, so that reading an archive can check names too.
+export { cleanRelative, climbsOutOfRoot, pathSegments } from '../tar/names';
 
 /** '/etc/passwd' from 'etc/passwd'; '/' for the root. */
 export function absolute(relative: string): string {

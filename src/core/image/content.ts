@@ -30,7 +30,9 @@ export async function* storedChunks(archive: ImageArchive, blob: LayerBlob): Asy
     yield* chunksOf(source, start, end);
     return;
   }
-  const outer = decompressedReader(source, 0, source.size, outerCompression);
+  const outer = decompressedReader(source, 0, source.size, outerCompression, {
+    expansion: archive.expansionLimit,
+  });
   await outer.skip(blob.dataOffset);
   let left = blob.storedSize;
   while (left > 0) {
@@ -83,16 +85,16 @@ export class ContentReader {
 
   /** Decompressed bytes of the layer tar from its start. */
   private layerStream(blob: LayerBlob): SequentialReader {
-    const { source, outerCompression } = this.archive;
+    const { source, outerCompression, expansionLimit: expansion } = this.archive;
     const isRootfs = this.archive.format === 'rootfs';
     if (outerCompression === 'none') {
       const start = blob.dataOffset;
       const end = isRootfs ? source.size : start + blob.storedSize;
       return blob.compression === 'none'
         ? new WindowedReader(source, start, end)
-        : decompressedReader(source, start, end, blob.compression);
+        : decompressedReader(source, start, end, blob.compression, { expansion });
     }
-    const outer = decompressedReader(source, 0, source.size, outerCompression);
+    const outer = decompressedReader(source, 0, source.size, outerCompression, { expansion });
     if (isRootfs) return outer;
     const layerBytes = (async () => {
       await outer.skip(blob.dataOffset);
@@ -117,6 +119,8 @@ export class ContentReader {
       },
       blob.compression,
       false,
+      0,
+      { expansion },
     );
   }
 
@@ -125,11 +129,17 @@ export class ContentReader {
     const randomAccess = this.archive.outerCompression === 'none' && blob.compression === 'none';
     let cursor = randomAccess ? undefined : this.cursors.get(blobKey);
     if (!cursor || cursor.position > offset) {
+      cursor?.close?.();
       cursor = this.layerStream(blob);
       if (!randomAccess) {
         this.cursors.delete(blobKey);
         this.cursors.set(blobKey, cursor);
-        if (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as string);
+        if (this.cursors.size > MAX_CURSORS) {
+          // Closed, not just dropped: a zstd cursor holds its window (up to 128 MiB) in WASM memory.
+          const oldest = this.cursors.keys().next().value as string;
+          this.cursors.get(oldest)?.close?.();
+          this.cursors.delete(oldest);
+        }
       }
     }
     await cursor.skip(offset - cursor.position);
@@ -171,10 +181,13 @@ export class ContentReader {
       out.set(part, filled);
       filled += part.length;
     }
-    if (filled < want)
+    if (filled < want) {
+      // The count is the entry's: how much of it, from where the data stopped, never arrived.
+      const member = this.blob(blobKey).member || blobKey;
       throw new Error(
-        `layer ${blobKey} ended ${want - filled} bytes before the end of entry ${entries.names[entryIndex]}`,
+        `layer ${JSON.stringify(member)} ended ${stored - offset - filled} bytes before the end of entry ${JSON.stringify(entries.names[entryIndex])} (${stored} bytes)`,
       );
+    }
     return out;
   }
 
@@ -193,7 +206,10 @@ export class ContentReader {
     let left = size;
     while (left > 0) {
       const part = await reader.read(Math.min(left, 1 << 20));
-      if (part.length === 0) throw new Error(`layer ${blobKey} ended inside ${entries.names[entryIndex]}`);
+      if (part.length === 0)
+        throw new Error(
+          `layer ${JSON.stringify(this.blob(blobKey).member || blobKey)} ended ${left} bytes before the end of entry ${JSON.stringify(entries.names[entryIndex])} (${size} bytes)`,
+        );
       hasher.update(part);
       left -= part.length;
     }

@@ -2,6 +2,7 @@ import type { ByteSource } from '../bytes/byteSource';
 import { readFully, type SequentialReader } from '../bytes/reader';
 import { MAX_LINK_HOPS } from '../limits';
 import type { EntryType } from '../tar/types';
+import { jsonParseReason } from './json';
 
 /** Members larger than this are never parsed as JSON: a hostile archive must not make us allocate gigabytes. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -115,7 +116,7 @@ export class ArchiveDirectory {
       return JSON.parse(text);
     } catch (error) {
       throw new Error(
-        `member ${JSON.stringify(cleanMemberName(name))} is not valid JSON: ${(error as Error).message}`,
+        `member ${JSON.stringify(cleanMemberName(name))} is not valid JSON: ${jsonParseReason(error)}`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { visible } from '../visibleText';
 /** Narrowing helpers for untrusted JSON: archives are written by many tools, and some are hostile. */
 export type JsonObject = { [key: string]: unknown };
 
@@ -34,4 +35,17 @@ export function strMap(value: unknown): Record<string, string> {
 
 export function objList(value: unknown): JsonObject[] {
   return Array.isArray(value) ? value.filter(isObject) : [];
+}
+
+/**
+ * Why JSON.parse refused a text, without the excerpt of the text V8 quotes (`…, "[{"Conf"... is
+ * not valid JSON`): that excerpt is archive bytes, NUL and escape sequences included. The token
+ * it names is escaped like any text from an archive.
+ */
+export function jsonParseReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = message
+    .replace(/,? "[\s\S]*" is not valid JSON$/, '')
+    .replace(/[\s\S]*is not valid JSON$/, '');
+  return visible(reason.trim() || 'not valid JSON');
 }

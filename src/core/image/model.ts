@@ -1,5 +1,6 @@
 import type { ByteSource } from '../bytes/byteSource';
 import type { Compression } from '../compress/sniff';
+import type { ExpansionLimit } from '../limits';
 import type { EntryTable } from '../tar/entryTable';
 
 export type ArchiveFormat = 'docker-legacy' | 'docker-archive' | 'oci-layout' | 'rootfs';
@@ -101,6 +102,8 @@ export interface ImageArchive {
   warnings: string[];
   /** Problems that stopped part of the archive from being read; what was read stays usable. */
   errors: string[];
+  /** The decompression-bomb bound the archive was opened with, for reading contents too. */
+  expansionLimit?: ExpansionLimit;
 }
 
 export interface OpenProgress {

@@ -3,6 +3,7 @@ import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/re
 import { decompressChunks, decompressedReader } from '../compress/decompress';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { messageOf } from '../errors';
+import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
 import { EntryTable } from '../tar/entryTable';
 import type { TarEntry } from '../tar/types';
 import { type WalkState, walkTarEach } from '../tar/walker';
@@ -12,6 +13,7 @@ import { FormatContext, type FormatReader } from './formats/context';
 import { dockerArchiveReader } from './formats/dockerArchive';
 import { dockerLegacyReader } from './formats/dockerLegacy';
 import { ociLayoutReader } from './formats/ociLayout';
+import { layerWarnings } from './layerChecks';
 import { buildLayerTree } from './layerTree';
 import { classifyMember, MEMBER_HEAD_BYTES, notALayer } from './memberKind';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
@@ -22,6 +24,8 @@ export interface OpenOptions {
   onImages?(archive: ImageArchive): void;
   onLayerIndexed?(blobKey: string, archive: ImageArchive): void;
   signal?: AbortSignal;
+  /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT in core/limits). */
+  expansionLimit?: ExpansionLimit;
 }
 
 /** The archive could not be read at all (not a tar, or broken before anything useful). */
@@ -185,6 +189,7 @@ async function scanStream(
   source: ByteSource,
   compression: Compression,
   progress: ProgressTracker,
+  expansion: ExpansionLimit,
   signal?: AbortSignal,
 ): Promise<ScanResult> {
   const dir = new ArchiveDirectory(null);
@@ -192,8 +197,12 @@ async function scanStream(
   const streamed: ScanResult['streamed'] = new Map();
   const warnings: string[] = [];
   let compressedRead = 0;
-  const decompressed = decompressedReader(source, 0, source.size, compression, (n) => {
-    compressedRead += n;
+  const decompressed = decompressedReader(source, 0, source.size, compression, {
+    onInput: (n) => {
+      compressedRead += n;
+    },
+    onWarning: (message) => warnings.push(`archive ${source.name}: ${message}`),
+    expansion,
   });
   // What is inside the compression must be a tar too, refused with the same words as a plain file.
   let head: Uint8Array;
@@ -252,7 +261,7 @@ async function scanStream(
       if (kind.kind !== 'layer' || refused) return;
       const layerCompression = kind.compression as Compression;
       const inner = continuing(head, outer, rest);
-      const layerReader =
+      const layerReader: SequentialReader =
         layerCompression === 'none'
           ? inner
           : decompressChunks(
@@ -265,9 +274,16 @@ async function scanStream(
               },
               layerCompression,
               false,
+              0,
+              {
+                onWarning: (message) => warnings.push(`layer ${JSON.stringify(name)}: ${message}`),
+                expansion,
+              },
             );
       const entries = new EntryTable();
       const error = await indexTar(layerReader, entries, progress, signal);
+      if (!error && layerCompression !== 'none') await readTail(layerReader);
+      layerReader.close?.();
       streamed.set(name, {
         compression: layerCompression,
         entries,
@@ -282,16 +298,49 @@ async function scanStream(
   return { dir, table, scanError, walk, streamed, warnings };
 }
 
+/**
+ * Why a `Layers` entry names no layer although the member exists: it is a directory, a FIFO or
+ * a device. Read as a layer it would be an empty one, which is a layer that is not there.
+ */
+function notAFileMember(name: string, dir: ArchiveDirectory): string | null {
+  const member = dir.resolve(name);
+  if (!member || member.type === 'file') return null;
+  return `layer ${JSON.stringify(name)} names a ${member.type === 'dir' ? 'directory' : member.type} in the archive, not a layer tar`;
+}
+
+/** Decompressed bytes read past a layer's end-of-archive blocks, to find what follows the stream. */
+const TAIL_BYTES = 1024 * 1024;
+
+/**
+ * Reads on past the end of a compressed layer's tar (its padding, usually a few kilobytes), so
+ * that trailing garbage after the compressed stream is found and warned about while indexing,
+ * as `cat` and `export` would otherwise be the first to meet it.
+ */
+async function readTail(reader: SequentialReader): Promise<void> {
+  try {
+    await reader.skip(TAIL_BYTES);
+  } catch {
+    // past the tar: whatever is wrong there does not touch the entries
+  }
+}
+
 async function indexBlob(
   source: ByteSource,
   dir: ArchiveDirectory,
   blob: LayerBlob,
   progress: ProgressTracker,
+  expansion: ExpansionLimit,
+  warn: (message: string) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   const member = dir.resolve(blob.member);
   if (!member) {
     blob.error = dir.explainMissing(blob.member);
+    return;
+  }
+  const notAFile = notAFileMember(blob.member, dir);
+  if (notAFile) {
+    blob.error = notAFile;
     return;
   }
   blob.entries = new EntryTable();
@@ -307,22 +356,23 @@ async function indexBlob(
   blob.compression = sniffed;
   const end = member.dataOffset + member.size;
   const before = progress.state.bytesRead;
-  const reader =
+  const reader: SequentialReader =
     sniffed === 'none'
       ? new WindowedReader(source, member.dataOffset, end)
-      : decompressedReader(
-          source,
-          member.dataOffset,
-          end,
-          sniffed,
-          (n) => {
+      : decompressedReader(source, member.dataOffset, end, sniffed, {
+          onInput: (n) => {
             progress.state.bytesRead += n;
           },
-          true, // indexing keeps nothing of the decompressed bytes but the entries it parses
-        );
+          volatile: true, // indexing keeps nothing of the decompressed bytes but the entries it parses
+          onWarning: (message) => warn(`layer ${JSON.stringify(blob.member)}: ${message}`),
+          expansion,
+        });
   const error = await indexTar(reader, blob.entries, progress, signal, undefined, () =>
     sniffed === 'none' ? before + reader.position : progress.state.bytesRead,
   );
+  if (!error && sniffed !== 'none') await readTail(reader);
+  // The walk stops at the end-of-archive blocks: free the decoder now, not at garbage collection.
+  reader.close?.();
   progress.state.bytesRead = before + member.size;
   if (error) blob.error = `layer ${JSON.stringify(blob.member)}: ${error}`;
 }
@@ -335,6 +385,7 @@ async function indexBlob(
  */
 export async function openArchive(source: ByteSource, options: OpenOptions = {}): Promise<ImageArchive> {
   const { signal } = options;
+  const expansion = options.expansionLimit ?? DEFAULT_EXPANSION_LIMIT;
   const progress = new ProgressTracker(source.size, options.onProgress);
   progress.report(true);
   if (source.size === 0) throw new ArchiveReadError(`${source.name} is empty (0 bytes)`);
@@ -350,7 +401,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   const scan =
     outer === 'none'
       ? await scanRandomAccess(source, progress, signal)
-      : await scanStream(source, outer, progress, signal);
+      : await scanStream(source, outer, progress, expansion, signal);
   checkAbort(signal);
   if (scan.table.count === 0 && scan.scanError) {
     throw new ArchiveReadError(`${source.name}: ${scan.scanError}`);
@@ -391,6 +442,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
     layerTree: [],
     warnings: ctx.warnings,
     errors: ctx.errors,
+    expansionLimit: expansion,
   };
   if (format === 'rootfs') {
     archive.images = [rootfsImage(source.name)];
@@ -405,6 +457,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       error: scan.scanError,
     });
   }
+  if (format === 'rootfs') for (const w of layerWarnings(scan.table)) ctx.warn(`${source.name}: ${w}`);
   archive.layerTree = buildLayerTree(archive.images);
   progress.state.phase = 'indexing';
   progress.state.layersTotal = archive.blobs.size;
@@ -421,7 +474,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       checkAbort(signal);
       if (blob.error === null) {
         if (outer === 'none') {
-          await indexBlob(source, scan.dir, blob, progress, signal);
+          await indexBlob(source, scan.dir, blob, progress, expansion, (m) => ctx.warn(m), signal);
         } else {
           const streamed = scan.streamed.get(blob.member);
           if (streamed) {
@@ -429,6 +482,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
             blob.compression = streamed.compression;
             blob.error = streamed.error;
             progress.state.entries += streamed.entries.count;
+          } else if (notAFileMember(blob.member, scan.dir)) {
+            blob.error = notAFileMember(blob.member, scan.dir);
           } else if (blob.storedSize === 0) {
             blob.entries = new EntryTable(); // an empty layer.tar, as in the random-access scan
           } else {
@@ -436,6 +491,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           }
         }
         if (blob.error) ctx.error(blob.error);
+        if (blob.entries)
+          for (const w of layerWarnings(blob.entries)) ctx.warn(`layer ${JSON.stringify(blob.member)}: ${w}`);
       }
       progress.state.layersDone++;
       options.onLayerIndexed?.(key, archive);

@@ -86,11 +86,17 @@ export async function verifyArchive(
         // hashing happens in the generator
       }
     } else {
-      const reader = decompressChunks(input, blob.compression, true);
-      for (;;) {
-        const part = await reader.read(1 << 20);
-        if (part.length === 0) break;
-        uncompressed.update(part);
+      const reader = decompressChunks(input, blob.compression, true, 0, {
+        expansion: archive.expansionLimit,
+      });
+      try {
+        for (;;) {
+          const part = await reader.read(1 << 20);
+          if (part.length === 0) break;
+          uncompressed.update(part);
+        }
+      } finally {
+        reader.close?.();
       }
     }
     const actualDigest = `sha256:${stored.digest('hex')}`;

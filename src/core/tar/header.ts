@@ -169,6 +169,13 @@ export function headerFormat(header: Uint8Array): HeaderFormat {
   return 'v7';
 }
 
+/** Type flags of entries (tar's, and GNU's dumpdir and sparse files); others are unknown. */
+const KNOWN_FLAGS = new Set([0, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x44, 0x53]);
+
+export function isKnownFlag(flag: number): boolean {
+  return KNOWN_FLAGS.has(flag);
+}
+
 export function typeFromFlag(flag: number, name: string): EntryType {
   switch (flag) {
     case 0x30: // '0'
@@ -192,7 +199,8 @@ export function typeFromFlag(flag: number, name: string): EntryType {
     case 0x53: // 'S' GNU sparse
       return 'file';
     default:
-      return 'other';
+      // GNU tar extracts a type it does not know as a regular file (its data is there).
+      return 'file';
   }
 }
 

@@ -38,6 +38,11 @@ export interface TarEntry {
   sparse: boolean;
   /** Extended attributes from PAX SCHILY.xattr records, when there are any. */
   xattrs: Record<string, string> | null;
+  /**
+   * A type flag tar does not define (e.g. 'Z'): the entry is read as a regular file, as GNU tar
+   * extracts it ("Unknown file type 'Z', extracted as normal file"), and this says so.
+   */
+  unknownTypeFlag?: string;
 }
 
 /** A problem in an archive, with enough context to find it: which entry, at which byte. */

@@ -6,6 +6,7 @@ import {
   decodeUtf8,
   headerFormat,
   isHeaderOnly,
+  isKnownFlag,
   isZeroBlock,
   padded,
   parseNumeric,
@@ -308,6 +309,7 @@ export async function walkTarEach(
     const entry: TarEntry = {
       name,
       type: typeFromFlag(flag, name),
+      ...(isKnownFlag(flag) ? {} : { unknownTypeFlag: String.fromCharCode(flag) }),
       size,
       mode: parseNumeric(block, 100, 8) || 0,
       uid: Number.isNaN(uid) ? 0 : uid,
