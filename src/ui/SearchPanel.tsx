@@ -165,19 +165,38 @@ export function SearchPanel() {
     }
   }, []);
 
-  // as you type: each change drops the last result at once (no stale count) and starts after a pause
-  useEffect(() => {
+  /**
+   * A new query: the last one stops and its result goes in the same render as the keystroke (an
+   * effect would leave the stale count on screen for a frame), then it starts after a pause.
+   */
+  const edit = (next: { text?: string; regex?: boolean }) => {
     generation.current++;
-    if (!text.trim()) {
-      setRun(null);
-      return;
-    }
-    setRun((r) =>
-      r ? { ...r, pending: true, running: false, error: null } : { ...emptyRun(), pending: true },
-    );
-    const timer = setTimeout(() => void start(text, regex), SEARCH_DEBOUNCE_MS);
+    if (next.text !== undefined) setText(next.text);
+    if (next.regex !== undefined) setRegex(next.regex);
+    const nextText = next.text ?? latest.current.text;
+    if (!nextText.trim()) setRun(null);
+    else
+      setRun((r) =>
+        r ? { ...r, pending: true, running: false, error: null } : { ...emptyRun(), pending: true },
+      );
+  };
+
+  /** What is typed and ticked now, for a start that runs later than the render that asked for it. */
+  const latest = useRef({ text, regex });
+  latest.current = { text, regex };
+  /** The pause before a typed query starts; Enter or Search starts it at once instead. */
+  const pause = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the pause restarts whenever the query changes
+  useEffect(() => {
+    if (!text.trim()) return;
+    const timer = setTimeout(() => void start(latest.current.text, latest.current.regex), SEARCH_DEBOUNCE_MS);
+    pause.current = timer;
     return () => clearTimeout(timer);
   }, [text, regex, start]);
+  const startNow = () => {
+    if (pause.current !== null) clearTimeout(pause.current);
+    void start(latest.current.text, latest.current.regex);
+  };
 
   const choose = (hit: SearchHit, hitImage: number) => {
     setMode('changes');
@@ -197,7 +216,7 @@ export function SearchPanel() {
   const onInputKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter') {
       e.preventDefault();
-      void start(text, regex);
+      startNow();
     } else if (e.key === 'ArrowDown') {
       const first = hitButtons()[0];
       if (first) {
@@ -206,7 +225,7 @@ export function SearchPanel() {
       }
     } else if (e.key === 'Escape' && text) {
       e.preventDefault();
-      setText('');
+      edit({ text: '' });
     }
   };
 
@@ -252,12 +271,12 @@ export function SearchPanel() {
           value={text}
           spellCheck={false}
           autoComplete="off"
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => edit({ text: e.target.value })}
           onKeyDown={onInputKey}
           disabled={!ready}
         />
         <label className="small search-regex">
-          <input type="checkbox" checked={regex} onChange={(e) => setRegex(e.target.checked)} /> Regex
+          <input type="checkbox" checked={regex} onChange={(e) => edit({ regex: e.target.checked })} /> Regex
         </label>
         {run?.running ? (
           <button type="button" className="btn small" onClick={stop}>
@@ -268,20 +287,13 @@ export function SearchPanel() {
             type="button"
             className="btn small primary"
             disabled={!ready || !text.trim()}
-            onClick={() => void start(text, regex)}
+            onClick={startNow}
           >
             Search
           </button>
         )}
         {run && !run.running && !run.pending && (
-          <button
-            type="button"
-            className="link-btn small"
-            onClick={() => {
-              setText('');
-              setRun(null);
-            }}
-          >
+          <button type="button" className="link-btn small" onClick={() => edit({ text: '' })}>
             Close
           </button>
         )}
