@@ -246,7 +246,7 @@ test.describe('?url= opens an archive from another site', () => {
       .getByRole('treeitem', { name: /^index\.html/ })
       .click();
     await expect(page).toHaveURL(
-      /#url=http%3A\/\/127\.0\.0\.1%3A\d+\/sample\.tar&image=1&layer=2&mode=merged&path=\/srv\/www\/index\.html$/,
+      /#url=http%3A\/\/127\.0\.0\.1%3A\d+\/sample\.tar&image=1&layer=2&mode=merged&filter=index\.html&path=\/srv\/www\/index\.html$/,
     );
     const link = page.url();
 
@@ -266,6 +266,8 @@ test.describe('?url= opens an archive from another site', () => {
         'true',
       );
       await expect(other.getByRole('region', { name: 'File details' })).toContainText('/srv/www/index.html');
+      // the filter came along with the link
+      await expect(other.getByLabel('Filter paths')).toHaveValue('index.html');
       await shot(other, '7-url-deep-link');
     } finally {
       await colleague.close();

@@ -29,6 +29,8 @@ export interface SessionState {
   size: number;
   /** The http(s) address the archive is read from; null for a local file. */
   url: string | null;
+  /** The built-in sample (a reload re-opens it). */
+  sample: boolean;
   /** While a server without Range support is downloaded whole, before reading starts. */
   download: { received: number; total: number | null } | null;
   phase: Phase;
@@ -68,6 +70,27 @@ export interface ViewState {
   expansion: Record<ViewMode, Expansion>;
 }
 
+/**
+ * Another archive being opened while one is shown: the shown one stays until the new one's images
+ * are known, so that a file that is not an archive (or is cut short before its manifest) leaves
+ * the open archive as it was.
+ */
+export interface IncomingArchive {
+  id: number;
+  name: string;
+  size: number;
+  progress: OpenProgress | null;
+}
+
+/** Why the last archive asked for did not open (the one shown, if any, is still the old one). */
+export interface OpenError {
+  id: number;
+  name: string;
+  message: string;
+  /** The archive still shown, if one is. */
+  kept: string | null;
+}
+
 /** Verify: every blob and config hashed and compared with what the archive claims. */
 export interface VerifyState {
   phase: 'running' | 'done' | 'failed';
@@ -94,6 +117,8 @@ export interface ExplorerState {
   pendingLink: DeepLink | null;
   /** The current archive's Verify run, if one was asked for. */
   verify: VerifyState | null;
+  incoming: IncomingArchive | null;
+  openError: OpenError | null;
 }
 
 export const ALL_CHANGES: ChangeFilter = { added: true, modified: true, removed: true, unmodified: true };
@@ -104,6 +129,7 @@ export function initialSession(): SessionState {
     name: '',
     size: 0,
     url: null,
+    sample: false,
     download: null,
     phase: 'idle',
     progress: null,
@@ -138,6 +164,8 @@ export function initialState(): ExplorerState {
     notice: null,
     pendingLink: null,
     verify: null,
+    incoming: null,
+    openError: null,
   };
 }
 

@@ -1,16 +1,18 @@
 /** Opening an archive: a local file, an http(s) address, or the built-in sample; and stopping a read. */
 import { messageOf } from '../core/errors';
-import type { SourceSpec } from '../worker/protocol';
+import type { SessionEvent, SourceSpec } from '../worker/protocol';
 import { getClient } from './client';
 import { createEventQueue } from './eventQueue';
 import { applyEvent } from './events';
 import { archiveUrl, isEmptyLink } from './hash';
 import { getState, initialSession, setState } from './index';
 
-const events = createEventQueue(applyEvent);
+const events = createEventQueue((id, event) => {
+  if (!applyIncoming(id, event)) applyEvent(id, event);
+});
 
 export function openFile(file: Blob, name = (file as File).name || 'archive.tar'): void {
-  begin({ kind: 'file', file, name }, name, file.size, null);
+  begin({ kind: 'file', file, name }, name, file.size, null, false);
 }
 
 /** The last path segment of an address, decoded, as a name to show ("archive" when there is none). */
@@ -40,16 +42,57 @@ export function openUrl(address: string): void {
     }));
     return;
   }
-  begin({ kind: 'url', url }, nameOfUrl(url), 0, url);
+  begin({ kind: 'url', url }, nameOfUrl(url), 0, url, false);
 }
 
-function begin(source: SourceSpec, name: string, size: number, url: string | null): void {
+/** Whether an archive with images is on screen (one a failed open must leave as it was). */
+function showing(): boolean {
+  return (getState().archive?.images.length ?? 0) > 0;
+}
+
+function begin(source: SourceSpec, name: string, size: number, url: string | null, sample: boolean): void {
   const startedAt = performance.now();
-  const link = getState().pendingLink ?? {};
+  const opening = { name, size, url, sample, startedAt };
+  incoming.clear(); // the client drops a candidate still opening
+  if (showing()) {
+    // the archive shown stays until the new one is known to be one (see replaceWith)
+    const id = getClient().open(source, (event) => events.push(id, event), { keepCurrent: true });
+    incoming.set(id, opening);
+    setState({ incoming: { id, name, size, progress: null }, openError: null });
+    return;
+  }
   events.clear();
   const id = getClient().open(source, (event) => events.push(id, event));
+  start(id, opening);
+}
+
+interface Opening {
+  name: string;
+  size: number;
+  url: string | null;
+  sample: boolean;
+  startedAt: number;
+}
+
+/** Opens waiting to replace the archive shown, by session id (at most one is alive at a time). */
+const incoming = new Map<number, Opening>();
+
+/** The store as a new session starts: nothing of the last archive is left. */
+function start(id: number, o: Opening): void {
+  const link = getState().pendingLink ?? {};
   setState({
-    session: { ...initialSession(), id, name, size, url, phase: 'reading', startedAt },
+    incoming: null,
+    openError: null,
+    session: {
+      ...initialSession(),
+      id,
+      name: o.name,
+      size: o.size,
+      url: o.url,
+      sample: o.sample,
+      phase: 'reading',
+      startedAt: o.startedAt,
+    },
     archive: null,
     blobs: {},
     ready: {},
@@ -63,26 +106,69 @@ function begin(source: SourceSpec, name: string, size: number, url: string | nul
 
 /** The sample is generated at build time next to index.html, so it is fetched relative to the page. */
 export async function openSample(): Promise<void> {
-  const startedAt = performance.now();
-  setState((s) => ({
-    session: { ...s.session, phase: 'loading', name: 'sample.tar', startedAt, fatal: null },
-  }));
+  const kept = showing();
+  if (!kept) {
+    const startedAt = performance.now();
+    setState((s) => ({
+      session: { ...s.session, phase: 'loading', name: 'sample.tar', startedAt, fatal: null },
+    }));
+  }
   try {
     const response = await fetch(new URL('sample/sample.tar', document.baseURI));
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const blob = await response.blob();
-    openFile(blob, 'sample.tar');
+    begin({ kind: 'file', file: blob, name: 'sample.tar' }, 'sample.tar', blob.size, null, true);
   } catch (error) {
-    setState((s) => ({
-      session: {
-        ...s.session,
-        phase: 'failed',
-        fatal: `Could not load the built-in sample (sample/sample.tar): ${messageOf(error)}`,
-      },
-    }));
+    const message = `Could not load the built-in sample (sample/sample.tar): ${messageOf(error)}`;
+    if (kept && showing()) {
+      const s = getState();
+      setState({ openError: { id: 0, name: 'sample.tar', message, kept: s.session.name } });
+      return;
+    }
+    setState((s) => ({ session: { ...s.session, phase: 'failed', fatal: message } }));
   }
 }
 
 export function cancelOpen(): void {
   getClient().cancel();
+}
+
+/** Stops opening the archive that was to replace the one shown. */
+export function cancelIncoming(): void {
+  getClient().cancelCandidate();
+}
+
+export function dismissOpenError(): void {
+  setState({ openError: null });
+}
+
+/**
+ * An event of an archive opened while another is shown: its first sight of images makes it the
+ * session (everything of the old archive goes); a failure before that leaves the old one and
+ * says why. Returns false for an event that is not about such an archive.
+ */
+export function applyIncoming(id: number, event: SessionEvent): boolean {
+  const o = incoming.get(id);
+  if (!o) return false;
+  const s = getState();
+  const known = (event.type === 'archive' || event.type === 'done') && event.archive.images.length > 0;
+  if (known) {
+    incoming.delete(id);
+    start(id, o);
+    return false; // now the session's own event
+  }
+  if (event.type === 'failed' || event.type === 'cancelled') {
+    incoming.delete(id);
+    setState({
+      incoming: null,
+      openError:
+        event.type === 'failed'
+          ? { id, name: o.name, message: event.message, kept: s.archive ? s.session.name : null }
+          : s.openError,
+    });
+    return true;
+  }
+  if (event.type === 'progress' && s.incoming?.id === id)
+    setState({ incoming: { ...s.incoming, progress: event.progress } });
+  return true;
 }

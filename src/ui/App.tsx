@@ -1,7 +1,7 @@
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { VerifyState } from '../store';
-import { selectImage, useExplorer } from '../store';
+import { useExplorer } from '../store';
 import { cancelOpen, openFile, openSample } from '../store/opening';
 import { runVerify } from '../store/verify';
 import type { OpenProgress } from '../worker/protocol';
@@ -9,10 +9,13 @@ import { ContentViewer } from './ContentViewer';
 import { ExportPanel } from './ExportPanel';
 import { FileDetails } from './FileDetails';
 import { FileTree } from './FileTree';
-import { formatBytes, formatCount, formatSeconds, plural, shortDigest, visible } from './format';
+import { formatBytes, formatCount, formatSeconds, plural, visible } from './format';
+import { ImagePicker } from './ImagePicker';
 import { ImageSummary } from './ImageSummary';
+import { KeyboardShortcuts } from './KeyboardShortcuts';
 import { LayerList } from './LayerList';
 import { LayerTree } from './LayerTree';
+import { OpenNotice, ResumeHint } from './OpenNotice';
 import { SearchPanel } from './SearchPanel';
 import { SizeMap } from './SizeMap';
 
@@ -32,31 +35,12 @@ export function App() {
     document.title = name ? `${visible(name)} — Image Layer Explorer` : 'Image Layer Explorer';
   }, [name]);
 
-  // "/" focuses the path filter from anywhere but a text field.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
-      const t = e.target as HTMLElement | null;
-      if (
-        t &&
-        (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)
-      )
-        return;
-      const filter = document.getElementById('file-filter');
-      if (filter) {
-        e.preventDefault();
-        filter.focus();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
-
   return (
     <div className="app">
       <Header inputRef={inputRef} />
       <AlertBanner />
       <VerifyAlert />
+      <OpenNotice />
       <main className={hasArchive ? 'workspace' : 'welcome-wrap'}>
         {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
       </main>
@@ -77,7 +61,6 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
       phase: s.session.phase,
     })),
   );
-  const imageIndex = useExplorer((s) => s.selection.image);
   const verifying = useExplorer((s) => s.verify?.phase === 'running');
   const settled = session.phase === 'done' || session.phase === 'failed' || session.phase === 'cancelled';
   const onFile = (e: ChangeEvent<HTMLInputElement>) => {
@@ -107,18 +90,7 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
           )}
         </div>
       )}
-      {archive && archive.images.length > 1 && (
-        <label className="image-picker">
-          <span className="muted">Image</span>
-          <select aria-label="Image" value={imageIndex} onChange={(e) => selectImage(Number(e.target.value))}>
-            {archive.images.map((img, i) => (
-              <option key={img.id + String(i)} value={i}>
-                {`${visible(img.tags[0]) ?? `untagged ${shortDigest(img.id)}`}${img.tags.length > 1 ? ` +${img.tags.length - 1}` : ''} · ${img.layers.length} layers`}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      <ImagePicker />
       <span className="grow" />
       {archive && (
         <button
@@ -250,6 +222,7 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
           <path d="M6 41l26 13 26-13" className="l3" />
         </svg>
         <h1 id="welcome-title">See inside a container image</h1>
+        <ResumeHint />
         <p>
           Drop a <code>docker save</code> or OCI archive (<code>.tar</code>, <code>.tar.gz</code>) anywhere on
           this page. It is read right here in your browser, straight from disk: nothing is uploaded.
@@ -276,7 +249,7 @@ function verifyText(v: VerifyState | null): string {
   if (v.phase === 'running') {
     const p = v.progress;
     return p
-      ? ` · Verifying: ${formatBytes(p.bytesHashed)} of ${formatBytes(p.totalBytes)} hashed, ${p.blobsDone} of ${p.blobsTotal} layers`
+      ? ` · Verifying: ${formatBytes(p.bytesHashed)} of ${formatBytes(p.totalBytes)} hashed, ${p.blobsDone} of ${plural(p.blobsTotal, 'layer', 'layers')}`
       : ' · Verifying…';
   }
   if (v.phase === 'failed') return ' · Verify failed';
@@ -312,7 +285,7 @@ function sessionText(s: ReturnType<typeof useSessionView>): string {
     case 'done':
       return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}`;
     case 'cancelled':
-      return `Stopped: ${formatCount(entries ?? 0)} entries read from ${progress?.layersDone ?? 0} of ${progress?.layersTotal ?? 0} layers`;
+      return `Stopped: ${formatCount(entries ?? 0)} entries read from ${progress?.layersDone ?? 0} of ${plural(progress?.layersTotal ?? 0, 'layer', 'layers')}`;
     case 'failed':
       return entries
         ? `Stopped with an error after ${formatCount(entries)} entries`
@@ -374,6 +347,7 @@ function StatusBar() {
           ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
           : 'Read locally · nothing leaves this page'}
       </span>
+      <KeyboardShortcuts />
     </footer>
   );
 }

@@ -8,7 +8,7 @@ import { messageOf } from '../core/errors';
 import { useExplorer } from '../store';
 import { isStale, query } from '../store/client';
 import type { ViewMode } from '../worker/protocol';
-import { formatBytes, visible } from './format';
+import { formatBytes, plural, visible } from './format';
 import { saveChunks } from './save';
 
 export function ExportPanel() {
@@ -51,7 +51,7 @@ export function ExportPanel() {
       current.current = null;
       setStatus({
         text: saved
-          ? `Saved ${plan.suggestedName}: ${plan.entries} entries, ${formatBytes(written)}${plan.warnings.length ? ` · ${plan.warnings.join('; ')}` : ''}`
+          ? `Saved ${plan.suggestedName}: ${plural(plan.entries, 'entry', 'entries')}, ${formatBytes(written)}${plan.warnings.length ? ` · ${plan.warnings.join('; ')}` : ''}`
           : 'Export not saved',
         running: false,
         error: false,

@@ -1,8 +1,8 @@
 /** The selected path: what it is at this layer, and every layer that added, changed or removed it. */
-import { selectPath, useExplorer } from '../store';
+import { selectLayer, selectPath, useExplorer } from '../store';
 import { revealPath } from '../store/placement';
 import { changeLabel } from './changeLabels';
-import { formatBytes, formatCount, layerLabel, modeString, TYPE_LABEL, visible } from './format';
+import { formatBytes, formatCount, layerLabel, modeString, plural, TYPE_LABEL, visible } from './format';
 
 export function FileDetails() {
   const path = useExplorer((s) => s.selection.path);
@@ -60,7 +60,7 @@ export function FileDetails() {
                 <dt>Size</dt>
                 <dd>
                   {node.type === 'dir'
-                    ? `${formatBytes(node.subtreeSize)} in ${node.childCount} entries`
+                    ? `${formatBytes(node.subtreeSize)} in ${plural(node.childCount, 'entry', 'entries')}`
                     : `${formatBytes(node.size)}${node.size >= 1000 ? ` (${formatCount(node.size)} bytes)` : ''}`}
                 </dd>
                 <dt>Mode</dt>

@@ -26,7 +26,7 @@ import { revealPath } from '../store/placement';
 import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protocol';
 import { parentPath, viewKey } from '../worker/protocol';
 import { FileRowView, ROW_H } from './FileRowView';
-import { formatCount, visible } from './format';
+import { formatCount, plural, visible } from './format';
 import { useQuery } from './useQuery';
 
 const PAGE = 128;
@@ -419,7 +419,7 @@ export function FileTree() {
         </fieldset>
         <span className="grow" />
         <span className="muted small" aria-live="off">
-          {display.ready ? `${formatCount(total)} rows` : ''}
+          {display.ready ? plural(total, 'row', 'rows') : ''}
           {display.matches !== null ? ` · ${formatCount(display.matches)} matches` : ''}
         </span>
       </header>

@@ -90,7 +90,8 @@ export function LayerList() {
       <header className="panel-head">
         <h2 id="layers-title">Layers</h2>
         <span className="muted small">
-          {n} layers · {image.history.filter((h) => h.emptyLayer).length} metadata steps
+          {plural(n, 'layer', 'layers')} ·{' '}
+          {plural(image.history.filter((h) => h.emptyLayer).length, 'metadata step', 'metadata steps')}
         </span>
       </header>
       <div

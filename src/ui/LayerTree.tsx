@@ -15,7 +15,7 @@ import {
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { LayerChangeCounts } from '../worker/protocol';
-import { formatBytes, formatCount, layerLabel, shortDigest, visible } from './format';
+import { formatBytes, formatCount, layerLabel, plural, shortDigest, visible } from './format';
 import { type LaidOutNode, layoutLayerTree } from './layerTreeLayout';
 
 const ROW_H = 26;
@@ -362,7 +362,8 @@ export function LayerTree() {
       <header className="panel-head">
         <h2>Layer tree</h2>
         <span className="muted small">
-          {images.length} {images.length === 1 ? 'image' : 'images'} · {layout.nodes.length} layers
+          {images.length} {images.length === 1 ? 'image' : 'images'} ·{' '}
+          {plural(layout.nodes.length, 'layer', 'layers')}
         </span>
         <div className="toolbar tight">
           <button

@@ -11,6 +11,7 @@ import { query } from '../store/client';
 import { revealPath } from '../store/placement';
 import type { SizeNode } from '../worker/protocol';
 import { formatBytes, visible } from './format';
+import { SizeMapLegend } from './SizeMapLegend';
 import { useQuery } from './useQuery';
 
 /** Drawn at the panel's own width (so labels keep their size), this tall for a width. */
@@ -209,10 +210,7 @@ export function SizeMap() {
           );
         })}
       </svg>
-      <p className="small muted sm-legend">
-        Area: size · colour: the layer that last wrote the file (blue: first, red: last) · click a directory
-        to zoom in, a file to select it
-      </p>
+      <SizeMapLegend colour={layerColour} />
     </figure>
   );
 }

@@ -34,10 +34,20 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** An archive opened beside the current one, which it replaces only once its images are known. */
+interface Candidate {
+  worker: Worker;
+  session: number;
+  listener: (event: SessionEvent) => void;
+}
+
 export class ExplorerClient {
   private worker: Worker | null = null;
   private spare: Worker | null = null;
+  private candidate: Candidate | null = null;
   private session = 0;
+  /** The last session number handed out (a candidate's included). */
+  private lastSession = 0;
   private reading = false;
   private nextQuery = 1;
   private readonly pending = new Map<number, Pending>();
@@ -50,13 +60,35 @@ export class ExplorerClient {
     if (!this.spare) this.spare = this.factory();
   }
 
-  open(source: SourceSpec, listener: (event: SessionEvent) => void): number {
+  /**
+   * Opens an archive in a fresh worker. `keepCurrent`: the archive open now stays current (and
+   * queryable) until the new one's images are known; if the new one fails before that, it is
+   * dropped and its `failed` event says why, while the old one goes on as it was.
+   */
+  open(
+    source: SourceSpec,
+    listener: (event: SessionEvent) => void,
+    options: { keepCurrent?: boolean } = {},
+  ): number {
+    this.dropCandidate();
+    if (options.keepCurrent && this.worker) {
+      const session = ++this.lastSession;
+      this.candidate = { worker: this.take(), session, listener };
+      setTimeout(() => this.warm(), 250);
+      this.candidate.worker.postMessage({
+        v: PROTOCOL_VERSION,
+        type: 'open',
+        session,
+        source,
+      } satisfies ToWorker);
+      return session;
+    }
     // A fresh worker per archive: the old one may be deep in a layer or still answering queries
     // about its archive, and ending it frees its memory at once.
     this.retire();
     this.worker = this.take();
     setTimeout(() => this.warm(), 250);
-    this.session++;
+    this.session = ++this.lastSession;
     this.reading = true;
     this.listener = listener;
     for (const [id, p] of this.pending) {
@@ -65,6 +97,14 @@ export class ExplorerClient {
     }
     this.send({ v: PROTOCOL_VERSION, type: 'open', session: this.session, source });
     return this.session;
+  }
+
+  /** Stops opening the archive that was to replace the current one; the current one stays. */
+  cancelCandidate(): void {
+    const c = this.candidate;
+    if (!c) return;
+    this.dropCandidate();
+    c.listener({ type: 'cancelled', archive: null, entries: 0 });
   }
 
   /** Stops reading; what was read stays queryable. */
@@ -88,6 +128,7 @@ export class ExplorerClient {
   }
 
   dispose(): void {
+    this.dropCandidate();
     this.worker?.terminate();
     this.spare?.terminate();
     this.worker = null;
@@ -99,8 +140,20 @@ export class ExplorerClient {
     this.spare = null;
     w.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (w === this.worker) this.receive(event.data);
+      else if (w === this.candidate?.worker) this.receiveCandidate(event.data);
     });
     w.addEventListener('error', (event: ErrorEvent) => {
+      if (w === this.candidate?.worker) {
+        const { listener } = this.candidate;
+        this.dropCandidate();
+        listener({
+          type: 'failed',
+          message: `The reader stopped: ${event.message || 'worker error'}`,
+          archive: null,
+          entries: 0,
+        });
+        return;
+      }
       if (w !== this.worker) return;
       this.reading = false;
       this.listener?.({
@@ -111,6 +164,53 @@ export class ExplorerClient {
       });
     });
     return w;
+  }
+
+  private dropCandidate(): void {
+    this.candidate?.worker.terminate();
+    this.candidate = null;
+  }
+
+  /** The candidate becomes the current archive: the old worker ends, its queries are stale. */
+  private promote(c: Candidate): void {
+    this.retire();
+    this.candidate = null;
+    this.worker = c.worker;
+    this.session = c.session;
+    this.listener = c.listener;
+    this.reading = true;
+    for (const [id, p] of this.pending) {
+      p.reject(new StaleSessionError());
+      this.pending.delete(id);
+    }
+  }
+
+  private receiveCandidate(data: unknown): void {
+    const c = this.candidate;
+    if (!c || !isFromWorker(data) || data.v !== PROTOCOL_VERSION) return;
+    if (data.type === 'result' || data.type === 'protocolError' || data.session !== c.session) return;
+    const { v: _v, session: _s, ...rest } = data;
+    const event = rest as SessionEvent;
+    const known = (event.type === 'archive' || event.type === 'done') && event.archive.images.length > 0;
+    if (known) {
+      this.promote(c);
+      if (event.type === 'done') this.reading = false;
+      c.listener(event);
+      return;
+    }
+    if (event.type === 'done' || event.type === 'failed' || event.type === 'cancelled') {
+      this.dropCandidate();
+      if (event.type === 'done')
+        c.listener({
+          type: 'failed',
+          message: 'no image found in the archive',
+          archive: null,
+          entries: event.entries,
+        });
+      else c.listener(event);
+      return;
+    }
+    c.listener(event);
   }
 
   private retire(): void {

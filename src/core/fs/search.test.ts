@@ -52,6 +52,14 @@ describe('search', () => {
     expect(all(fs, { text: 'PASSWD', caseSensitive: true })).toEqual([]);
   });
 
+  it('starts at the layer asked for: layers another image shares were searched there', async () => {
+    const fs = await build(layers);
+    expect(brief(all(fs, { text: 'secret', fromLayer: 1 }))).toEqual(['2 removed /tmp/secret.key 4']);
+    expect(all(fs, { text: 'secret', fromLayer: 3 })).toEqual([]);
+    expect(new SearchCursor(fs, { text: 'x', fromLayer: 99 }).done).toBe(true);
+    expect(brief(all(fs, { text: 'secret', fromLayer: -4 })).length).toBe(2);
+  });
+
   it('matches names by default and whole paths when the query has a slash', async () => {
     const fs = await build(layers);
     // `etc` as a name: only the directory, not everything below it.

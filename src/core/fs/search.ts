@@ -25,6 +25,11 @@ export interface SearchQuery {
   target?: 'auto' | 'name' | 'path';
   /** Which changes count as hits; default all three. */
   changes?: readonly Change[];
+  /**
+   * The first layer searched (default 0). Images of one archive that share their lower layers
+   * search those once: another image starts above the layers it shares with one searched before.
+   */
+  fromLayer?: number;
 }
 
 export interface SearchHit {
@@ -121,6 +126,8 @@ export class SearchCursor {
     if (!compiled.ok) throw new RangeError(compiled.error);
     this.matches = compiled.matches;
     this.wanted = new Set(query.changes ?? ['added', 'modified', 'removed']);
+    const from = Math.floor(query.fromLayer ?? 0);
+    this.layer = Number.isFinite(from) ? Math.max(0, Math.min(from, fs.layerCount)) : 0;
     this.startLayer();
   }
 

@@ -1,0 +1,101 @@
+/**
+ * The page-wide keys, and the Keyboard shortcuts dialog that `?` (or the button) opens: a modal
+ * dialog listing every key, which Escape closes, giving focus back to where it was.
+ */
+import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
+import { SHORTCUTS, type Shortcut, useGlobalKeys } from './keyboard';
+
+function Keys({ keys }: { keys: string[] }) {
+  return (
+    <span className="kbd-combo">
+      {keys.map((k, i) => (
+        <Fragment key={k}>
+          {i > 0 && <span aria-hidden="true">+</span>}
+          <kbd>{k}</kbd>
+        </Fragment>
+      ))}
+    </span>
+  );
+}
+
+function Row({ shortcut }: { shortcut: Shortcut }) {
+  return (
+    <tr>
+      <th scope="row">
+        <Keys keys={shortcut.keys} />
+        {shortcut.or?.map((alt) => (
+          <Fragment key={alt.join('+')}>
+            <span className="muted"> or </span>
+            <Keys keys={alt} />
+          </Fragment>
+        ))}
+      </th>
+      <td>{shortcut.does}</td>
+    </tr>
+  );
+}
+
+export function KeyboardShortcuts() {
+  const [open, setOpen] = useState(false);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  /** Where focus was when the dialog opened, to give it back on close. */
+  const returnTo = useRef<HTMLElement | null>(null);
+  const openHelp = useCallback(() => setOpen(true), []);
+  useGlobalKeys(openHelp);
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      dialog.showModal();
+    } else if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  const onClose = () => {
+    setOpen(false);
+    const back = returnTo.current;
+    returnTo.current = null;
+    if (back?.isConnected) back.focus();
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className="icon-btn shortcuts-btn"
+        aria-label="Keyboard shortcuts"
+        aria-keyshortcuts="Shift+?"
+        title="Keyboard shortcuts (?)"
+        onClick={openHelp}
+      >
+        ?
+      </button>
+      <dialog
+        ref={dialogRef}
+        className="shortcuts-dialog"
+        aria-labelledby="shortcuts-title"
+        onClose={onClose}
+      >
+        <header className="shortcuts-head">
+          <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+          <button type="button" className="icon-btn" aria-label="Close" onClick={() => setOpen(false)}>
+            ×
+          </button>
+        </header>
+        <div className="shortcuts-body">
+          {SHORTCUTS.map((group) => (
+            <table key={group.where} className="shortcuts-table">
+              <caption>{group.where}</caption>
+              <tbody>
+                {group.keys.map((s) => (
+                  <Row key={`${s.keys.join('+')} ${s.does}`} shortcut={s} />
+                ))}
+              </tbody>
+            </table>
+          ))}
+        </div>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Every key the app answers, in one list: the Keyboard shortcuts dialog shows it, and the keys
+ * that work anywhere on the page are handled here (each panel handles its own keys while it has
+ * focus). A panel that learns a key adds it to SHORTCUTS.
+ */
+import { useEffect } from 'react';
+
+/** The search box's element id, for the shortcut that focuses it. */
+export const SEARCH_INPUT_ID = 'search-input';
+
+export interface Shortcut {
+  /** Each key as shown, e.g. ['Ctrl', 'K']; alternatives in `or`. */
+  keys: string[];
+  or?: string[][];
+  does: string;
+}
+
+export interface ShortcutGroup {
+  where: string;
+  keys: Shortcut[];
+}
+
+export const SHORTCUTS: ShortcutGroup[] = [
+  {
+    where: 'Anywhere',
+    keys: [
+      { keys: ['?'], does: 'Show these keyboard shortcuts' },
+      { keys: ['Ctrl', 'K'], or: [['⌘', 'K']], does: 'Search every layer of every image' },
+      { keys: ['/'], does: 'Filter the paths in Files' },
+      {
+        keys: ['Tab'],
+        does: 'From Layers: go to Files (the search and the Files toolbar are on the way back)',
+      },
+      { keys: ['Shift', 'Tab'], does: 'From Files: back to Layers' },
+      { keys: ['Esc'], does: 'Close this dialog (focus goes back where it was)' },
+    ],
+  },
+  {
+    where: 'Layers',
+    keys: [
+      { keys: ['↑'], or: [['↓']], does: 'Previous or next layer' },
+      { keys: ['Home'], or: [['End']], does: 'First or last layer' },
+      { keys: ['Page Up'], or: [['Page Down']], does: 'Eight layers up or down' },
+    ],
+  },
+  {
+    where: 'Layer tree',
+    keys: [
+      { keys: ['↑'], or: [['↓']], does: 'Previous or next node' },
+      { keys: ['←'], or: [['→']], does: 'Parent or first child' },
+      { keys: ['Home'], or: [['End']], does: 'First or last node' },
+      { keys: ['Enter'], or: [['Space']], does: 'Select the layer' },
+      { keys: ['+'], or: [['−']], does: 'Zoom in or out' },
+    ],
+  },
+  {
+    where: 'Files',
+    keys: [
+      { keys: ['↑'], or: [['↓']], does: 'Previous or next row' },
+      { keys: ['Page Up'], or: [['Page Down']], does: 'A page up or down' },
+      { keys: ['Home'], or: [['End']], does: 'First or last row' },
+      { keys: ['→'], does: 'Open a folder, or go to its first entry' },
+      { keys: ['←'], does: 'Close a folder, or go to its parent' },
+      { keys: ['Space'], or: [['Enter']], does: 'Open or close a folder; select a file' },
+    ],
+  },
+  {
+    where: 'Filter paths',
+    keys: [
+      { keys: ['↓'], or: [['Enter']], does: 'Into the Files tree' },
+      { keys: ['Esc'], does: 'Clear the filter; again: back to the tree' },
+    ],
+  },
+  {
+    where: 'Search',
+    keys: [
+      { keys: ['Enter'], does: 'Search now (typing searches after a short pause)' },
+      { keys: ['↓'], does: 'Into the hits' },
+      { keys: ['↑'], or: [['↓']], does: 'Previous or next hit; up from the first goes back to the box' },
+      { keys: ['Home'], or: [['End']], does: 'First or last hit' },
+      { keys: ['Enter'], does: 'Go to the hit: its image, layer and path' },
+      { keys: ['Esc'], does: 'In the box: clear it; in the hits: back to the box' },
+    ],
+  },
+  {
+    where: 'Size map',
+    keys: [{ keys: ['Enter'], or: [['Space']], does: 'Open a folder, or select a file' }],
+  },
+];
+
+const TEXT_INPUTS = new Set(['text', 'search', 'url', 'email', 'number', 'password', 'tel']);
+
+/** Whether keys typed now are text (a character shortcut must not steal them). */
+export function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || typeof el.tagName !== 'string') return false;
+  if (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+  return el.tagName === 'INPUT' && TEXT_INPUTS.has((el as HTMLInputElement).type);
+}
+
+/** The main panes, found by their page contracts (role and name). */
+export function layersPane(): HTMLElement | null {
+  return document.querySelector<HTMLElement>('[role="listbox"][aria-label="Layers"]');
+}
+
+export function filesPane(): HTMLElement | null {
+  return document.querySelector<HTMLElement>('[role="tree"][aria-label="Files"]');
+}
+
+function focusable(el: HTMLElement | null): el is HTMLElement {
+  return !!el && el.getClientRects().length > 0 && !(el as HTMLInputElement).disabled;
+}
+
+/** What a key pressed anywhere does; false when it is not a page-wide key (or not now). */
+export function runGlobalKey(e: KeyboardEvent, openHelp: () => void): boolean {
+  if (e.defaultPrevented || e.altKey) return false;
+  const mod = e.ctrlKey || e.metaKey;
+  if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') {
+    const input = document.getElementById(SEARCH_INPUT_ID) as HTMLInputElement | null;
+    if (!focusable(input)) return false;
+    input.focus();
+    input.select();
+    return true;
+  }
+  if (mod) return false;
+  if (e.key === 'Tab') {
+    const target = e.target as HTMLElement | null;
+    const to =
+      !e.shiftKey && target === layersPane()
+        ? filesPane()
+        : e.shiftKey && target === filesPane()
+          ? layersPane()
+          : null;
+    if (!focusable(to)) return false;
+    to.focus();
+    return true;
+  }
+  if (isTyping(e.target)) return false;
+  if (e.key === '?') {
+    openHelp();
+    return true;
+  }
+  if (e.key === '/') {
+    const filter = document.getElementById('file-filter');
+    if (!focusable(filter)) return false;
+    filter.focus();
+    return true;
+  }
+  return false;
+}
+
+/** Installs the page-wide keys while the component using it is mounted. */
+export function useGlobalKeys(openHelp: () => void): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (runGlobalKey(e, openHelp)) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openHelp]);
+}
