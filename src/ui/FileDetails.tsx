@@ -1,5 +1,5 @@
 /** The selected path: what it is at this layer, and every layer that added, changed or removed it. */
-import { selectLayer, selectPath, useExplorer } from '../store';
+import { selectPath, useExplorer } from '../store';
 import { revealPath } from '../store/placement';
 import { changeLabel } from './changeLabels';
 import { formatBytes, formatCount, layerLabel, modeString, plural, TYPE_LABEL, visible } from './format';
