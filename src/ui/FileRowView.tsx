@@ -22,8 +22,19 @@ export function FileRowView({
   const isDir = row.type === 'dir';
   const changed = row.change !== 'unmodified';
   const name = visible(row.name);
-  const label = changed ? `${name}, ${row.change}` : name;
   const special = (row.mode & 0o7000) !== 0;
+  const size = isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : '';
+  const mode = modeString(row.mode, row.type);
+  // Every visible column, in order, so that speech input can name a row by what it shows.
+  const label = [
+    row.linkTarget ? `${name} ${row.type === 'hardlink' ? '⇒' : '→'} ${visible(row.linkTarget)}` : name,
+    changed ? row.change : '',
+    size,
+    mode,
+    `${row.uid}:${row.gid}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
     // biome-ignore lint/a11y/useKeyWithClickEvents: the tree handles the keyboard for all rows
@@ -54,21 +65,19 @@ export function FileRowView({
           <span className="chevron-space" aria-hidden="true" />
         )}
         <span className={`ficon t-${row.type}`} aria-hidden="true" />
-        <span className="fname">{name}</span>
+        <span className="fname">{name}</span>{' '}
         {row.linkTarget && (
           <span className="flink">
             {row.type === 'hardlink' ? '⇒ ' : '→ '}
             {visible(row.linkTarget)}
           </span>
         )}
-      </span>
+      </span>{' '}
       <span className="col-change">
         {changed && <span className={`badge b-${row.change}`}>{row.change}</span>}
-      </span>
-      <span className={`col-size${isDir ? ' muted' : ''}`}>
-        {isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : ''}
-      </span>
-      <span className={`col-mode mono${special ? ' special' : ''}`}>{modeString(row.mode, row.type)}</span>
+      </span>{' '}
+      <span className={`col-size${isDir ? ' muted' : ''}`}>{size}</span>{' '}
+      <span className={`col-mode mono${special ? ' special' : ''}`}>{mode}</span>{' '}
       <span className="col-owner mono">
         {row.uid}:{row.gid}
       </span>

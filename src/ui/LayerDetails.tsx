@@ -87,7 +87,8 @@ export function LayerDetails() {
           </div>
         )}
       </header>
-      <div className="layer-details-body">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}
+      <div className="layer-details-body" tabIndex={0}>
         <div className="step-head">
           {step.instruction && <span className="instr">{step.instruction}</span>}
           <StepNote step={step} raw={raw} />

@@ -245,6 +245,7 @@ export function LayerStrip() {
                     <div className="strip-label">{label}</div>
                   </foreignObject>
                 )}
+                {/* axe joins the visible texts without spaces: this keeps them words apart */}{' '}
                 {isTip &&
                   tags.map((t, i) => (
                     // biome-ignore lint/a11y/noAriaHiddenOnFocusable: a pill is not focusable; the tags are in the node's name, so its visible text stays one run of that name

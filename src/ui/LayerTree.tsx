@@ -609,6 +609,7 @@ function LayerGraph() {
                     <circle className="run-dot" cx={nodeX(r.lane)} cy={y} r={2.5} />
                     <circle className="run-dot" cx={nodeX(r.lane)} cy={y + 6} r={2.5} />
                     <text className="run-label" x={labelX} y={y} dominantBaseline="central">
+                      {' '}
                       {text}
                     </text>
                   </g>
@@ -672,6 +673,7 @@ function LayerGraph() {
                   >
                     <div className="tn-label">{v.label}</div>
                   </foreignObject>
+                  {/* axe joins the visible texts without spaces: these keep them words apart */}{' '}
                   {v.tags.map((t) => {
                     const at = tx;
                     tx += t.width + 6;
@@ -680,7 +682,7 @@ function LayerGraph() {
                         <rect x={at} y={y - 9} width={t.width} height={18} rx={9} />
                         <text x={at + t.width / 2} y={y} textAnchor="middle" dominantBaseline="central">
                           {t.text}
-                        </text>
+                        </text>{' '}
                       </g>
                     );
                   })}
