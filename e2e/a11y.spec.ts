@@ -22,10 +22,11 @@ async function expectNoViolations(page: Page, state: string): Promise<void> {
   await page.waitForTimeout(150);
   const result = await new AxeBuilder({ page }).analyze();
   const summary = result.violations.map(
-    (v) => `${v.id} (${v.nodes.length}): ${v.nodes
-      .slice(0, 3)
-      .map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1] ?? ''}`)
-      .join(' | ')}`,
+    (v) =>
+      `${v.id} (${v.nodes.length}): ${v.nodes
+        .slice(0, 3)
+        .map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1] ?? ''}`)
+        .join(' | ')}`,
   );
   expect(summary, `axe violations, ${state}`).toEqual([]);
 }
@@ -44,12 +45,17 @@ async function auditViews(page: Page, tag: string): Promise<void> {
   await showPane(page, 'Files');
   await expectNoViolations(page, `${tag}, Changes`);
   await page.getByRole('button', { name: 'Merged', exact: true }).click();
-  await expect(page.getByRole('button', { name: 'Merged', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Merged', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await expectNoViolations(page, `${tag}, Merged`);
   await shot(page, `a11y-${tag}-merged`);
   // a file's contents: the first regular file under /etc
   await page.getByLabel('Filter paths').fill('passwd');
-  const row = files(page).getByRole('treeitem', { name: /^passwd/ }).first();
+  const row = files(page)
+    .getByRole('treeitem', { name: /^passwd/ })
+    .first();
   await row.click();
   await expect(page.getByRole('region', { name: 'File contents' })).toContainText(/root/);
   await expectNoViolations(page, `${tag}, contents`);

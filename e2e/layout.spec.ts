@@ -125,7 +125,7 @@ for (const scheme of SCHEMES) {
         // an inefficient file opens to the layers that hold a copy; each selects its layer
         await showPane(page, 'Summary');
         const first = rows.first();
-        await first.getByRole('button', { name: /^Layers with a copy of/ }).click();
+        await first.getByRole('button', { name: 'Layers with a copy' }).click();
         const copies = first.getByRole('list', { name: /^Layers that wrote/ }).getByRole('button');
         await expect(copies.first()).toBeVisible();
         const n = await copies.count();
@@ -143,6 +143,30 @@ for (const scheme of SCHEMES) {
         );
         await expect(files(page).getByRole('treeitem', { selected: true })).toBeVisible();
         await noSidewaysScroll(page);
+        if (size.width >= 1024) {
+          // the Name column has room for a 24-character name at the deepest row shown
+          const room = await page.evaluate(() => {
+            const rows = [...document.querySelectorAll<HTMLElement>('.file-row')];
+            const deepest = rows.reduce((a, b) =>
+              Number(b.getAttribute('aria-level')) > Number(a.getAttribute('aria-level')) ? b : a,
+            );
+            const name = deepest.querySelector<HTMLElement>('.fname');
+            const col = deepest.querySelector<HTMLElement>('.col-name');
+            if (!name || !col) return null;
+            const probe = document.createElement('span');
+            probe.className = 'fname';
+            probe.textContent = 'abcdefghijklmnopqrstuvwx';
+            probe.style.position = 'absolute';
+            probe.style.visibility = 'hidden';
+            col.append(probe);
+            const needed = probe.getBoundingClientRect().width;
+            probe.remove();
+            const available = col.getBoundingClientRect().right - name.getBoundingClientRect().left;
+            return { needed, available };
+          });
+          expect(room).not.toBeNull();
+          expect(room!.available).toBeGreaterThanOrEqual(room!.needed);
+        }
         await shot(page, `layout-${tag}-sample-files`);
       });
 
@@ -162,12 +186,13 @@ for (const scheme of SCHEMES) {
         await expect(tree).toContainText('app:2');
         await shot(page, `layout-${tag}-app2-first`);
         // semantic zoom: zoomed in, a layer shows its command; zoomed out, layers fold into runs
-        for (let i = 0; i < 4; i++) await tree.getByRole('button', { name: 'Zoom in' }).click();
+        for (let i = 0; i < 4; i++) await tree.getByRole('button', { name: 'Zoom in', exact: true }).click();
         await expect(tree.locator('.strip-label').first()).toBeVisible();
         await shot(page, `layout-${tag}-app2-zoomed-in`);
-        for (let i = 0; i < 10; i++) await tree.getByRole('button', { name: 'Zoom out' }).click();
+        for (let i = 0; i < 10; i++)
+          await tree.getByRole('button', { name: 'Zoom out', exact: true }).click();
         await expect(tree.locator('.strip-run').first()).toBeAttached();
-        await tree.getByRole('button', { name: 'Fit' }).click();
+        await tree.getByRole('button', { name: 'Fit', exact: true }).click();
         await expect(tree.locator('.strip-run')).toHaveCount(0);
 
         if (size.width >= 1024) {
@@ -233,16 +258,16 @@ test.describe('wide screens', () => {
     const nodes = tree.getByRole('button', { name: /^Layer \d+:/ });
     const all = await nodes.count();
     expect(all).toBeGreaterThan(5);
-    for (let i = 0; i < 4; i++) await tree.getByRole('button', { name: 'Zoom out' }).click();
+    for (let i = 0; i < 4; i++) await tree.getByRole('button', { name: 'Zoom out', exact: true }).click();
     await expect(tree).toHaveAttribute('data-level', 'overview');
     await expect(tree.locator('.tree-run').first()).toBeAttached();
     expect(await nodes.count()).toBeLessThan(all);
     await shot(page, 'layout-1440-light-multi-overview');
-    for (let i = 0; i < 7; i++) await tree.getByRole('button', { name: 'Zoom in' }).click();
+    for (let i = 0; i < 7; i++) await tree.getByRole('button', { name: 'Zoom in', exact: true }).click();
     await expect(tree).toHaveAttribute('data-level', 'detail');
     await expect(nodes).toHaveCount(all);
     await expect(tree.locator('.counts-text').first()).toBeAttached();
-    await tree.getByRole('button', { name: 'Fit' }).click();
+    await tree.getByRole('button', { name: 'Fit', exact: true }).click();
     await page.waitForTimeout(400);
     const node = nodes.first();
     await node.hover();

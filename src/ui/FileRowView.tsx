@@ -22,10 +22,10 @@ export function FileRowView({
   const isDir = row.type === 'dir';
   const changed = row.change !== 'unmodified';
   const name = visible(row.name);
-  const special = (row.mode & 0o7000) !== 0;
   const size = isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : '';
   const mode = modeString(row.mode, row.type);
-  // Every visible column, in order, so that speech input can name a row by what it shows.
+  // Every column the row shows, in order: speech input names a row by what it sees (axe
+  // label-content-name-mismatch); it still starts with the name and its change.
   const label = [
     row.linkTarget ? `${name} ${row.type === 'hardlink' ? '⇒' : '→'} ${visible(row.linkTarget)}` : name,
     changed ? row.change : '',
@@ -35,6 +35,7 @@ export function FileRowView({
   ]
     .filter(Boolean)
     .join(', ');
+  const special = (row.mode & 0o7000) !== 0;
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
     // biome-ignore lint/a11y/useKeyWithClickEvents: the tree handles the keyboard for all rows

@@ -4,7 +4,7 @@
  * that wrote a copy, each a link to that layer's changes with the path selected. The config
  * follows, folded.
  */
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import { ALL_CHANGES, expandAncestors, getState, setState, useExplorer } from '../store';
 import { query } from '../store/client';
 import { jumpToPath } from '../store/placement';
@@ -81,6 +81,7 @@ function InefficientRow({
   file: { path: string; count: number; sizeBytes: number };
 }) {
   const [open, setOpen] = useState(false);
+  const pathId = useId();
   const path = visible(file.path);
   return (
     <li className={open ? 'open' : undefined}>
@@ -90,16 +91,23 @@ function InefficientRow({
           className="ineff"
           onClick={() => void jumpToPath(file.path)}
           title={`Show ${path}`}
+          // the path is two spans laid out apart; its name reads it whole
+          aria-label={`${formatBytes(file.sizeBytes)} ×${file.count} ${path}`}
         >
           <span className="ineff-size">{formatBytes(file.sizeBytes)}</span>
           <span className="ineff-count">×{file.count}</span>
-          <span className="ineff-path mono">{path}</span>
+          {/* the directory gives way before the file name: d19.txt and d20.txt stay apart */}
+          <span className="ineff-path mono" id={pathId}>
+            <span className="ineff-dir">{path.slice(0, path.lastIndexOf('/') + 1)}</span>
+            <span className="ineff-base">{path.slice(path.lastIndexOf('/') + 1)}</span>
+          </span>
         </button>
         <button
           type="button"
           className="icon-btn ineff-toggle"
           aria-expanded={open}
-          aria-label={`Layers with a copy of ${path}`}
+          aria-label="Layers with a copy"
+          aria-describedby={pathId}
           title="The layers that wrote it"
           onClick={() => setOpen((o) => !o)}
         >

@@ -130,7 +130,11 @@ export function LayerDetails() {
           <dt>Created</dt>
           <dd>{formatDate(layer.created)}</dd>
           <dt>Digest</dt>
-          <dd className="mono digest">{visible(blob?.digest) || '–'}</dd>
+          <dd className="mono digest">
+            {visible(blob?.digest) || (
+              <span className="muted">not recorded for this layer in this archive</span>
+            )}
+          </dd>
           <dt>Diff ID</dt>
           <dd className="mono digest">{visible(layer.diffId) || '–'}</dd>
           <dt>Chain ID</dt>

@@ -132,7 +132,7 @@ export function LayerStrip() {
 
   return (
     <TreeFrame
-      count={`1 image · ${plural(layers.length, 'layer', 'layers')}, as wide as their bytes`}
+      count={`${plural(layers.length, 'layer', 'layers')}, as wide as their bytes`}
       onZoom={(f) => {
         userMoved.current = true;
         panZoom.current?.zoomBy(f);
@@ -158,7 +158,7 @@ export function LayerStrip() {
                   className="strip-run"
                   role="button"
                   tabIndex={-1}
-                  aria-label={`${text} layers, ${first.index} to ${end.index}, ${formatBytes(bytes)}: zoom in to see them`}
+                  aria-label={`${text} layers, ${first.index} to ${end.index}, ${formatBytes(bytes)}, folded`}
                   onClick={() => {
                     userMoved.current = true;
                     const kk = FOLD_TARGET / Math.max(1, Math.min(...item.layers.map((l) => l.width)));

@@ -587,7 +587,7 @@ function LayerGraph() {
                     className="tree-node tree-run"
                     role="button"
                     tabIndex={-1}
-                    aria-label={`${text}, layers ${first} to ${last} folded: zoom in to see them`}
+                    aria-label={`${text}, layers ${first} to ${last}, folded`}
                     onClick={() => openRun(r)}
                     onKeyDown={(e) => {
                       if (e.key === 'Enter' || e.key === ' ') {
