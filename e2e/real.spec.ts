@@ -91,7 +91,7 @@ async function checkToolChanges(page: Page): Promise<void> {
     await expect(tree.getByRole('treeitem', { name: `${name}, removed` })).toBeVisible();
   }
   await selectLayer(page, 5);
-  await expect(tree.locator('[title="/usr/local/tool/bin/tool"]')).toHaveAccessibleName('tool, modified');
+  await expect(tree.locator('[title="/usr/local/tool/bin/tool"]')).toHaveAccessibleName(/^tool, modified, /);
   await expect(tree.locator('[title="/usr/local/tool/bin/tool"]')).toContainText('-rwsr-xr-x');
 }
 

@@ -5,19 +5,11 @@ import { useExplorer } from '../store';
 import { cancelOpen, openFile, openSample } from '../store/opening';
 import { runVerify } from '../store/verify';
 import type { OpenProgress } from '../worker/protocol';
-import { ContentViewer } from './ContentViewer';
-import { ExportPanel } from './ExportPanel';
-import { FileDetails } from './FileDetails';
-import { FileTree } from './FileTree';
 import { formatBytes, formatCount, formatSeconds, plural, visible } from './format';
 import { ImagePicker } from './ImagePicker';
-import { ImageSummary } from './ImageSummary';
 import { KeyboardShortcuts } from './KeyboardShortcuts';
-import { LayerList } from './LayerList';
-import { LayerTree } from './LayerTree';
 import { OpenNotice, ResumeHint } from './OpenNotice';
-import { SearchPanel } from './SearchPanel';
-import { SizeMap } from './SizeMap';
+import { Workspace } from './Workspace';
 
 const FORMAT_LABEL: Record<string, string> = {
   'docker-legacy': 'Docker (legacy)',
@@ -41,7 +33,7 @@ export function App() {
       <AlertBanner />
       <VerifyAlert />
       <OpenNotice />
-      <main className={hasArchive ? 'workspace' : 'welcome-wrap'}>
+      <main className={hasArchive ? 'workspace-main' : 'welcome-wrap'}>
         {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
       </main>
       <StatusBar />
@@ -104,7 +96,7 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
             <path d="M8 1.5 13.5 3.5v4c0 3.2-2.3 5.6-5.5 7-3.2-1.4-5.5-3.8-5.5-7v-4z" fill="none" />
             <path d="M5.5 8l1.8 1.8L10.8 6.3" fill="none" />
           </svg>
-          <span>Verify</span>
+          <span className="btn-text">Verify</span>
           <span id="verify-hint" className="visually-hidden">
             Hash every layer and config with SHA-256 and compare them with the manifest and config
           </span>
@@ -112,14 +104,17 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
       )}
       {archive && (
         <button type="button" className="btn ghost" onClick={() => void openSample()}>
-          Open sample
+          <svg viewBox="0 0 16 16" aria-hidden="true">
+            <path d="M8 2 14 5 8 8 2 5zM2 8l6 3 6-3M2 11l6 3 6-3" fill="none" />
+          </svg>
+          <span className="btn-text">Open sample</span>
         </button>
       )}
       <label className="btn primary file-btn">
         <svg viewBox="0 0 16 16" aria-hidden="true">
           <path d="M2 4.5h4l1.5 1.5H14v7H2z" fill="none" />
         </svg>
-        <span>Open image archive</span>
+        <span className="btn-text">Open image archive</span>
         <input
           ref={inputRef}
           type="file"
@@ -129,45 +124,6 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
         />
       </label>
     </header>
-  );
-}
-
-/**
- * Counts up from 0 to `stages`, one step per task, from the first render on. Mounting every panel
- * at once, on code the JIT has not seen yet, took one 150–200 ms task when an archive's images
- * arrived (npm run bench, docker-s100); a panel or two per task keeps each short, the layer list
- * first.
- */
-function useStagedMount(stages: number): number {
-  const [stage, setStage] = useState(0);
-  useEffect(() => {
-    if (stage >= stages) return;
-    const timer = setTimeout(() => setStage((n) => n + 1), 0);
-    return () => clearTimeout(timer);
-  }, [stage, stages]);
-  return stage;
-}
-
-function Workspace() {
-  const stage = useStagedMount(5);
-  return (
-    <>
-      <div className="col col-left">
-        {stage >= 1 ? <LayerTree /> : <div className="layer-tree-placeholder" />}
-        <LayerList />
-      </div>
-      <div className="col col-mid">
-        {stage >= 2 && <SearchPanel />}
-        {stage >= 2 && <FileTree />}
-        {stage >= 3 && <ContentViewer />}
-      </div>
-      <div className="col col-right">
-        {stage >= 3 && <FileDetails />}
-        {stage >= 4 && <SizeMap />}
-        {stage >= 5 && <ImageSummary />}
-        {stage >= 5 && <ExportPanel />}
-      </div>
-    </>
   );
 }
 

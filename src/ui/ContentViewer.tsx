@@ -93,7 +93,8 @@ function TextView({ fileRef }: { fileRef: Ref }) {
         </span>
         {(pages === null || pages > 1) && <Pager label="Text" page={page} pages={pages} onPage={setPage} />}
       </div>
-      <div className="viewer-scroll">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe scrollable-region-focusable) */}
+      <div className="viewer-scroll" tabIndex={0}>
         <table className="text-lines mono">
           <tbody>
             {data.lines.map((line) => (
@@ -194,7 +195,8 @@ function HexView({ fileRef, size }: { fileRef: Ref; size: number }) {
           {offsetError}
         </p>
       )}
-      <div className="viewer-scroll">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe scrollable-region-focusable) */}
+      <div className="viewer-scroll" tabIndex={0}>
         <table className="hex-rows mono" aria-label="Hex dump">
           <thead>
             <tr>

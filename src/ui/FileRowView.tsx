@@ -28,7 +28,20 @@ export function FileRowView({
   const name = visible(row.name);
   // Merged view: a folder whose subtree this layer changed says so, as dive colours it.
   const below = row.subtreeChanged && row.change === 'unmodified' && !row.note;
-  const label = [name, shown.spoken, below ? 'contains changes' : null].filter(Boolean).join(', ');
+  const size = isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : '';
+  const mode = modeString(row.mode, row.type);
+  // Every column the row shows, in order: speech input names a row by what it sees (axe
+  // label-content-name-mismatch); it still starts with the name and its change.
+  const label = [
+    row.linkTarget ? `${name} ${row.type === 'hardlink' ? '⇒' : '→'} ${visible(row.linkTarget)}` : name,
+    shown.spoken,
+    below ? 'contains changes' : null,
+    size,
+    mode,
+    `${row.uid}:${row.gid}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const special = (row.mode & 0o7000) !== 0;
   return (
     // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the tree (aria-activedescendant)
@@ -60,14 +73,14 @@ export function FileRowView({
           <span className="chevron-space" aria-hidden="true" />
         )}
         <span className={`ficon t-${row.type}`} aria-hidden="true" />
-        <span className="fname">{name}</span>
+        <span className="fname">{name}</span>{' '}
         {row.linkTarget && (
           <span className="flink">
             {row.type === 'hardlink' ? '⇒ ' : '→ '}
             {visible(row.linkTarget)}
           </span>
         )}
-      </span>
+      </span>{' '}
       <span className="col-change">
         {shown.badge ? (
           <span className={`badge ${shown.className}`} title={shown.hint ?? undefined}>
@@ -78,11 +91,9 @@ export function FileRowView({
             changes
           </span>
         ) : null}
-      </span>
-      <span className={`col-size${isDir ? ' muted' : ''}`}>
-        {isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : ''}
-      </span>
-      <span className={`col-mode mono${special ? ' special' : ''}`}>{modeString(row.mode, row.type)}</span>
+      </span>{' '}
+      <span className={`col-size${isDir ? ' muted' : ''}`}>{size}</span>{' '}
+      <span className={`col-mode mono${special ? ' special' : ''}`}>{mode}</span>{' '}
       <span className="col-owner mono">
         {row.uid}:{row.gid}
       </span>

@@ -127,10 +127,12 @@ export function LayerList() {
           const size = blob?.sizeBytes ?? null;
           const selected = item.layer === selection.layer;
           const pending = !blob || blob.state === 'pending';
+          // The visible texts in their order (index and counts are drawn by CSS), then the counts in words.
           const aria =
             `${label}, ${pending ? 'reading' : formatBytes(size)}, ${pending ? '' : plural(blob?.entries, 'entry', 'entries')}` +
-            (counts ? `, ${countsSentence(counts)}` : '') +
-            (blob?.error ? `, error: ${visible(blob.error)}` : '');
+            (buildArgs.length ? `, ${plural(buildArgs.length, 'build arg', 'build args')}` : '') +
+            (blob?.error ? `, incomplete, error: ${visible(blob.error)}` : '') +
+            (counts ? `, ${countsSentence(counts)}` : '');
           return (
             // biome-ignore lint/a11y/useFocusableInteractive: focus stays on the listbox (aria-activedescendant)
             <div
@@ -154,9 +156,9 @@ export function LayerList() {
               onKeyDown={undefined}
               title={visible(layer.createdBy ?? layer.comment ?? '')}
             >
-              <span className="layer-index">{item.layer}</span>
-              <span className="layer-cmd">{label}</span>
-              <span className="layer-size">{pending ? '…' : formatBytes(size)}</span>
+              <span className="layer-index" data-index={item.layer} aria-hidden="true" />
+              <span className="layer-cmd">{label}</span>{' '}
+              <span className="layer-size">{pending ? '…' : formatBytes(size)}</span>{' '}
               <span className="layer-bar" aria-hidden="true">
                 <span
                   style={{
@@ -167,21 +169,25 @@ export function LayerList() {
               <span className="layer-meta">
                 <span className="muted">
                   {pending ? 'reading…' : plural(blob?.entries, 'entry', 'entries')}
-                </span>
+                </span>{' '}
                 {counts && (
-                  <span className="counts">
-                    <span className="c-added">+{formatCount(counts.added)}</span>
-                    <span className="c-modified">~{formatCount(counts.modified)}</span>
-                    <span className="c-removed">−{formatCount(counts.removed)}</span>
+                  <span className="counts" aria-hidden="true">
+                    <span className="c-added" data-count={`+${formatCount(counts.added)}`} />
+                    <span className="c-modified" data-count={`~${formatCount(counts.modified)}`} />
+                    <span className="c-removed" data-count={`−${formatCount(counts.removed)}`} />
                     {counts.rewritten > 0 && (
-                      <span className="c-rewritten" title="Files written again with the same bytes">
-                        ={formatCount(counts.rewritten)} same
-                      </span>
+                      <span
+                        className="c-rewritten"
+                        title="Files written again with the same bytes"
+                        data-count={`=${formatCount(counts.rewritten)} same`}
+                      />
                     )}
                     {counts.replaced > 0 && (
-                      <span className="c-replaced" title="Directories replaced (made opaque)">
-                        {formatCount(counts.replaced)} replaced
-                      </span>
+                      <span
+                        className="c-replaced"
+                        title="Directories replaced (made opaque)"
+                        data-count={`${formatCount(counts.replaced)} replaced`}
+                      />
                     )}
                   </span>
                 )}
@@ -189,10 +195,10 @@ export function LayerList() {
                   <span className="build-args" title={`Build arguments of this step: ${buildArgs.join(' ')}`}>
                     {plural(buildArgs.length, 'build arg', 'build args')}
                   </span>
-                )}
+                )}{' '}
                 {blob?.error && (
                   <span className="c-error" title={visible(blob.error)}>
-                    ⚠ incomplete
+                    incomplete
                   </span>
                 )}
               </span>

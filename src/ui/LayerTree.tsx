@@ -1,48 +1,49 @@
 /**
- * All images of the archive in one tree: a node per layer (chain ID), shared layers once, a lane
- * per branch, tags where images end. d3 lays it out and runs zoom (wheel, drag, pinch, buttons);
- * React renders the SVG.
+ * The layer view beside the Layers list, a `figure` named Layer tree. With several images: every
+ * image in one tree, a node per layer (chain ID), shared layers once, a lane per branch, tags where
+ * images end. With one image there is nothing to branch, so it draws the layers left to right, as
+ * wide as their bytes (LayerStrip.tsx). Zoom is semantic in both: zoomed out, runs of layers fold
+ * into one row; zoomed in, rows show more of each command and the change counts.
  */
-import {
-  type D3ZoomEvent,
-  scaleSqrt,
-  select,
-  type ZoomBehavior,
-  type ZoomTransform,
-  zoom,
-  zoomIdentity,
-} from 'd3';
-import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type ZoomTransform, zoomIdentity } from 'd3';
+import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import type { LayerChangeCounts } from '../worker/protocol';
 import { formatBytes, formatCount, layerLabel, plural, shortDigest, visible } from './format';
-import { type LaidOutNode, layoutLayerTree } from './layerTreeLayout';
+import { LayerStrip } from './LayerStrip';
+import { foldRuns, type LaidOutNode, layoutLayerTree, type TreeRow, unfoldedRows } from './layerTreeLayout';
+import { createPanZoom, type PanZoom } from './panZoom';
 
 const ROW_H = 26;
 const LANE_W = 18;
 const PAD = 14;
 const SIZE_COL = 58;
-const MAX_LABEL = 280;
+/** Label widths per level: what each row shows of its command. */
+const LABEL_W = { overview: 200, normal: 280, detail: 560 } as const;
 /** Below this scale the labels are too small to read: opening never fits smaller than it. */
 const MIN_READABLE = 0.85;
-const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** Zoomed out below this, runs of layers fold; above DETAIL_AT, rows show counts and long labels. */
+const FOLD_BELOW = 0.7;
+const DETAIL_AT = 1.6;
 const TAG_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
+export type ZoomLevel = 'overview' | 'normal' | 'detail';
+
+export function zoomLevel(k: number): ZoomLevel {
+  return k < FOLD_BELOW ? 'overview' : k >= DETAIL_AT ? 'detail' : 'normal';
+}
+
 let measureCtx: CanvasRenderingContext2D | null = null;
-let measureFont = '';
 const measured = new Map<string, number>();
-/** Text width for SVG labels (SVG text has no ellipsis); memoised, since labels repeat on every render. */
-function measure(text: string, font: string): number {
+/** Text width for SVG tags (sized to their text); memoised, since tags repeat on every render. */
+export function measure(text: string, font: string): number {
   const key = `${font}\u0000${text}`;
   const hit = measured.get(key);
   if (hit !== undefined) return hit;
   if (!measureCtx) measureCtx = document.createElement('canvas').getContext('2d');
   let width = text.length * 6.5;
   if (measureCtx) {
-    if (measureFont !== font) {
-      measureCtx.font = font;
-      measureFont = font;
-    }
+    measureCtx.font = font;
     width = measureCtx.measureText(text).width;
   }
   if (measured.size > 20000) measured.clear();
@@ -50,29 +51,212 @@ function measure(text: string, font: string): number {
   return width;
 }
 
-function truncate(text: string, max: number, font: string): string {
-  if (measure(text, font) <= max) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (measure(`${text.slice(0, mid)}…`, font) <= max) lo = mid;
-    else hi = mid - 1;
+/** The tags drawn on a node: its own, or "untagged …" where an untagged image ends. */
+export function tagTexts(
+  node: { chainId: string; tags: string[]; images: number[] },
+  images: { id: string; layers: { chainId: string }[] }[],
+): string[] {
+  if (node.tags.length) return node.tags.map((t) => visible(t));
+  for (const i of node.images) {
+    const layers = images[i]?.layers ?? [];
+    if (layers[layers.length - 1]?.chainId === node.chainId) {
+      const id = images[i].id;
+      return [id.startsWith('sha256:') ? `untagged ${shortDigest(id, 7)}` : 'untagged'];
+    }
   }
-  return `${text.slice(0, lo)}…`;
+  return [];
+}
+
+/**
+ * A node's accessible name holds its visible text in the order the DOM has it (command, tags,
+ * size), so speech input can say what it sees: axe's label-content-name-mismatch.
+ */
+export function nodeName(
+  depth: number,
+  label: string,
+  tags: string[],
+  size: number | null,
+  counts: LayerChangeCounts | null,
+): string {
+  return (
+    `Layer ${depth}: ${label}` +
+    (tags.length ? `, ${tags.join(', ')}` : '') +
+    `, ${formatBytes(size)}` +
+    (counts ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed` : '')
+  );
+}
+
+export interface HoverCard {
+  depth: number;
+  label: string;
+  size: number | null;
+  entries: number | null;
+  counts: LayerChangeCounts | null;
+  chainId: string;
+  tags: string[];
+  /** Where to point, in viewport pixels. */
+  x: number;
+  y: number;
+}
+
+/** The header with the zoom buttons both views share. */
+export function TreeFrame({
+  count,
+  onZoom,
+  onFit,
+  level,
+  strip = false,
+  children,
+}: {
+  strip?: boolean;
+  count: string;
+  onZoom: (factor: number) => void;
+  onFit: () => void;
+  level: ZoomLevel | string;
+  children: ReactNode;
+}) {
+  return (
+    <figure className={`panel layer-tree${strip ? ' strip' : ''}`} aria-label="Layer tree" data-level={level}>
+      <header className="panel-head">
+        <h2>Layer tree</h2>
+        <span className="muted small">{count}</span>
+        <div className="toolbar tight">
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Zoom in"
+            title="Zoom in (+): more of each layer"
+            onClick={() => onZoom(1.3)}
+          >
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M7 3v8M3 7h8" />
+              <circle cx="7" cy="7" r="5.5" fill="none" />
+              <path d="M11 11l3.5 3.5" />
+            </svg>
+          </button>
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Zoom out"
+            title="Zoom out (−): runs of layers fold"
+            onClick={() => onZoom(1 / 1.3)}
+          >
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M3 7h8" />
+              <circle cx="7" cy="7" r="5.5" fill="none" />
+              <path d="M11 11l3.5 3.5" />
+            </svg>
+          </button>
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Fit"
+            title="Fit the tree in view"
+            onClick={onFit}
+          >
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" />
+            </svg>
+          </button>
+        </div>
+      </header>
+      {children}
+    </figure>
+  );
+}
+
+/** Creates the pan-zoom object for an SVG element once, and destroys it with the element. */
+export function usePanZoom(
+  svgRef: React.RefObject<SVGSVGElement | null>,
+  minZoom: number,
+  maxZoom: number,
+  onUserGesture: () => void,
+): { panZoom: React.RefObject<PanZoom | null>; transform: ZoomTransform } {
+  const [transform, setTransform] = useState<ZoomTransform>(zoomIdentity);
+  const panZoom = useRef<PanZoom | null>(null);
+  const gesture = useRef(onUserGesture);
+  gesture.current = onUserGesture;
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const pz = createPanZoom(svg, {
+      minZoom,
+      maxZoom,
+      onChange: setTransform,
+      onUserGesture: () => gesture.current(),
+    });
+    panZoom.current = pz;
+    return () => {
+      pz.destroy();
+      panZoom.current = null;
+    };
+  }, [svgRef, minZoom, maxZoom]);
+  return { panZoom, transform };
+}
+
+const MAX_CARD_TEXT = 4000;
+
+/** The hover card: the whole command, wrapped, fixed to the viewport so no panel cuts it off. */
+export function TreeHoverCard({ card }: { card: HoverCard }) {
+  const c = card.counts;
+  const below = card.y < window.innerHeight / 2;
+  const left = Math.max(8, Math.min(card.x - 12, window.innerWidth - 488));
+  const text = card.label.length > MAX_CARD_TEXT ? `${card.label.slice(0, MAX_CARD_TEXT)}…` : card.label;
+  return (
+    <div
+      className="tooltip"
+      role="tooltip"
+      style={{
+        left,
+        top: below ? card.y + 16 : undefined,
+        bottom: below ? undefined : window.innerHeight - card.y + 12,
+      }}
+    >
+      <div className="tooltip-cmd">{text}</div>
+      <div className="tooltip-grid">
+        <span>Layer</span>
+        <span>{card.depth}</span>
+        <span>Size</span>
+        <span>{formatBytes(card.size)}</span>
+        <span>Entries</span>
+        <span>{formatCount(card.entries)}</span>
+        <span>Changes</span>
+        <span>
+          {c ? (
+            <>
+              <span className="c-added">+{formatCount(c.added)}</span>{' '}
+              <span className="c-modified">~{formatCount(c.modified)}</span>{' '}
+              <span className="c-removed">−{formatCount(c.removed)}</span>
+            </>
+          ) : (
+            '…'
+          )}
+        </span>
+        <span>Chain ID</span>
+        <span className="mono">{shortDigest(card.chainId)}</span>
+        {card.tags.length > 0 && (
+          <>
+            <span>Tags</span>
+            <span>{card.tags.join(', ')}</span>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function LayerTree() {
+  const imageCount = useExplorer((s) => s.archive?.images.length ?? 0);
+  return imageCount === 1 ? <LayerStrip /> : <LayerGraph />;
 }
 
 interface NodeView {
   laid: LaidOutNode;
-  x: number;
-  y: number;
   label: string;
-  fullLabel: string;
   size: number | null;
   entries: number | null;
-  tags: { text: string; x: number; width: number }[];
-  labelStart: number;
-  end: number;
+  tags: { text: string; width: number }[];
+  tagsWidth: number;
   counts: LayerChangeCounts | null;
   failed: boolean;
 }
@@ -90,7 +274,7 @@ function linkPath(sx: number, sy: number, tx: number, ty: number): string {
   return `M${sx},${sy}C${sx},${sy + bend * 0.6} ${tx},${sy + bend * 0.4} ${tx},${sy + bend}L${tx},${ty}`;
 }
 
-export function LayerTree() {
+function LayerGraph() {
   const archive = useExplorer((s) => s.archive);
   const blobs = useExplorer((s) => s.blobs);
   const stats = useExplorer((s) => s.stats);
@@ -98,8 +282,10 @@ export function LayerTree() {
   const sessionId = useExplorer((s) => s.session.id);
   const svgRef = useRef<SVGSVGElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
-  const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
-  const [transform, setTransform] = useState<ZoomTransform>(zoomIdentity);
+  const userMoved = useRef(false);
+  const { panZoom, transform } = usePanZoom(svgRef, 0.2, 4, () => {
+    userMoved.current = true;
+  });
   const [hover, setHover] = useState<string | null>(null);
   const [focusId, setFocusId] = useState<string | null>(null);
   const nodeRefs = useRef(new Map<string, SVGGElement>());
@@ -107,18 +293,22 @@ export function LayerTree() {
   const layout = useMemo(() => layoutLayerTree(archive?.layerTree ?? []), [archive?.layerTree]);
   const images = archive?.images ?? [];
   const selectedChain = images[selection.image]?.layers[selection.layer]?.chainId ?? null;
-
+  const level = zoomLevel(transform.k);
   const labelX = PAD + layout.lanes * LANE_W + 8;
 
+  const keep = useMemo(() => new Set(selectedChain ? [selectedChain] : []), [selectedChain]);
+  const rows = useMemo(
+    () => (level === 'overview' ? foldRuns(layout, keep).rows : unfoldedRows(layout)),
+    [layout, level, keep],
+  );
+  const rowById = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
+
   const views = useMemo(() => {
-    const sizes: number[] = [];
     const out = new Map<string, NodeView>();
     for (const laid of layout.nodes) {
       const blob = blobs[laid.node.blob];
       const img = images[laid.node.images[0]];
       const layer = img?.layers[laid.depth];
-      const fullLabel = layerLabel(layer?.createdBy, layer?.comment);
-      const label = truncate(fullLabel, MAX_LABEL, FONT);
       let counts: LayerChangeCounts | null = null;
       for (const i of laid.node.images) {
         const c = stats[i]?.counts[laid.depth];
@@ -127,68 +317,30 @@ export function LayerTree() {
           break;
         }
       }
-      // Tags first, as `git log --decorate` shows them: always in view, right after the size.
-      let x = labelX + SIZE_COL;
-      const tagTexts = laid.node.tags.length
-        ? laid.node.tags.map((t) => visible(t))
-        : isTip(laid, images)
-          ? [untaggedLabel(tipImageId(laid, images))]
-          : [];
-      const tags = tagTexts.map((text) => {
-        const width = measure(text, TAG_FONT) + 14;
-        const t = { text, x, width };
-        x += width + 6;
-        return t;
-      });
-      const labelStart = x;
-      x += measure(label, FONT) + 10;
-      const size = blob?.sizeBytes ?? null;
-      if (size !== null) sizes.push(size);
+      const tags = tagTexts(laid.node, images).map((text) => ({ text, width: measure(text, TAG_FONT) + 14 }));
       out.set(laid.chainId, {
         laid,
-        x: nodeX(laid.lane),
-        y: rowY(laid.row),
-        label,
-        fullLabel,
-        size,
+        label: layerLabel(layer?.createdBy, layer?.comment),
+        size: blob?.sizeBytes ?? null,
         entries: blob?.entries ?? null,
         tags,
-        labelStart,
-        end: x,
+        tagsWidth: tags.reduce((w, t) => w + t.width + 6, 0),
         counts,
         failed: blob?.state === 'failed',
       });
     }
-    const max = Math.max(1, ...sizes);
-    return { nodes: out, radius: scaleSqrt().domain([0, max]).range([3.5, 8.5]).clamp(true) };
-  }, [layout, blobs, images, stats, labelX]);
+    return out;
+  }, [layout, blobs, images, stats]);
 
-  const contentWidth = useMemo(() => {
-    let w = labelX + SIZE_COL + 40;
-    for (const v of views.nodes.values()) w = Math.max(w, v.end + PAD);
+  const maxTags = useMemo(() => {
+    let w = 0;
+    for (const v of views.values()) w = Math.max(w, v.tagsWidth);
     return w;
-  }, [views, labelX]);
-  const contentHeight = PAD * 2 + layout.rows * ROW_H;
+  }, [views]);
+  const labelW = LABEL_W[level];
+  const contentWidth = labelX + SIZE_COL + maxTags + labelW + PAD;
   /** What "Fit" must show: the graph, sizes, tags and the first words of each label. */
-  const coreWidth = useMemo(() => {
-    let w = labelX + SIZE_COL + 40;
-    for (const v of views.nodes.values()) w = Math.max(w, Math.min(v.end, v.labelStart + 150) + PAD);
-    return w;
-  }, [views, labelX]);
-
-  // d3-zoom owns wheel, drag and pinch; React renders the transform it computes.
-  useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg) return;
-    const behavior = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.2, 4])
-      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => setTransform(event.transform));
-    zoomRef.current = behavior;
-    select(svg).call(behavior).on('dblclick.zoom', null);
-    return () => {
-      select(svg).on('.zoom', null);
-    };
-  }, []);
+  const coreWidth = labelX + SIZE_COL + maxTags + 150 + PAD;
 
   /**
    * `all`: the whole tree in view (the Fit button). Otherwise the most that stays readable: never
@@ -200,35 +352,36 @@ export function LayerTree() {
       if (!svg || layout.nodes.length === 0) return null;
       const w = svg.clientWidth || 300;
       const h = svg.clientHeight || 200;
-      const whole = Math.min(w / coreWidth, h / contentHeight);
-      const k = all ? Math.max(0.2, Math.min(whole, 1.25)) : Math.max(MIN_READABLE, Math.min(whole, 1.1));
-      const tx = contentWidth * k <= w ? (w - contentWidth * k) / 2 : 0;
-      let ty = (h - contentHeight * k) / 2;
-      if (contentHeight * k > h) {
-        const f = focus ? views.nodes.get(focus) : undefined;
-        ty = h / 2 - (f ? f.y : 0) * k;
-        ty = Math.min(0, Math.max(h - contentHeight * k, ty));
+      // the whole tree, as it will be drawn at the scale chosen (folded below FOLD_BELOW)
+      const unfolded = PAD * 2 + layout.rows * ROW_H;
+      let k = Math.min(w / coreWidth, h / unfolded);
+      if (all && k < FOLD_BELOW) {
+        const folded = PAD * 2 + foldRuns(layout, keep).count * ROW_H;
+        k = Math.max(0.2, Math.min(w / coreWidth, h / folded, FOLD_BELOW - 0.01));
       }
-      return zoomIdentity.translate(tx, ty).scale(k);
+      k = all ? Math.max(0.2, Math.min(k, 1.25)) : Math.max(MIN_READABLE, Math.min(k, 1.1));
+      const height = PAD * 2 + (k < FOLD_BELOW ? foldRuns(layout, keep).count : layout.rows) * ROW_H;
+      let ty = (h - height * k) / 2;
+      if (height * k > h) {
+        const f = focus ? layout.byId.get(focus) : undefined;
+        ty = h / 2 - (f ? rowY(f.row) : 0) * k;
+        ty = Math.min(0, Math.max(h - height * k, ty));
+      }
+      return zoomIdentity.translate(0, ty).scale(k);
     },
-    [layout, contentWidth, coreWidth, contentHeight, views],
+    [layout, coreWidth, keep],
   );
 
   const fitView = useCallback(
     (animate: boolean, all = false) => {
-      const svg = svgRef.current;
-      const behavior = zoomRef.current;
       const t = fitTransform(selectedChain, all);
-      if (!svg || !behavior || !t) return;
-      if (animate) select(svg).transition().duration(250).call(behavior.transform, t);
-      else select(svg).call(behavior.transform, t);
+      if (t) panZoom.current?.setTransform(t, animate ? 250 : 0);
     },
-    [fitTransform, selectedChain],
+    [fitTransform, selectedChain, panZoom],
   );
 
   // Fit when an archive's tree arrives (and when the panel is resized before the user zoomed).
   const fittedFor = useRef<string>('');
-  const userMoved = useRef(false);
   // In the next frame (before it is painted): measuring the panel now would force a layout of
   // the whole new workspace inside the task that mounted it.
   useEffect(() => {
@@ -249,7 +402,7 @@ export function LayerTree() {
     let last = '';
     const ro = new ResizeObserver(() => {
       const size = `${wrap.clientWidth}x${wrap.clientHeight}`;
-      if (size === last) return;
+      if (size === last || wrap.clientWidth === 0) return;
       last = size;
       if (!userMoved.current) fitRef.current(false);
     });
@@ -258,35 +411,28 @@ export function LayerTree() {
   }, []);
 
   const zoomBy = (factor: number) => {
-    const svg = svgRef.current;
-    const behavior = zoomRef.current;
-    if (!svg || !behavior) return;
     userMoved.current = true;
-    select(svg).transition().duration(200).call(behavior.scaleBy, factor);
+    panZoom.current?.zoomBy(factor);
   };
 
+  const rowOfChain = (chainId: string): TreeRow | undefined =>
+    rowById.get(chainId) ?? rows.find((r) => r.kind === 'run' && r.nodes.some((n) => n.chainId === chainId));
+
   /** Pans just enough to show a node (keyboard selection of a node off screen). */
-  const ensureVisible = useCallback(
-    (chainId: string) => {
-      const svg = svgRef.current;
-      const behavior = zoomRef.current;
-      const v = views.nodes.get(chainId);
-      if (!svg || !behavior || !v) return;
-      const w = svg.clientWidth;
-      const h = svg.clientHeight;
-      const sx = transform.applyX(v.x);
-      const sy = transform.applyY(v.y);
-      const margin = ROW_H * transform.k;
-      if (sx >= 0 && sx <= w && sy >= margin && sy <= h - margin) return;
-      const dx = sx < 0 ? -sx + 24 : sx > w ? w - sx - 24 : 0;
-      const dy = sy < margin ? margin - sy + 8 : sy > h - margin ? h - margin - sy - 8 : 0;
-      select(svg)
-        .transition()
-        .duration(150)
-        .call(behavior.translateBy, dx / transform.k, dy / transform.k);
-    },
-    [views, transform],
-  );
+  const ensureVisible = (chainId: string) => {
+    const svg = svgRef.current;
+    const r = rowOfChain(chainId);
+    if (!svg || !r || !panZoom.current) return;
+    const w = svg.clientWidth;
+    const h = svg.clientHeight;
+    const sx = transform.applyX(nodeX(r.lane));
+    const sy = transform.applyY(rowY(r.row));
+    const margin = ROW_H * transform.k;
+    if (sx >= 0 && sx <= w && sy >= margin && sy <= h - margin) return;
+    const dx = sx < 0 ? -sx + 24 : sx > w ? w - sx - 24 : 0;
+    const dy = sy < margin ? margin - sy + 8 : sy > h - margin ? h - margin - sy - 8 : 0;
+    panZoom.current.panBy(dx / transform.k, dy / transform.k);
+  };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: only when the selection moves, not on every pan
   useEffect(() => {
@@ -307,6 +453,8 @@ export function LayerTree() {
     if (!laid) return;
     setFocusId(chainId);
     choose(laid);
+    // a layer of a folded run gets its own row once selected: focus it after that render
+    requestAnimationFrame(() => nodeRefs.current.get(chainId)?.focus({ preventScroll: true }));
     nodeRefs.current.get(chainId)?.focus({ preventScroll: true });
   };
 
@@ -352,61 +500,53 @@ export function LayerTree() {
     moveFocus(target);
   };
 
+  /** A folded run opens where it is: zoomed to the normal level, centred on it. */
+  const openRun = (r: Extract<TreeRow, { kind: 'run' }>) => {
+    const svg = svgRef.current;
+    if (!svg || !panZoom.current) return;
+    userMoved.current = true;
+    const k = 1;
+    const first = r.nodes[0];
+    const t = zoomIdentity.translate(0, svg.clientHeight / 2 - rowY(first.row) * k).scale(k);
+    panZoom.current.setTransform(t, 250);
+  };
+
   const tabStop =
-    focusId && views.nodes.has(focusId) ? focusId : (selectedChain ?? layout.nodes[0]?.chainId ?? null);
-  const hovered = hover ? views.nodes.get(hover) : undefined;
-  const selectedImages = new Set([selection.image]);
+    focusId && rowById.has(focusId) ? focusId : (selectedChain ?? layout.nodes[0]?.chainId ?? null);
+  const hovered = hover ? views.get(hover) : undefined;
+  const hoveredRow = hover ? rowById.get(hover) : undefined;
+  const svgBox = svgRef.current?.getBoundingClientRect();
+  const card: HoverCard | null =
+    hovered && hoveredRow && svgBox
+      ? {
+          depth: hovered.laid.depth,
+          label: hovered.label,
+          size: hovered.size,
+          entries: hovered.entries,
+          counts: hovered.counts,
+          chainId: hovered.laid.chainId,
+          tags: hovered.tags.map((t) => t.text),
+          x: svgBox.left + transform.applyX(nodeX(hoveredRow.lane)),
+          y: svgBox.top + transform.applyY(rowY(hoveredRow.row)),
+        }
+      : null;
+  const sizeRadius = (size: number | null) => {
+    if (size === null) return 3.5;
+    let max = 1;
+    for (const v of views.values()) max = Math.max(max, v.size ?? 0);
+    return 3.5 + 5 * Math.sqrt(Math.min(1, size / max));
+  };
 
   return (
-    <figure className="panel layer-tree" aria-label="Layer tree">
-      <header className="panel-head">
-        <h2>Layer tree</h2>
-        <span className="muted small">
-          {images.length} {images.length === 1 ? 'image' : 'images'} ·{' '}
-          {plural(layout.nodes.length, 'layer', 'layers')}
-        </span>
-        <div className="toolbar tight">
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Zoom in"
-            title="Zoom in (+)"
-            onClick={() => zoomBy(1.3)}
-          >
-            <svg viewBox="0 0 16 16" aria-hidden="true">
-              <path d="M7 3v8M3 7h8" />
-              <circle cx="7" cy="7" r="5.5" fill="none" />
-              <path d="M11 11l3.5 3.5" />
-            </svg>
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Zoom out"
-            title="Zoom out (−)"
-            onClick={() => zoomBy(1 / 1.3)}
-          >
-            <svg viewBox="0 0 16 16" aria-hidden="true">
-              <path d="M3 7h8" />
-              <circle cx="7" cy="7" r="5.5" fill="none" />
-              <path d="M11 11l3.5 3.5" />
-            </svg>
-          </button>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Fit"
-            title="Fit the tree in view"
-            onClick={() => {
-              fitView(true, true);
-            }}
-          >
-            <svg viewBox="0 0 16 16" aria-hidden="true">
-              <path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" />
-            </svg>
-          </button>
-        </div>
-      </header>
+    <TreeFrame
+      count={`${plural(images.length, 'image', 'images')} · ${plural(layout.nodes.length, 'layer', 'layers')}`}
+      onZoom={zoomBy}
+      onFit={() => {
+        userMoved.current = true;
+        fitView(true, true);
+      }}
+      level={level}
+    >
       <div
         className="tree-canvas"
         ref={wrapRef}
@@ -420,31 +560,72 @@ export function LayerTree() {
         <svg ref={svgRef} className="tree-svg" role="presentation">
           <g transform={transform.toString()}>
             <g className="tree-links">
-              {layout.links.map((l) => {
-                const s = views.nodes.get(l.source.chainId);
-                const t = views.nodes.get(l.target.chainId);
-                if (!s || !t) return null;
-                const inSel = l.target.node.images.some((i) => selectedImages.has(i));
+              {rows.map((r) => {
+                if (r.parent === null) return null;
+                const p = rowById.get(r.parent);
+                if (!p) return null;
+                const ids = r.kind === 'run' ? r.nodes.flatMap((n) => n.node.images) : r.laid.node.images;
                 return (
                   <path
-                    key={`${l.source.chainId}>${l.target.chainId}`}
-                    d={linkPath(s.x, s.y, t.x, t.y)}
-                    className={inSel ? 'link in-image' : 'link'}
+                    key={`${p.id}>${r.id}`}
+                    d={linkPath(nodeX(p.lane), rowY(p.row), nodeX(r.lane), rowY(r.row))}
+                    className={ids.includes(selection.image) ? 'link in-image' : 'link'}
                   />
                 );
               })}
             </g>
-            {layout.nodes.map((laid) => {
-              const v = views.nodes.get(laid.chainId);
+            {rows.map((r) => {
+              const y = rowY(r.row);
+              if (r.kind === 'run') {
+                const bytes = r.nodes.reduce((sum, n) => sum + (views.get(n.chainId)?.size ?? 0), 0);
+                const first = r.nodes[0].depth;
+                const last = r.nodes[r.nodes.length - 1].depth;
+                const text = `${r.nodes.length} layers · ${formatBytes(bytes)}`;
+                return (
+                  <g
+                    key={r.id}
+                    className="tree-node tree-run"
+                    role="button"
+                    tabIndex={-1}
+                    aria-label={`${text}, layers ${first} to ${last}, folded`}
+                    onClick={() => openRun(r)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        openRun(r);
+                      }
+                    }}
+                  >
+                    <rect
+                      className="row-hit"
+                      x={0}
+                      y={y - ROW_H / 2}
+                      width={contentWidth}
+                      height={ROW_H}
+                      rx={5}
+                    />
+                    <line className="run-line" x1={nodeX(r.lane)} x2={nodeX(r.lane)} y1={y - 8} y2={y + 8} />
+                    <circle className="run-dot" cx={nodeX(r.lane)} cy={y - 6} r={2.5} />
+                    <circle className="run-dot" cx={nodeX(r.lane)} cy={y} r={2.5} />
+                    <circle className="run-dot" cx={nodeX(r.lane)} cy={y + 6} r={2.5} />
+                    <text className="run-label" x={labelX} y={y} dominantBaseline="central">
+                      {' '}
+                      {text}
+                    </text>
+                  </g>
+                );
+              }
+              const laid = r.laid;
+              const v = views.get(laid.chainId);
               if (!v) return null;
               const selected = laid.chainId === selectedChain;
               const inImage = laid.node.images.includes(selection.image);
-              const r = v.size === null ? 3.5 : views.radius(v.size);
+              const x = nodeX(r.lane);
               const c = v.counts;
-              const name =
-                `Layer ${laid.depth}: ${v.fullLabel}, ${formatBytes(v.size)}` +
-                (c ? `, ${c.added} added, ${c.modified} modified, ${c.removed} removed` : '') +
-                (laid.node.tags.length ? `, tagged ${visible(laid.node.tags.join(', '))}` : '');
+              const tagStart = labelX + SIZE_COL;
+              const labelStart = tagStart + v.tagsWidth;
+              let tx = tagStart;
+              const detail = level === 'detail' && c;
               return (
                 <g
                   key={laid.chainId}
@@ -454,7 +635,13 @@ export function LayerTree() {
                   }}
                   className={`tree-node${selected ? ' selected' : ''}${inImage ? ' in-image' : ''}${v.failed ? ' failed' : ''}`}
                   role="button"
-                  aria-label={name}
+                  aria-label={nodeName(
+                    laid.depth,
+                    v.label,
+                    v.tags.map((t) => t.text),
+                    v.size,
+                    c,
+                  )}
                   aria-pressed={selected}
                   tabIndex={laid.chainId === tabStop ? 0 : -1}
                   data-chain-id={laid.chainId}
@@ -471,106 +658,62 @@ export function LayerTree() {
                   <rect
                     className="row-hit"
                     x={0}
-                    y={v.y - ROW_H / 2}
-                    width={Math.max(contentWidth, v.end + PAD)}
+                    y={y - ROW_H / 2}
+                    width={contentWidth}
                     height={ROW_H}
                     rx={5}
                   />
-                  <circle className="dot" cx={v.x} cy={v.y} r={r} />
+                  <circle className="dot" cx={x} cy={y} r={sizeRadius(v.size)} />
+                  {/* DOM order = the accessible name's order: command, tags, size */}
+                  <foreignObject
+                    x={labelStart}
+                    y={y - ROW_H / 2}
+                    width={Math.max(40, labelW - (detail ? 110 : 0))}
+                    height={ROW_H}
+                  >
+                    <div className="tn-label">{v.label}</div>
+                  </foreignObject>
+                  {/* axe joins the visible texts without spaces: these keep them words apart */}{' '}
+                  {v.tags.map((t) => {
+                    const at = tx;
+                    tx += t.width + 6;
+                    return (
+                      <g key={t.text} className={laid.node.tags.length ? 'tag' : 'tag untagged'}>
+                        <rect x={at} y={y - 9} width={t.width} height={18} rx={9} />
+                        <text x={at + t.width / 2} y={y} textAnchor="middle" dominantBaseline="central">
+                          {t.text}
+                        </text>{' '}
+                      </g>
+                    );
+                  })}
                   <text
                     className="size"
                     x={labelX + SIZE_COL - 8}
-                    y={v.y}
+                    y={y}
                     textAnchor="end"
                     dominantBaseline="central"
                   >
                     {formatBytes(v.size)}
                   </text>
-                  <text className="label" x={v.labelStart} y={v.y} dominantBaseline="central">
-                    {v.label}
-                  </text>
-                  {v.tags.map((t) => (
-                    <g key={t.text} className={laid.node.tags.length ? 'tag' : 'tag untagged'}>
-                      <rect x={t.x} y={v.y - 9} width={t.width} height={18} rx={9} />
-                      <text x={t.x + t.width / 2} y={v.y} textAnchor="middle" dominantBaseline="central">
-                        {t.text}
-                      </text>
-                    </g>
-                  ))}
+                  {detail && (
+                    // biome-ignore lint/a11y/noAriaHiddenOnFocusable: text is not focusable; the counts are in the node's name in words
+                    <text
+                      className="counts-text"
+                      x={labelStart + labelW - 100}
+                      y={y}
+                      dominantBaseline="central"
+                      aria-hidden="true"
+                    >
+                      {`+${formatCount(c.added)} ~${formatCount(c.modified)} −${formatCount(c.removed)}`}
+                    </text>
+                  )}
                 </g>
               );
             })}
           </g>
         </svg>
-        {hovered && <TreeTooltip view={hovered} transform={transform} />}
       </div>
-    </figure>
-  );
-}
-
-function untaggedLabel(id: string): string {
-  return id.startsWith('sha256:') ? `untagged ${shortDigest(id, 7)}` : 'untagged';
-}
-
-function isTip(laid: LaidOutNode, images: { layers: { chainId: string }[] }[]): boolean {
-  return laid.node.images.some((i) => {
-    const layers = images[i]?.layers ?? [];
-    return layers[layers.length - 1]?.chainId === laid.chainId;
-  });
-}
-
-function tipImageId(laid: LaidOutNode, images: { id: string; layers: { chainId: string }[] }[]): string {
-  for (const i of laid.node.images) {
-    const layers = images[i]?.layers ?? [];
-    if (layers[layers.length - 1]?.chainId === laid.chainId) return images[i].id;
-  }
-  return '';
-}
-
-function TreeTooltip({ view, transform }: { view: NodeView; transform: ZoomTransform }) {
-  const x = transform.applyX(view.x);
-  const y = transform.applyY(view.y);
-  const c = view.counts;
-  const below = y < 140;
-  return (
-    <div
-      className="tooltip"
-      role="tooltip"
-      style={{
-        left: Math.max(8, x - 12),
-        top: below ? y + 16 * transform.k + 4 : undefined,
-        bottom: below ? undefined : `calc(100% - ${y - 12 * transform.k}px)`,
-      }}
-    >
-      <div className="tooltip-cmd">{view.fullLabel}</div>
-      <div className="tooltip-grid">
-        <span>Layer</span>
-        <span>{view.laid.depth}</span>
-        <span>Size</span>
-        <span>{formatBytes(view.size)}</span>
-        <span>Entries</span>
-        <span>{formatCount(view.entries)}</span>
-        <span>Changes</span>
-        <span>
-          {c ? (
-            <>
-              <span className="c-added">+{formatCount(c.added)}</span>{' '}
-              <span className="c-modified">~{formatCount(c.modified)}</span>{' '}
-              <span className="c-removed">−{formatCount(c.removed)}</span>
-            </>
-          ) : (
-            '…'
-          )}
-        </span>
-        <span>Chain ID</span>
-        <span className="mono">{shortDigest(view.laid.chainId)}</span>
-        {view.laid.node.tags.length > 0 && (
-          <>
-            <span>Tags</span>
-            <span>{visible(view.laid.node.tags.join(', '))}</span>
-          </>
-        )}
-      </div>
-    </div>
+      {card && <TreeHoverCard card={card} />}
+    </TreeFrame>
   );
 }

@@ -128,3 +128,62 @@ export function layoutLayerTree(tree: LayerTreeNode[]): TreeLayout {
   }
   return { nodes, byId, links, rows: row, lanes: Math.max(1, laneEnds.length) };
 }
+
+/** A row of the tree at a zoom level: one layer node, or a run of layers folded into one row. */
+export type TreeRow =
+  | { kind: 'node'; id: string; laid: LaidOutNode; row: number; lane: number; parent: string | null }
+  | { kind: 'run'; id: string; nodes: LaidOutNode[]; row: number; lane: number; parent: string | null };
+
+/**
+ * The overview level of semantic zoom: each run of two or more layers in the middle of a straight
+ * chain (one parent, one child, no tag, not in `keep`) folds into one row. Branch points, the
+ * first layer after a branch, tagged tips and the kept layers stay, so the shape stays readable.
+ * `parent` is the id of the row drawn above it (a run's id is `run:` and its first chain ID).
+ */
+export function foldRuns(layout: TreeLayout, keep: ReadonlySet<string>): { rows: TreeRow[]; count: number } {
+  const foldable = (n: LaidOutNode): boolean => {
+    if (n.parent === null || n.children.length !== 1 || n.node.tags.length > 0 || keep.has(n.chainId))
+      return false;
+    return layout.byId.get(n.parent)?.children.length === 1;
+  };
+  const rowOf = new Map<string, string>();
+  const rows: TreeRow[] = [];
+  const nodes = layout.nodes;
+  let i = 0;
+  while (i < nodes.length) {
+    const start = nodes[i];
+    let end = i;
+    if (foldable(start)) {
+      while (
+        end + 1 < nodes.length &&
+        foldable(nodes[end + 1]) &&
+        nodes[end + 1].parent === nodes[end].chainId
+      )
+        end++;
+    }
+    const parent = start.parent === null ? null : (rowOf.get(start.parent) ?? null);
+    if (end > i) {
+      const run = nodes.slice(i, end + 1);
+      const id = `run:${start.chainId}`;
+      for (const n of run) rowOf.set(n.chainId, id);
+      rows.push({ kind: 'run', id, nodes: run, row: rows.length, lane: start.lane, parent });
+    } else {
+      rowOf.set(start.chainId, start.chainId);
+      rows.push({ kind: 'node', id: start.chainId, laid: start, row: rows.length, lane: start.lane, parent });
+    }
+    i = end + 1;
+  }
+  return { rows, count: rows.length };
+}
+
+/** Every layer in its own row (the normal and detail levels). */
+export function unfoldedRows(layout: TreeLayout): TreeRow[] {
+  return layout.nodes.map((laid) => ({
+    kind: 'node',
+    id: laid.chainId,
+    laid,
+    row: laid.row,
+    lane: laid.lane,
+    parent: laid.parent,
+  }));
+}
