@@ -30,15 +30,19 @@ export function FileRowView({
   const below = row.subtreeChanged && row.change === 'unmodified' && !row.note;
   const size = isDir ? formatBytes(row.subtreeSize) : row.type === 'file' ? formatBytes(row.size) : '';
   const mode = modeString(row.mode, row.type);
-  // Every column the row shows, in order: speech input names a row by what it sees (axe
-  // label-content-name-mismatch); it still starts with the name and its change.
+  // The name starts with what the row shows, in order (axe label-content-name-mismatch: speech
+  // input names a row by what it sees). A plain change is shown as its word; a change that needs
+  // more words than its badge ("rewritten with the same bytes" for "same bytes") is drawn from
+  // data-label by CSS and said after the columns, so the visible text stays one run of the name.
+  const plainChange = shown.badge !== null && shown.spoken === shown.badge;
   const label = [
     row.linkTarget ? `${name} ${row.type === 'hardlink' ? '⇒' : '→'} ${visible(row.linkTarget)}` : name,
-    shown.spoken,
-    below ? 'contains changes' : null,
+    plainChange ? shown.spoken : null,
     size,
     mode,
     `${row.uid}:${row.gid}`,
+    plainChange ? null : shown.spoken,
+    below ? 'contains changes' : null,
   ]
     .filter(Boolean)
     .join(', ');
@@ -82,14 +86,24 @@ export function FileRowView({
         )}
       </span>{' '}
       <span className="col-change">
-        {shown.badge ? (
+        {plainChange ? (
           <span className={`badge ${shown.className}`} title={shown.hint ?? undefined}>
             {shown.badge}
           </span>
+        ) : shown.badge ? (
+          <span
+            className={`badge ${shown.className}`}
+            title={shown.hint ?? undefined}
+            data-label={shown.badge}
+            aria-hidden="true"
+          />
         ) : below ? (
-          <span className="badge b-subtree" title="Something below changed in this layer">
-            changes
-          </span>
+          <span
+            className="badge b-subtree"
+            title="Something below changed in this layer"
+            data-label="changes"
+            aria-hidden="true"
+          />
         ) : null}
       </span>{' '}
       <span className={`col-size${isDir ? ' muted' : ''}`}>{size}</span>{' '}
