@@ -139,7 +139,7 @@ for (const size of SIZES) {
         await expect(option(8)).toHaveAccessibleName(/3 added, 0 modified, 0 removed, 1 replaced$/);
         await expect(row(page, '/opt/app/replaceme')).toHaveAccessibleName('replaceme, replaced');
         await expect(row(page, '/opt/app/replaceme/old1.txt')).toHaveAccessibleName(
-          'old1.txt, removed, hidden by the replaced directory',
+          'old1.txt, hidden, removed with the replaced directory',
         );
         names = await namesOfRows(page);
         expect(names.filter((n) => /, removed$/.test(n))).toHaveLength(0);
@@ -157,7 +157,7 @@ for (const size of SIZES) {
         );
         await expect(option(8)).toContainText('=21 same');
         await expect(row(page, '/opt/shared/data/d20.txt')).toHaveAccessibleName(
-          'd20.txt, rewritten with the same bytes',
+          'd20.txt, same bytes, rewritten unchanged',
         );
         await press(row(page, '/opt/shared/data/d20.txt'));
         const history = details(page).getByRole('listitem');
@@ -178,7 +178,7 @@ for (const size of SIZES) {
         await layer(page, 8);
         await mode(page, 'Merged');
         await press(page.getByRole('button', { name: 'Collapse all' }));
-        await expect(row(page, '/opt')).toHaveAccessibleName('opt, contains changes');
+        await expect(row(page, '/opt')).toHaveAccessibleName('opt, changes inside');
         await expect(row(page, '/opt')).toContainText('changes');
         await expect(row(page, '/etc')).toHaveAccessibleName('etc');
         await shot(page, `m-merged-marks-${tag}`);
@@ -301,8 +301,8 @@ test("the sample: each layer's counts agree with its Changes rows (the image sho
         countOf(/, added$/),
         countOf(/, modified$/),
         countOf(/, removed$/),
-        countOf(/, rewritten with the same bytes$/),
-        countOf(/, (modified, )?replaced$/),
+        countOf(/, same bytes, rewritten unchanged$/),
+        countOf(/, replaced$/),
       ];
     };
     await expect
