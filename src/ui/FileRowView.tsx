@@ -32,7 +32,7 @@ export function FileRowView({
   const mode = modeString(row.mode, row.type);
   // The name starts with what the row shows, in order (axe label-content-name-mismatch: speech
   // input names a row by what it sees). A plain change is shown as its word; a change that needs
-  // more words than its badge ("rewritten with the same bytes" for "same bytes") is drawn from
+  // more words than its badge ("same bytes, rewritten unchanged" for "same bytes") is drawn from
   // data-label by CSS and said after the columns, so the visible text stays one run of the name.
   const plainChange = shown.badge !== null && shown.spoken === shown.badge;
   const label = [
@@ -42,7 +42,7 @@ export function FileRowView({
     mode,
     `${row.uid}:${row.gid}`,
     plainChange ? null : shown.spoken,
-    below ? 'contains changes' : null,
+    below ? 'changes inside' : null,
   ]
     .filter(Boolean)
     .join(', ');

@@ -9,7 +9,10 @@ export interface ChangeLabel {
   badge: string | null;
   /** Badge class (`b-…`). */
   className: string;
-  /** Words for the accessible name, after the file's name: always includes the DiffType when changed. */
+  /**
+   * Words for the accessible name, after the file's name: they start with the badge's text (the
+   * name must contain what is visible, WCAG 2.5.3) and include the DiffType when changed.
+   */
   spoken: string | null;
   /** A sentence for the tooltip. */
   hint: string | null;
@@ -27,21 +30,21 @@ export function changeLabel(change: DiffType | 'rewritten' | 'replaced', note?: 
     return {
       badge: 'hidden',
       className: 'b-removed b-under',
-      spoken: 'removed, hidden by the replaced directory',
+      spoken: 'hidden, removed with the replaced directory',
       hint: 'Hidden because this layer replaced a directory above it (counted once, as replaced)',
     };
   if (note === 'rewritten' || change === 'rewritten')
     return {
       badge: 'same bytes',
       className: 'b-rewritten',
-      spoken: 'rewritten with the same bytes',
+      spoken: 'same bytes, rewritten unchanged',
       hint: 'Written again with the same bytes and metadata: unchanged, but stored again',
     };
   if (note === 'replaced' || change === 'replaced')
     return {
       badge: 'replaced',
       className: 'b-replaced',
-      spoken: change === 'modified' ? 'modified, replaced' : 'replaced',
+      spoken: 'replaced',
       hint: 'Made opaque: nothing below it from earlier layers shows through',
     };
   if (change === 'unmodified') return { badge: null, className: '', spoken: null, hint: null };
