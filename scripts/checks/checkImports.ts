@@ -20,7 +20,7 @@ function modulesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return modulesUnder(path);
-    return /\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
+    return /\.(ts|tsx)$/.test(name) && !/\.(test|hostile)\.tsx?$/.test(name) ? [path] : [];
   });
 }
 
