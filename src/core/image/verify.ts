@@ -69,11 +69,18 @@ export async function verifyArchive(
     const uncompressed = blob.compression === 'none' ? stored : await createSHA256();
     stored.init();
     if (uncompressed !== stored) uncompressed.init();
+    let hashedHere = 0;
     const input = async function* () {
+      // Called again when gzip falls back to fflate (trailing garbage, several members): the
+      // stored bytes are hashed from the start again, and counted once.
+      stored.init();
+      progress.bytesHashed -= hashedHere;
+      hashedHere = 0;
       for await (const chunk of storedChunks(archive, blob)) {
         if (signal?.aborted) throw signal.reason ?? new DOMException('Verify was cancelled', 'AbortError');
         stored.update(chunk);
         progress.bytesHashed += chunk.length;
+        hashedHere += chunk.length;
         if (onProgress && Date.now() - lastReport > 100) {
           lastReport = Date.now();
           onProgress({ ...progress });
