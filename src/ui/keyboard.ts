@@ -29,7 +29,7 @@ export const SHORTCUTS: ShortcutGroup[] = [
       { keys: ['/'], does: 'Filter the paths in Files' },
       {
         keys: ['Tab'],
-        does: 'From Layers: go to Files (the search and the Files toolbar are on the way back)',
+        does: 'From Layers: straight to Files (the search and the Files toolbar between them: Ctrl+K or /, then Tab)',
       },
       { keys: ['Shift', 'Tab'], does: 'From Files: back to Layers' },
       { keys: ['Esc'], does: 'Close this dialog (focus goes back where it was)' },
