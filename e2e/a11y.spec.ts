@@ -17,6 +17,10 @@ const SIZES = [
 ] as const;
 const MULTI = join(REAL, 'multi.docker.tar');
 
+// Each test runs axe up to six times on a full page: on a loaded two-core machine that alone can
+// take a minute, so these get three (the assertions are unchanged).
+test.describe.configure({ timeout: 180_000 });
+
 async function expectNoViolations(page: Page, state: string): Promise<void> {
   // let the staged panels mount and transitions settle before measuring
   await page.waitForTimeout(150);

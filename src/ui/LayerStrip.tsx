@@ -9,6 +9,7 @@ import { zoomIdentity } from 'd3';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { selectLayer, useExplorer } from '../store';
 import { formatBytes, layerLabel, plural } from './format';
+import { foldStrip, layoutStrip, type StripLayer, stripDetail } from './layerStripLayout';
 import {
   type HoverCard,
   measure,
@@ -17,8 +18,7 @@ import {
   TreeHoverCard,
   tagTexts,
   usePanZoom,
-} from './LayerTree';
-import { foldStrip, layoutStrip, type StripLayer, stripDetail } from './layerStripLayout';
+} from './layerViewParts';
 
 const PAD = 10;
 const BAR_Y = 10;
