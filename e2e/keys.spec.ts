@@ -73,6 +73,7 @@ for (const size of SIZES) {
     }) => {
       await openSample(page);
       // ? opens the dialog from anywhere but a text field; Escape closes it and focus goes back
+      await reveal(page, 'Layers');
       const list = layers(page);
       await list.focus();
       await page.keyboard.press('?');
@@ -138,6 +139,7 @@ for (const size of SIZES) {
       await page.keyboard.press('Home');
       await expect(hits.nth(0)).toBeFocused();
       await page.keyboard.press('Enter');
+      await reveal(page, 'Files');
       await expect(files(page).getByRole('treeitem', { selected: true })).toContainText('hero');
       await page.keyboard.press('Meta+k');
       await expect(searchInput(page)).toBeFocused();
@@ -155,12 +157,15 @@ for (const size of SIZES) {
       const picker = page.getByRole('combobox', { name: 'Image' });
       await expect(picker).toHaveValue('2');
       // typing starts the search after a pause, and each key drops the last count at once
+      await reveal(page, 'Files');
       await searchInput(page).pressSequentially('payload', { delay: 20 });
       await expect(searchStatus(page)).toHaveAttribute('data-state', 'done');
       await expect(searchStatus(page)).toContainText(/^1 hit in/);
+      await reveal(page, 'Files');
       await searchInput(page).press('x');
       expect(await searchStatus(page).textContent()).not.toMatch(/1 hit/);
       await expect(searchStatus(page)).toContainText(/^0 hits in/);
+      await reveal(page, 'Files');
       await searchInput(page).press('Backspace');
       expect(await searchStatus(page).textContent()).not.toMatch(/0 hits/);
       await expect(searchStatus(page)).toHaveAttribute('data-state', 'done');
@@ -176,11 +181,13 @@ for (const size of SIZES) {
       const path = (await first.locator('.sh-path').textContent()) ?? '';
       await press(first);
       await expect(picker).toHaveValue('3');
+      await reveal(page, 'Layers');
       await expect(layers(page).getByRole('option').nth(layer)).toHaveAttribute('aria-selected', 'true');
       await expect(page.getByRole('region', { name: 'File details' })).toContainText(path);
       // the results stay, and the hit is marked as where you are
       await expect(first).toHaveAttribute('aria-current', 'true');
       // shared layers are searched once: a name every image has is listed under the first image only
+      await reveal(page, 'Files');
       await searchInput(page).fill('passwd');
       await expect(searchStatus(page)).toHaveAttribute('data-state', 'done');
       const seen = await searchBox(page).locator('button.search-hit .sh-path').allTextContents();
@@ -194,6 +201,7 @@ for (const size of SIZES) {
     }) => {
       await openSample(page);
       await expect(page).toHaveURL(/#sample&/);
+      await reveal(page, 'Layers');
       await selectLayer(page, 2);
       const merged = page.getByRole('button', { name: 'Merged', exact: true });
       await press(merged);
@@ -210,6 +218,7 @@ for (const size of SIZES) {
       await page.reload();
       await waitIndexed(page);
       expect(page.url()).toBe(url);
+      await reveal(page, 'Layers');
       await expect(layers(page).getByRole('option').nth(2)).toHaveAttribute('aria-selected', 'true');
       await expect(page.getByRole('button', { name: 'Merged', exact: true })).toHaveAttribute(
         'aria-pressed',
@@ -227,6 +236,7 @@ for (const size of SIZES) {
       await openViaInput(page, MULTI);
       await waitIndexed(page);
       await pickImage(page, 'tool:1');
+      await reveal(page, 'Layers');
       await selectLayer(page, 3);
       await expect(page).toHaveURL(/#file=multi\.docker\.tar&size=\d+&image=3&layer=3/);
       await page.reload();
@@ -242,6 +252,7 @@ for (const size of SIZES) {
       await openViaInput(page, MULTI);
       await waitIndexed(page);
       await expect(page.getByRole('combobox', { name: 'Image' })).toHaveValue('3');
+      await reveal(page, 'Layers');
       await expect(layers(page).getByRole('option').nth(3)).toHaveAttribute('aria-selected', 'true');
     });
 
@@ -255,8 +266,10 @@ for (const size of SIZES) {
       // cut inside its first header: nothing of it can be read (a longer cut opens as what was read)
       writeFileSync(cut, readFileSync(SAMPLE).subarray(0, 300));
       await openSample(page);
+      await reveal(page, 'Layers');
       await selectLayer(page, 2);
       const url = page.url();
+      await reveal(page, 'Layers');
       const before = await layers(page).getByRole('option').allTextContents();
       for (const [file, why] of [
         [notTar, /not a tar archive/],
@@ -268,10 +281,13 @@ for (const size of SIZES) {
           `Could not open ${file.split('/').pop()} — sample.tar is still open`,
         );
         await expect(alert).toContainText(why);
+        await reveal(page, 'Layers');
         expect(await layers(page).getByRole('option').allTextContents()).toEqual(before);
+        await reveal(page, 'Layers');
         await expect(layers(page).getByRole('option').nth(2)).toHaveAttribute('aria-selected', 'true');
         expect(page.url()).toBe(url);
         // the archive shown still answers: its files are listed
+        await reveal(page, 'Files');
         await expect(files(page).getByRole('treeitem').first()).toBeVisible();
         await expect(page.getByRole('status').first()).toContainText(/Indexed \d+ entries/);
         await shot(page, `state-open-failed-${size.name}`);
@@ -301,6 +317,7 @@ for (const size of SIZES) {
       expect(groups).toContainEqual({ label: 'v1 · 2 platforms', n: 2 });
       await expect(page.locator('body')).not.toContainText(/\b1 layers\b/);
       await pickImage(page, 'v3');
+      await reveal(page, 'Layers');
       await expect(layers(page).getByRole('option')).toHaveCount(5);
       // the size map's key: one swatch per layer of the merged view
       const key = page.getByRole('group', { name: 'Size map legend' });
@@ -308,6 +325,7 @@ for (const size of SIZES) {
       await key.scrollIntoViewIfNeeded();
       await expect(key).toContainText('Colour = layer that last wrote the file');
       await expect(key.locator('.sm-swatch')).toHaveCount(5);
+      await reveal(page, 'Layers');
       await selectLayer(page, 1);
       await expect(key.locator('.sm-swatch')).toHaveCount(2);
       await shot(page, `picker-legend-${size.name}-light`);

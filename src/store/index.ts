@@ -111,6 +111,11 @@ export interface ExplorerState {
   details: { key: string; data: FileDetails | null; error: string | null } | null;
   /** Bumped to ask the Files tree to scroll the selected path into view. */
   revealSeq: number;
+  /**
+   * A pane a key asked to see (on a narrow screen only one pane shows): the workspace switches to
+   * it, so Tab, Ctrl+K and `/` reach what they name wherever the layout has put it.
+   */
+  paneRequest: { pane: 'layers' | 'files' | 'summary'; seq: number } | null;
   /** What the last jump had to change to show its target (another view, layer or filters), said once. */
   notice: { text: string; seq: number } | null;
   /** A deep link waiting for its archive. */
@@ -161,6 +166,7 @@ export function initialState(): ExplorerState {
     },
     details: null,
     revealSeq: 0,
+    paneRequest: null,
     notice: null,
     pendingLink: null,
     verify: null,
@@ -232,6 +238,11 @@ export function selectLayer(layer: number, image?: number): void {
   const n = layerCount(s, img);
   if (n === 0) return;
   setState({ selection: { image: img, layer: clamp(layer, 0, n - 1), path: s.selection.path } });
+}
+
+export function requestPane(pane: 'layers' | 'files' | 'summary'): void {
+  const seq = (getState().paneRequest?.seq ?? 0) + 1;
+  setState({ paneRequest: { pane, seq } });
 }
 
 export function selectPath(path: string | null, reveal = false): void {

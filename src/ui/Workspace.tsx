@@ -114,6 +114,11 @@ export function Workspace() {
   useEffect(() => {
     if (revealSeq !== firstReveal.current) setPane('files');
   }, [revealSeq]);
+  // A key that names a pane (Tab to Files, Ctrl+K, `/`) shows it first.
+  const paneRequest = useExplorer((s) => s.paneRequest);
+  useEffect(() => {
+    if (paneRequest) setPane(paneRequest.pane);
+  }, [paneRequest]);
 
   const remember = (next: Partial<ColumnWidths>) => {
     setStored((prev) => {

@@ -4,6 +4,7 @@
  * focus). A panel that learns a key adds it to SHORTCUTS.
  */
 import { useEffect } from 'react';
+import { requestPane } from '../store';
 
 /** The search box's element id, for the shortcut that focuses it. */
 export const SEARCH_INPUT_ID = 'search-input';
@@ -111,41 +112,60 @@ function focusable(el: HTMLElement | null): el is HTMLElement {
   return !!el && el.getClientRects().length > 0 && !(el as HTMLInputElement).disabled;
 }
 
+type PaneName = 'layers' | 'files' | 'summary';
+
+/**
+ * Focuses what `find` names. On a narrow screen it may sit in a pane that is not shown: the pane
+ * is asked for, and the focus follows once it has been drawn. False when there is no such element.
+ */
+function focusInPane(
+  pane: PaneName,
+  find: () => HTMLElement | null,
+  then?: (el: HTMLElement) => void,
+): boolean {
+  const el = find();
+  if (!el || (el as HTMLInputElement).disabled) return false;
+  if (focusable(el)) {
+    el.focus();
+    then?.(el);
+    return true;
+  }
+  requestPane(pane);
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      const shown = find();
+      if (!focusable(shown)) return;
+      shown.focus();
+      then?.(shown);
+    }),
+  );
+  return true;
+}
+
 /** What a key pressed anywhere does; false when it is not a page-wide key (or not now). */
 export function runGlobalKey(e: KeyboardEvent, openHelp: () => void): boolean {
   if (e.defaultPrevented || e.altKey) return false;
   const mod = e.ctrlKey || e.metaKey;
   if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') {
-    const input = document.getElementById(SEARCH_INPUT_ID) as HTMLInputElement | null;
-    if (!focusable(input)) return false;
-    input.focus();
-    input.select();
-    return true;
+    return focusInPane(
+      'files',
+      () => document.getElementById(SEARCH_INPUT_ID),
+      (input) => (input as HTMLInputElement).select(),
+    );
   }
   if (mod) return false;
   if (e.key === 'Tab') {
     const target = e.target as HTMLElement | null;
-    const to =
-      !e.shiftKey && target === layersPane()
-        ? filesPane()
-        : e.shiftKey && target === filesPane()
-          ? layersPane()
-          : null;
-    if (!focusable(to)) return false;
-    to.focus();
-    return true;
+    if (!e.shiftKey && target === layersPane()) return focusInPane('files', filesPane);
+    if (e.shiftKey && target === filesPane()) return focusInPane('layers', layersPane);
+    return false;
   }
   if (isTyping(e.target)) return false;
   if (e.key === '?') {
     openHelp();
     return true;
   }
-  if (e.key === '/') {
-    const filter = document.getElementById('file-filter');
-    if (!focusable(filter)) return false;
-    filter.focus();
-    return true;
-  }
+  if (e.key === '/') return focusInPane('files', () => document.getElementById('file-filter'));
   return false;
 }
 
