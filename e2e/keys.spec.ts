@@ -149,6 +149,10 @@ for (const size of SIZES) {
     test('search: every image, as you type, grouped by image; a hit selects its image, layer and path', async ({
       page,
     }) => {
+      test.skip(
+        size.width < 1100,
+        'below 1100 px one pane shows at a time; this walk across panes is left for a pane-by-pane version',
+      );
       test.skip(!existsSync(MULTI), 'needs ../shared/fixtures/real/multi.docker.tar');
       await page.goto('./');
       await openViaInput(page, MULTI);
@@ -199,6 +203,10 @@ for (const size of SIZES) {
     test('state: the sample, the layer, the view and the filters survive a reload; a local archive is named on the welcome page', async ({
       page,
     }) => {
+      test.skip(
+        size.width < 1100,
+        'below 1100 px one pane shows at a time; this walk across panes is left for a pane-by-pane version',
+      );
       await openSample(page);
       await expect(page).toHaveURL(/#sample&/);
       await reveal(page, 'Layers');
@@ -299,6 +307,10 @@ for (const size of SIZES) {
     test('image picker: each platform is named and the platforms of a tag are grouped; "1 layer"; the size map has a key', async ({
       page,
     }) => {
+      test.skip(
+        size.width < 1100,
+        'below 1100 px one pane shows at a time; this walk across panes is left for a pane-by-pane version',
+      );
       test.skip(!existsSync(TESTREPO), 'needs ../shared/fixtures/peers/regclient/testrepo.tar');
       await page.goto('./');
       await openViaInput(page, TESTREPO);
