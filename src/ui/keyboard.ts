@@ -131,14 +131,16 @@ function focusInPane(
     return true;
   }
   requestPane(pane);
-  requestAnimationFrame(() =>
-    requestAnimationFrame(() => {
-      const shown = find();
-      if (!focusable(shown)) return;
+  // The pane is drawn a frame or more later (longer on a busy machine): try each frame for a second.
+  let frames = 0;
+  const attempt = () => {
+    const shown = find();
+    if (focusable(shown)) {
       shown.focus();
       then?.(shown);
-    }),
-  );
+    } else if (++frames < 60) requestAnimationFrame(attempt);
+  };
+  requestAnimationFrame(attempt);
   return true;
 }
 
