@@ -5,6 +5,7 @@ import { useExplorer } from '../store';
 import { cancelOpen, openFile, openSample } from '../store/opening';
 import { runVerify } from '../store/verify';
 import type { OpenProgress } from '../worker/protocol';
+import { AlertIcon } from './AlertIcon';
 import { formatBytes, formatCount, formatSeconds, plural, visible } from './format';
 import { ImagePicker } from './ImagePicker';
 import { KeyboardShortcuts } from './KeyboardShortcuts';
@@ -325,10 +326,7 @@ function AlertBanner() {
   const partial = session.entries !== null && session.entries > 0;
   return (
     <div className="alert" role="alert">
-      <svg viewBox="0 0 16 16" aria-hidden="true" className="alert-icon">
-        <path d="M8 1.5 15 14H1z" />
-        <path d="M8 6v4M8 11.5v1" className="stroke" />
-      </svg>
+      <AlertIcon />
       <div className="alert-body">
         <strong>
           {session.fatal
@@ -364,10 +362,7 @@ function VerifyAlert() {
   if (verify.phase === 'running' || problems.length === 0) return null;
   return (
     <div className="alert verify-alert" role="alert">
-      <svg viewBox="0 0 16 16" aria-hidden="true" className="alert-icon">
-        <path d="M8 1.5 15 14H1z" />
-        <path d="M8 6v4M8 11.5v1" className="stroke" />
-      </svg>
+      <AlertIcon />
       <div className="alert-body">
         <strong>
           {verify.phase === 'failed'

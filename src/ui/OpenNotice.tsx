@@ -6,6 +6,7 @@
 import { useExplorer } from '../store';
 import { linkedArchive } from '../store/hash';
 import { cancelIncoming, dismissOpenError } from '../store/opening';
+import { AlertIcon } from './AlertIcon';
 import { formatBytes, formatCount, visible } from './format';
 
 export function OpenNotice() {
@@ -29,10 +30,7 @@ export function OpenNotice() {
       )}
       {error && (
         <div className="alert open-error" role="alert">
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="alert-icon">
-            <path d="M8 1.5 15 14H1z" />
-            <path d="M8 6v4M8 11.5v1" className="stroke" />
-          </svg>
+          <AlertIcon />
           <div className="alert-body">
             <strong>
               Could not open {visible(error.name)}
