@@ -14,11 +14,14 @@ const APP2 = join(REAL, 'app-2.docker.tar');
 const haveReal = existsSync(APP1) && existsSync(APP2);
 
 /**
- * Widths where Layers, Files and the details show side by side. Below 1100 px one pane shows at
- * a time; these checks would have to walk the panes, which layout.spec does for the panes
- * themselves (left for a later change: the same checks there, pane by pane).
+ * Below 1100 px one pane shows at a time (390: Layers, Files or Summary by their tabs; 1024: the
+ * layers column beside Files or Summary): there each check first taps the tab of the pane that
+ * holds what it acts on or looks at, as a person would. Above it, every pane shows and `show`
+ * does nothing; the assertions are the same at every width.
  */
 const SIZES = [
+  { width: 390, height: 844 },
+  { width: 1024, height: 700 },
   { width: 1280, height: 800 },
   { width: 1440, height: 900 },
 ] as const;
@@ -52,41 +55,57 @@ async function namesOfRows(page: Page): Promise<string[]> {
     .then((names) => names.map(nameAndChange));
 }
 
-/**
- * Clicks what a person would click; where this layout leaves it outside the window (the narrow
- * layout is another change's), the click is dispatched all the same: what is checked here is
- * what the click does, not where the panel sits.
- */
+/** Clicks what a person would click: scrolled to, visible, not covered (Playwright's checks). */
 async function press(target: Locator): Promise<void> {
-  await target.scrollIntoViewIfNeeded().catch(() => undefined);
-  const inView = await target.evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    const x = r.left + r.width / 2;
-    const y = r.top + r.height / 2;
-    return (
-      x >= 0 && y >= 0 && x <= innerWidth && y <= innerHeight && el.contains(document.elementFromPoint(x, y))
-    );
-  });
-  if (inView) await target.click();
-  else await target.dispatchEvent('click');
+  await target.click();
+}
+
+type PaneName = 'Layers' | 'Files' | 'Summary';
+
+/**
+ * Shows the pane that holds `pane`'s panels the way a person does: taps its tab when the screen
+ * is too narrow to show it beside the others (no tab, or a hidden tablist: it is on screen).
+ */
+async function show(page: Page, pane: PaneName): Promise<void> {
+  const tab = page.getByRole('tablist', { name: 'Panes' }).getByRole('tab', { name: pane, exact: true });
+  if ((await tab.count()) === 0 || !(await tab.isVisible())) return;
+  await tab.click();
+  await expect(tab).toHaveAttribute('aria-selected', 'true');
 }
 
 async function mode(page: Page, name: 'Changes' | 'Merged'): Promise<void> {
+  await show(page, 'Files');
   const button = page.getByRole('button', { name, exact: true });
   await press(button);
   await expect(button).toHaveAttribute('aria-pressed', 'true');
 }
 
+/** Whether `name` is the view shown, looked at where its button is. */
+async function expectMode(page: Page, name: 'Changes' | 'Merged'): Promise<void> {
+  await show(page, 'Files');
+  await expect(page.getByRole('button', { name, exact: true })).toHaveAttribute('aria-pressed', 'true');
+}
+
 async function layer(page: Page, index: number): Promise<void> {
+  await show(page, 'Layers');
   const option = layers(page).getByRole('option').nth(index);
   await press(option);
   await expect(option).toHaveAttribute('aria-selected', 'true');
 }
 
+/** Whether layer `index` is the one selected, looked at in the Layers list. */
+async function expectLayer(page: Page, index: number): Promise<void> {
+  await show(page, 'Layers');
+  const option = layers(page).getByRole('option').nth(index);
+  await expect(option).toBeVisible();
+  await expect(option).toHaveAttribute('aria-selected', 'true');
+}
+
 /** The row is scrolled into the Files tree's visible part (the tree's own scroll box). */
 async function expectInTreeView(page: Page, path: string): Promise<void> {
+  await show(page, 'Files');
   const target = row(page, path);
-  await expect(target).toBeAttached();
+  await expect(target).toBeVisible();
   await expect
     .poll(async () =>
       target.evaluate((el) => {
@@ -125,6 +144,7 @@ async function open(page: Page, file: string): Promise<void> {
 
 /** Selects a path by a jump that goes through the app's own reveal (the path filter then cleared). */
 async function selectByFilter(page: Page, path: string): Promise<void> {
+  await show(page, 'Files');
   await page.getByLabel('Filter paths').fill(path);
   await press(row(page, path));
   await page.getByLabel('Filter paths').fill('');
@@ -146,6 +166,7 @@ for (const size of SIZES) {
         // layer 7: three whiteouts (two files and olddir); olddir's contents go with it
         await layer(page, 7);
         await expect(option(7)).toHaveAccessibleName(/0 added, 0 modified, 3 removed$/);
+        await show(page, 'Files');
         await expect(row(page, '/opt/app/olddir/a.txt')).toBeVisible();
         let names = await namesOfRows(page);
         expect(names.filter((n) => /, removed$/.test(n))).toHaveLength(3);
@@ -155,6 +176,7 @@ for (const size of SIZES) {
         // layer 8: replaceme replaced; what was in it is hidden with it, counted once
         await layer(page, 8);
         await expect(option(8)).toHaveAccessibleName(/3 added, 0 modified, 0 removed, 1 replaced$/);
+        await show(page, 'Files');
         await expectRowNamed(row(page, '/opt/app/replaceme'), 'replaceme, replaced');
         await expectRowNamed(
           row(page, '/opt/app/replaceme/old1.txt'),
@@ -166,6 +188,7 @@ for (const size of SIZES) {
         await shot(page, `m-counts-layer8-${tag}`);
         // its history says replaced at layer 8
         await press(row(page, '/opt/app/replaceme'));
+        await details(page).scrollIntoViewIfNeeded();
         await expect(details(page).getByRole('button', { name: /replaced layer 8/ })).toBeVisible();
 
         // app:2: d20.txt written again by layer 8 with the same bytes
@@ -175,11 +198,13 @@ for (const size of SIZES) {
           /0 added, 0 modified, 0 removed, 21 rewritten unchanged$/,
         );
         await expect(option(8).locator('[data-count="=21 same"]')).toHaveCount(1);
+        await show(page, 'Files');
         await expectRowNamed(
           row(page, '/opt/shared/data/d20.txt'),
           'd20.txt, same bytes, rewritten unchanged',
         );
         await press(row(page, '/opt/shared/data/d20.txt'));
+        await details(page).scrollIntoViewIfNeeded();
         const history = details(page).getByRole('listitem');
         await expect(history).toHaveCount(2);
         await expect(history.nth(0)).toContainText('added');
@@ -206,13 +231,11 @@ for (const size of SIZES) {
         // the wasted big.bin: Merged at layer 6, the row scrolled into view and highlighted
         await mode(page, 'Changes');
         await layer(page, 9);
+        await show(page, 'Summary');
         const waste = summary(page).getByRole('button', { name: /\/opt\/app\/big\.bin/ });
         await press(waste);
-        await expect(layers(page).getByRole('option').nth(6)).toHaveAttribute('aria-selected', 'true');
-        await expect(page.getByRole('button', { name: 'Merged', exact: true })).toHaveAttribute(
-          'aria-pressed',
-          'true',
-        );
+        await expectLayer(page, 6);
+        await expectMode(page, 'Merged');
         await expectInTreeView(page, '/opt/app/big.bin');
         await expect(row(page, '/opt/app/big.bin')).toHaveAttribute('aria-selected', 'true');
         await expect(page.getByText('Switched to Merged at layer 6')).toBeVisible();
@@ -221,15 +244,13 @@ for (const size of SIZES) {
         // a size-map click on a file this layer's Changes do not list
         await mode(page, 'Changes');
         await layer(page, 9);
+        await show(page, 'Summary');
         const map = page.getByRole('figure', { name: 'Size map' });
         await press(map.getByRole('button', { name: /^usr, .*directory$/ }));
         await press(map.getByRole('button', { name: /^bin, .*directory$/ }));
         // the biggest file: `[`, the regular file busybox's applets link to (MANIFEST.md)
         await press(map.getByRole('button', { name: /^\[, .*layer 0$/ }));
-        await expect(page.getByRole('button', { name: 'Merged', exact: true })).toHaveAttribute(
-          'aria-pressed',
-          'true',
-        );
+        await expectMode(page, 'Merged');
         await expect(page.getByText('Switched to Merged: layer 9 did not change it')).toBeVisible();
         await expectInTreeView(page, '/usr/bin/[');
         await shot(page, `m-reveal-sizemap-${tag}`);
@@ -239,10 +260,11 @@ for (const size of SIZES) {
         await layer(page, 5);
         await selectByFilter(page, '/opt/app/config/app.conf');
         await press(details(page).getByRole('button', { name: /added layer 2/ }));
-        await expect(layers(page).getByRole('option').nth(2)).toHaveAttribute('aria-selected', 'true');
+        await expectLayer(page, 2);
         await expectInTreeView(page, '/opt/app/config/app.conf');
 
         // a search hit
+        await show(page, 'Files');
         const search = page.getByRole('search', { name: 'Search all layers' });
         await search.getByRole('searchbox').fill('hl-dst');
         await search.getByRole('searchbox').press('Enter');
