@@ -5,6 +5,8 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v zstd >/dev/null || missing+=(zstd)
+# pzstd (multi-frame zstd as it writes it, for the hostile cases) comes in the same package
+command -v pzstd >/dev/null || missing+=(zstd)
 command -v tar >/dev/null || missing+=(tar)
 command -v gzip >/dev/null || missing+=(gzip)
 [ ${#missing[@]} -eq 0 ] && exit 0

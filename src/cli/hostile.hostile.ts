@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_CASES, type HostileCase, TERMINAL_ATTACK, zstdAvailable } from '../testing/hostileCorpus';
+import {
+  HOSTILE_CASES,
+  type HostileCase,
+  pzstdAvailable,
+  TERMINAL_ATTACK,
+  zstdAvailable,
+} from '../testing/hostileCorpus';
 import { brokenPromises, CliHarness, type CliRun, commandsFor } from '../testing/hostileRunner';
 
 /**
@@ -50,6 +56,14 @@ function expectCaseSpecifics(testCase: HostileCase, label: string, run: CliRun):
         expect(run.stderr).toMatch(/expands past the decompression-bomb bound/);
       if (label === 'cat') expect(out).toBe('kept\n'); // what was read is kept
       if (label.startsWith('export')) expect(run.stderr).toMatch(/nothing was written/);
+      break;
+    case 'pzstd-layer':
+    case 'pzstd-archive':
+      // every command reads across the frames' seams, and says nothing of trailing garbage
+      expect([label, run.status]).toEqual([label, 0]);
+      expect(run.stderr).not.toMatch(/trailing garbage/);
+      if (label === 'cat') expect(out).toBe('after the frames\n');
+      if (label === 'ls') expect(out).toMatch(/big\.txt/);
       break;
     case 'gzip-trailing-garbage':
     case 'zstd-trailing-garbage':
@@ -130,8 +144,12 @@ const needsZstd = new Set([
   'multi-frame-zstd-archive',
 ]);
 
+const needsPzstd = new Set(['pzstd-layer', 'pzstd-archive']);
+
 describe.each(HOSTILE_CASES.map((c) => [c.name, c] as const))('%s', (_name, testCase) => {
-  const skip = needsZstd.has(testCase.name) && !zstdAvailable();
+  const skip =
+    (needsZstd.has(testCase.name) && !zstdAvailable()) ||
+    (needsPzstd.has(testCase.name) && !pzstdAvailable());
   const dir = join(work, 'archives', testCase.name);
   let archive = '';
   beforeAll(() => {

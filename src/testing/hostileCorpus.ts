@@ -239,6 +239,60 @@ export function zstdAvailable(): boolean {
   return spawnSync('zstd', ['--version']).status === 0;
 }
 
+/** `pzstd` (Debian's zstd package ships it) on a file, on 2 threads at level 1. */
+function pzstdCommand(input: string, output: string): string {
+  const r = spawnSync('pzstd', ['-q', '-f', '-p', '2', '-1', input, '-o', output]);
+  if (r.status !== 0) throw new Error(`pzstd failed: ${r.stderr}`);
+  return output;
+}
+
+export function pzstdAvailable(): boolean {
+  return spawnSync('pzstd', ['--version']).status === 0;
+}
+
+const SKIPPABLE_MAGIC = 0x184d2a50;
+const ZSTD_MAGIC = 0xfd2fb528;
+
+/**
+ * The frames of a zstd file, as pzstd lays them out: each zstd frame behind a skippable frame
+ * whose 4-byte payload is the zstd frame's compressed size (that is how pzstd -d splits the work).
+ * Throws when the file is not of that layout, so a case never silently tests one plain frame.
+ */
+export function pzstdFrames(path: string): { frames: number; skippable: number } {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let frames = 0;
+  let skippable = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const magic = view.getUint32(at, true);
+    if (magic !== SKIPPABLE_MAGIC || view.getUint32(at + 4, true) !== 4)
+      throw new Error(`${path}: no pzstd skippable frame at byte ${at}`);
+    const frameSize = view.getUint32(at + 8, true);
+    skippable++;
+    at += 12;
+    if (view.getUint32(at, true) !== ZSTD_MAGIC) throw new Error(`${path}: no zstd frame at byte ${at}`);
+    frames++;
+    at += frameSize;
+  }
+  if (frames < 2) throw new Error(`${path}: pzstd wrote ${frames} frame; the case needs several`);
+  return { frames, skippable };
+}
+
+/**
+ * A layer of several pzstd frames: a name at the start, 6 MiB of text across the frames' seams,
+ * and the file `cat` reads after the last seam. pzstd cuts its input every 2 MiB at level 1.
+ */
+function pzstdLayerEntries(): BuildEntry[] {
+  const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
+  const big = line.repeat(Math.ceil((6 << 20) / line.length));
+  return [
+    { name: 'etc/', type: 'dir' },
+    file('etc/hostname', 'pzstd\n'),
+    file('big.txt', big),
+    file('last.txt', 'after the frames\n'),
+  ];
+}
+
 const ZSTD_TYPE = 'application/vnd.oci.image.layer.v1.tar+zstd';
 const GZIP_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
@@ -493,6 +547,36 @@ export const HOSTILE_CASES: HostileCase[] = [
       });
       const path = join(dir, 'multi-frame-zstd-archive.tar.zst');
       writeFileSync(path, concat(frames));
+      return path;
+    },
+  },
+  {
+    // An OCI layer written by pzstd: zstd frames each behind a skippable frame (issue 16's "pzstd layout").
+    name: 'pzstd-layer',
+    kind: 'consistency',
+    catPath: '/last.txt',
+    build(dir) {
+      const tar = join(dir, 'pz-layer.tar');
+      writeFileSync(tar, buildTar(pzstdLayerEntries()));
+      const diffId = fileSha256(tar);
+      const zst = pzstdCommand(tar, join(dir, 'pz-layer.tar.zst'));
+      pzstdFrames(zst);
+      rmSync(tar);
+      return writeOciArchive(join(dir, 'pzstd-layer.tar'), [{ file: zst, mediaType: ZSTD_TYPE, diffId }]);
+    },
+  },
+  {
+    // A whole docker save put through pzstd, as `pzstd image.tar` leaves it.
+    name: 'pzstd-archive',
+    kind: 'consistency',
+    catPath: '/last.txt',
+    build(dir) {
+      const layers = smallLayers(dir, 'pza', [pzstdLayerEntries()]);
+      const inner = writeDockerArchive(join(dir, 'pza-inner.tar'), { layers });
+      const path = pzstdCommand(inner, join(dir, 'pzstd-archive.tar.zst'));
+      pzstdFrames(path);
+      for (const layer of layers) rmSync(layer);
+      rmSync(inner);
       return path;
     },
   },

@@ -298,7 +298,7 @@ export class Inside {
     return {
       id,
       suggestedName: plan.suggestedName,
-      entries: plan.entries.length,
+      entries: plan.entryCount,
       contentBytes: plan.contentBytes,
       warnings: plan.warnings,
     };

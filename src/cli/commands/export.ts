@@ -113,7 +113,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   try {
     const bytes = await writeFile(output, chunks);
-    io.stderr(`wrote ${plan.entries.length} entries (${bytes} bytes) to ${output}\n`);
+    io.stderr(`wrote ${plan.entryCount} entries (${bytes} bytes) to ${output}\n`);
   } catch (error) {
     if (!(error instanceof NothingWritten)) throw error;
     io.stderr(`${archivePath}: ${error.message}\n`);

@@ -4,6 +4,7 @@
  * in an order that extracts exactly (directory times included) and reads every compressed layer
  * front to back once.
  */
+import { GrowableInt32 } from '../fs/growable';
 import type { ImageFileSystem } from '../fs/imageFileSystem';
 import {
   classifyName,
@@ -56,7 +57,14 @@ export interface ExportSpec {
 }
 
 export interface ExportPlan {
-  entries: ExportEntry[];
+  /** How many entries the tar holds. */
+  entryCount: number;
+  /**
+   * The entries in the order they are written, each made when it is asked for: the regular files
+   * of a view (a layer may hold 1,000,000) are kept as three numbers each, the node and the tar
+   * entry their bytes are in, not as objects. Each call walks the plan from the start.
+   */
+  entries(): Generator<ExportEntry>;
   /** Sum of the content sizes: what the progress of an export is measured in. */
   contentBytes: number;
   /** What could not be exported exactly (sparse files, device numbers, binary xattrs). */
@@ -156,6 +164,26 @@ export function planExport(
   const tarName = (path: string): string => path.slice(strip.length);
   const opaque = mode === 'changes' ? opaqueDirectories(tables[layer]) : new Set<string>();
 
+  /**
+   * The extended attributes an entry keeps. Values were decoded as UTF-8 when read; a binary one
+   * (security.capability) did not survive that and is left out, with a warning when `path` is given.
+   */
+  const xattrsOf = (
+    table: EntryTable,
+    entryIndex: number,
+    warnAbout?: string,
+  ): Record<string, string> | null => {
+    const stored = table.xattrs.get(entryIndex);
+    if (!stored) return null;
+    const xattrs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(stored)) {
+      if (!value.includes('\ufffd')) xattrs[key] = value;
+      else if (warnAbout !== undefined)
+        warnings.push(`${warnAbout}: xattr ${key} holds binary data and was left out`);
+    }
+    return xattrs;
+  };
+
   const fromEntry = (
     node: FileNodeInfo,
     type: ExportEntryType,
@@ -164,17 +192,6 @@ export function planExport(
   ): ExportEntry => {
     const table = entryIndex === undefined ? null : tables[entryLayer];
     const [uname, gname] = table ? table.ownerNames(entryIndex!) : ['', ''];
-    let xattrs: Record<string, string> | null = null;
-    const stored = table?.xattrs.get(entryIndex!);
-    if (stored) {
-      xattrs = {};
-      for (const [key, value] of Object.entries(stored)) {
-        // Values were decoded as UTF-8 when read; a binary one (security.capability) did not survive that.
-        if (value.includes('\ufffd'))
-          warnings.push(`${node.path}: xattr ${key} holds binary data and was left out`);
-        else xattrs[key] = value;
-      }
-    }
     return {
       name: type === 'dir' ? `${tarName(node.path)}/` : tarName(node.path),
       type,
@@ -187,7 +204,30 @@ export function planExport(
       linkTarget: type === 'symlink' ? node.linkTarget : '',
       size: 0,
       content: null,
-      xattrs,
+      xattrs: table ? xattrsOf(table, entryIndex!, node.path) : null,
+    };
+  };
+
+  /**
+   * A regular file's entry, from the tar entry its bytes are in (which gives a file node its
+   * metadata too): made while the tar is written, from the node's id.
+   */
+  const fileEntry = (id: number, refLayer: number, entryIndex: number): ExportEntry => {
+    const table = tables[refLayer]!;
+    const [uname, gname] = table.ownerNames(entryIndex);
+    return {
+      name: tarName(fs.pathOf(id)),
+      type: 'file',
+      mode: table.modes[entryIndex] & PERMISSION_BITS,
+      uid: table.uids[entryIndex],
+      gid: table.gids[entryIndex],
+      uname,
+      gname,
+      mtime: table.mtimes[entryIndex],
+      linkTarget: '',
+      size: table.sizes[entryIndex],
+      content: { blobKey: blobKeys[refLayer], entryIndex },
+      xattrs: xattrsOf(table, entryIndex),
     };
   };
 
@@ -215,7 +255,17 @@ export function planExport(
 
   const dirs: ExportEntry[] = [];
   const whiteouts: ExportEntry[] = [];
-  const files: Planned[] = [];
+  /**
+   * What has bytes, as parallel columns: the node (a plain file, its entry made when written) or
+   * -1 - k for `copies[k]` (a hardlink written as a copy), and the tar entry the bytes are in.
+   */
+  const fileNode = new GrowableInt32();
+  const fileLayer = new GrowableInt32();
+  const fileEntryIndex = new GrowableInt32();
+  const copies: ExportEntry[] = [];
+  /** Files of the view that are not written (their warnings say why): no link may name them. */
+  const leftOut = new Set<string>();
+  let contentBytes = 0;
   const others: ExportEntry[] = [];
   const hardlinks: Planned[] = [];
 
@@ -238,7 +288,7 @@ export function planExport(
     return `a hardlink to the ${target.type} ${node.linkTarget}, which has no contents to link to`;
   };
 
-  const visit = (node: FileNodeInfo): boolean => {
+  const visit = (node: FileNodeInfo, id: number): boolean => {
     const relative = node.path.slice(1);
     if (node.change === 'removed') {
       // Below a removed directory or an opaque one, the one whiteout (or the marker) covers it.
@@ -275,18 +325,24 @@ export function planExport(
         const ref = fs.contentSource(layer, mode, node.path);
         if (!ref) {
           warnings.push(`${node.path}: its contents could not be located and it was left out`);
+          leftOut.add(node.path);
           return false;
         }
         const table = tables[ref.layer]!;
-        if (climbing(node, table.names[ref.entryIndex])) return false;
-        if (table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex]) {
-          warnings.push(`${node.path}: a sparse file (the index keeps no map of its holes) was left out`);
+        if (climbing(node, table.names[ref.entryIndex])) {
+          leftOut.add(node.path);
           return false;
         }
-        const entry = fromEntry(node, 'file', ref.layer, ref.entryIndex);
-        entry.size = node.size;
-        entry.content = { blobKey: blobKeys[ref.layer], entryIndex: ref.entryIndex };
-        files.push({ entry, ref, linkPath: '' });
+        if (table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex]) {
+          warnings.push(`${node.path}: a sparse file (the index keeps no map of its holes) was left out`);
+          leftOut.add(node.path);
+          return false;
+        }
+        xattrsOf(table, ref.entryIndex, node.path); // its warnings, now, before anything is written
+        fileNode.push(id);
+        fileLayer.push(ref.layer);
+        fileEntryIndex.push(ref.entryIndex);
+        contentBytes += table.sizes[ref.entryIndex];
         return false;
       }
       case 'hardlink': {
@@ -315,31 +371,25 @@ export function planExport(
   };
 
   // Depth first, a directory's entry before what is in it; `/` itself has no entry of its own.
-  const stack: FileNodeInfo[] = [rootNode];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    const descend = node.path === '/' ? true : visit(node);
-    // The stated rule for an opaque marker at the root: it would hide every lower layer (Docker
-    // and containerd do not agree on it), so it is left out, with a warning.
-    if (node.path === '/' && opaque.has(''))
-      warnings.push(
-        `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
-      );
-    if (!descend || node.childCount === 0) continue;
-    const { items } = fs.children(layer, mode, node.path);
-    for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
-  }
+  // The stated rule for an opaque marker at the root: it would hide every lower layer (Docker
+  // and containerd do not agree on it), so it is left out, with a warning.
+  if (root === '/' && opaque.has(''))
+    warnings.push(
+      `/${OPAQUE_MARKER}: an opaque marker at the root, which would hide every lower layer; left out`,
+    );
+  // A directory exported alone is written as itself first (`share/` for /usr/share).
+  if (root === '/' || visit(rootNode, -1)) fs.walk(layer, mode, visit, root);
 
-  // Contents in archive order: each layer (by where its blob sits) from front to back.
-  const blobOffset = (ref: ContentRef): number => archive.blobs.get(blobKeys[ref.layer])?.dataOffset ?? 0;
-  const dataOffset = (ref: ContentRef): number => tables[ref.layer]!.dataOffsets[ref.entryIndex];
-
-  // A hardlink stays a link when what it links to is written before it with the same bytes;
-  // otherwise (its target is outside the export, or was replaced later) it becomes a copy.
-  const written = new Map<string, Planned>();
-  if (hardlinks.length > 0) for (const file of files) written.set(file.entry.name, file);
   const sameRef = (a: ContentRef | null, b: ContentRef | null): boolean =>
     a !== null && b !== null && a.layer === b.layer && a.entryIndex === b.entryIndex;
+  /** Whether the file at `path` is written as itself, with the bytes of `ref`. */
+  const writtenAsFile = (path: string, ref: ContentRef | null): boolean => {
+    const target = fs.node(layer, mode, path);
+    if (target?.type !== 'file' || target.change === 'removed' || leftOut.has(path)) return false;
+    return sameRef(fs.contentSource(layer, mode, path), ref);
+  };
+  // A hardlink stays a link when what it links to is written before it with the same bytes;
+  // otherwise (its target is outside the export, or was replaced later) it becomes a copy.
   const linkDepth = new Map<Planned, number>();
   const hardlinkByName = new Map<string, Planned>();
   for (const link of hardlinks) hardlinkByName.set(link.entry.name, link);
@@ -363,8 +413,7 @@ export function planExport(
       const targetName = tarName(link.linkPath);
       const inExport = link.linkPath === root || link.linkPath.startsWith(root === '/' ? '/' : `${root}/`);
       if (!inExport) break;
-      const file = written.get(targetName);
-      if (file && sameRef(file.ref, link.ref)) {
+      if (writtenAsFile(link.linkPath, link.ref)) {
         base = 1;
         linkDepth.set(chain.pop()!, 1);
         break;
@@ -390,30 +439,48 @@ export function planExport(
       link.entry.type = 'file';
       link.entry.size = table.sizes[ref.entryIndex];
       link.entry.content = { blobKey: blobKeys[ref.layer], entryIndex: ref.entryIndex };
-      files.push(link);
+      fileNode.push(-1 - copies.length);
+      copies.push(link.entry);
+      fileLayer.push(ref.layer);
+      fileEntryIndex.push(ref.entryIndex);
+      contentBytes += link.entry.size;
     }
   }
-  files.sort((a, b) => blobOffset(a.ref!) - blobOffset(b.ref!) || dataOffset(a.ref!) - dataOffset(b.ref!));
+  // Contents in archive order: each layer (by where its blob sits) from front to back.
+  const layerOffsets = blobKeys.map((key) => archive.blobs.get(key)?.dataOffset ?? 0);
+  const fileCount = fileNode.length;
+  const refLayers = fileLayer.data;
+  const refEntries = fileEntryIndex.data;
+  const order = new Int32Array(fileCount);
+  for (let i = 0; i < fileCount; i++) order[i] = i;
+  order.sort(
+    (a, b) =>
+      layerOffsets[refLayers[a]] - layerOffsets[refLayers[b]] ||
+      tables[refLayers[a]]!.dataOffsets[refEntries[a]] - tables[refLayers[b]]!.dataOffsets[refEntries[b]],
+  );
   links.sort((a, b) => linkDepth.get(a)! - linkDepth.get(b)!);
 
   // Directories last, parents first: an extractor sets a directory's time when it meets the
   // entry (GNU tar once it has left the directory), so anything written into it afterwards would
   // leave it with the time of the extraction. What comes before finds its directories created for it.
-  const entries = [
-    ...whiteouts,
-    ...files.map((f) => f.entry),
-    ...others,
-    ...links.map((l) => l.entry),
-    ...dirs,
-  ];
-  let contentBytes = 0;
-  for (const file of files) contentBytes += file.entry.size;
+  function* entries(): Generator<ExportEntry> {
+    yield* whiteouts;
+    for (let k = 0; k < fileCount; k++) {
+      const i = order[k];
+      const node = fileNode.data[i];
+      yield node >= 0 ? fileEntry(node, refLayers[i], refEntries[i]) : copies[-1 - node];
+    }
+    yield* others;
+    for (const link of links) yield link.entry;
+    yield* dirs;
+  }
   const tag = (image.tags[0] ?? image.id.replace(/^sha256:/, '').slice(0, 12)).replace(
     /[^A-Za-z0-9._-]+/g,
     '_',
   );
   const where = root === '/' ? '' : `-${root.slice(1).replace(/[^A-Za-z0-9._-]+/g, '_')}`;
   return {
+    entryCount: whiteouts.length + fileCount + others.length + links.length + dirs.length,
     entries,
     contentBytes,
     warnings,

@@ -55,6 +55,13 @@ const MAX_OCTAL_ID = 0o777777;
 const MAX_HEADER_MTIME = 2 ** 31 - 1;
 /** ustar's owner name fields: 32 bytes. */
 const MAX_OWNER_NAME = 32;
+/**
+ * The longest name ustar holds: a 155-byte prefix, the `/` between, a 100-byte name. A longer
+ * one goes to PAX straight away: tar-stream would first try to split it, measuring the whole
+ * rest of the name once per segment, which is quadratic in the depth (a 5,000-level directory's
+ * names took 8 s of its export).
+ */
+const MAX_USTAR_NAME = 256;
 
 const utf8 = new TextEncoder();
 
@@ -86,6 +93,8 @@ function headerFor(entry: ExportEntry): PackHeader {
   }
   // tar-stream puts a short non-ASCII link target raw into the header; PAX states it is UTF-8.
   if (entry.linkTarget && !isPlainAscii(entry.linkTarget)) forcePax = true;
+  // Each UTF-16 unit is at least one byte: past this, ustar cannot hold the name.
+  if (entry.name.length > MAX_USTAR_NAME) forcePax = true;
   if (entry.xattrs)
     for (const [key, value] of Object.entries(entry.xattrs)) pax[`SCHILY.xattr.${key}`] = value;
   const hasPax = forcePax || Object.keys(pax).length > 0;
@@ -129,14 +138,14 @@ export async function* writeTar(
   });
   const progress: ExportProgress = {
     entriesWritten: 0,
-    entries: plan.entries.length,
+    entries: plan.entryCount,
     contentBytesWritten: 0,
     contentBytes: plan.contentBytes,
   };
   const takeProduced = (): Uint8Array[] => produced.splice(0, produced.length);
 
   try {
-    for (const entry of plan.entries) {
+    for (const entry of plan.entries()) {
       options.signal?.throwIfAborted();
       let sink: ReturnType<typeof pack.entry> | undefined;
       const done = new Promise<void>((resolve, reject) => {

@@ -191,39 +191,68 @@ export class ImageFileSystem {
   }
 
   /**
-   * Depth-first walk of a view, parents before children, children by name; the root itself is
-   * not visited. For `ls`, search and export.
+   * Depth-first walk of a view below `dirPath` (the whole view by default), parents before
+   * children, children by name; `dirPath` itself is not visited. `visit` returns false to leave
+   * out what is below a node; `id` names the node for `pathOf`. For `ls`, search and export.
    */
-  walk(layer: number, mode: ViewMode, visit: (node: FileNodeInfo) => void): void {
+  walk(
+    layer: number,
+    mode: ViewMode,
+    visit: (node: FileNodeInfo, id: number) => unknown,
+    dirPath = '/',
+  ): void {
     this.checkLayer(layer);
     const { tree } = this;
+    const dir = tree.find(dirPath);
+    if (dir < 0) return;
+    const dirPathText = dir === 0 ? '' : tree.path(dir);
     if (mode === 'changes') {
       const view = this.views[layer];
-      const pathAtDepth: string[] = [''];
-      for (let pos = 1; pos < view.node.length; pos++) {
+      let from = 1;
+      let to = view.node.length;
+      if (dir !== 0) {
+        const pos = findInView(view, dir);
+        if (pos < 0) return;
+        from = pos + 1;
+        to = view.end[pos];
+      }
+      const pathAtDepth: string[] = [];
+      pathAtDepth[tree.depth[dir]] = dirPathText;
+      for (let pos = from; pos < to; ) {
         const node = view.node[pos];
         const depth = tree.depth[node];
         const path = `${pathAtDepth[depth - 1]}/${tree.name(node)}`;
         pathAtDepth[depth] = path;
-        visit(this.viewInfo(layer, view, pos, path));
+        const descend = visit(this.viewInfo(layer, view, pos, path), node);
+        pos = descend === false ? view.end[pos] : pos + 1;
       }
       return;
     }
+    if (this.visibleEvent(dir, layer) === NOT_VISIBLE) return;
     const { childStart, childList } = tree;
-    const stackNodes: number[] = [0];
-    const stackPaths: string[] = [''];
+    const stackNodes: number[] = [dir];
+    const stackPaths: string[] = [dirPathText];
     while (stackNodes.length > 0) {
-      const dir = stackNodes.pop()!;
-      const dirPath = stackPaths.pop()!;
+      const node = stackNodes.pop()!;
+      const nodePath = stackPaths.pop()!;
+      if (
+        node !== dir &&
+        visit(this.mergedInfo(layer, node, this.visibleEvent(node, layer), nodePath), node) === false
+      )
+        continue;
       // Pushed in reverse so they pop in name order.
-      for (let i = childStart[dir + 1] - 1; i >= childStart[dir]; i--) {
+      for (let i = childStart[node + 1] - 1; i >= childStart[node]; i--) {
         const child = childList[i];
         if (this.visibleEvent(child, layer) === NOT_VISIBLE) continue;
         stackNodes.push(child);
-        stackPaths.push(`${dirPath}/${tree.name(child)}`);
+        stackPaths.push(`${nodePath}/${tree.name(child)}`);
       }
-      if (dir !== 0) visit(this.mergedInfo(layer, dir, this.visibleEvent(dir, layer), dirPath));
     }
+  }
+
+  /** The path of a node `walk` named by its id. */
+  pathOf(id: number): string {
+    return this.tree.path(id);
   }
 
   /**
