@@ -42,13 +42,14 @@ import {
 } from './bench/common';
 import type { ArchiveKind } from './bench/layers';
 import type { OursNodeResult } from './bench/oursNode';
+import { walkerRanges } from './bench/walkerRanges';
 import { type ArchiveMeta, CACHE_DIR, ensureArchives, KINDS, SCALES } from './make-big';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = ['--import', 'tsx'];
 
-type Tool = 'gnu' | 'tar-stream' | 'node' | 'harness' | 'app' | 'reopen';
-const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'harness', 'app', 'reopen'];
+type Tool = 'gnu' | 'tar-stream' | 'node' | 'harness' | 'app' | 'reopen' | 'floor';
+const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'harness', 'app', 'reopen', 'floor'];
 
 interface Args {
   archives: string[];
@@ -91,6 +92,7 @@ function parseArgs(argv: string[]): Args {
           a.skip.add('harness');
           a.skip.add('app');
           a.skip.add('reopen');
+          a.skip.add('floor');
         } else if ((TOOLS as string[]).includes(s)) a.skip.add(s as Tool);
         else throw new Error(`--skip: unknown measurement ${s} (${TOOLS.join(', ')}, browser)`);
       }
@@ -232,6 +234,34 @@ function table(headers: string[], rows: string[][], markdown: boolean): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const FLOOR_METHODS = ['async', 'sync', 'inflight'] as const;
+
+/** The read floor of one run: the walker's ranges read by each method in turn; the fastest counts. */
+async function readFloor(harnessUrl: string, file: string, ranges: [number, number][]): Promise<Measurement> {
+  let best: Measurement | null = null;
+  for (const [index, method] of FLOOR_METHODS.entries()) {
+    const m = await measureInBrowser({
+      url: `${harnessUrl}?mode=ranges&method=${method}`,
+      file,
+      beforeOpen: (page) =>
+        page.evaluate((r) => {
+          (window as unknown as { __benchRanges: [number, number][] }).__benchRanges = r;
+        }, ranges),
+    });
+    m.extra.method = index;
+    if (!m.error && (!best || m.ms < best.ms)) best = m;
+  }
+  return (
+    best ?? {
+      ms: Number.NaN,
+      entries: Number.NaN,
+      peakRss: null,
+      extra: {},
+      error: 'every read method failed',
+    }
+  );
+}
+
 function report(results: ArchiveResult[], markdown: boolean, appSkip: string | null): string {
   const out: string[] = [];
   const s = results.map((r) => ({
@@ -242,6 +272,7 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
     harness: summarize(r.runs.harness),
     app: summarize(r.runs.app),
     reopen: summarize(r.runs.reopen),
+    floor: summarize(r.runs.floor),
   }));
   const entriesCell = (x: (typeof s)[number]): string => {
     const counts = [x.node, x.gnu, x.ts, x.harness, x.app, x.reopen]
@@ -405,6 +436,42 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
       ),
     );
   }
+  if (s.some((x) => x.floor)) {
+    out.push('');
+    out.push(
+      'The read floor: Chromium reading exactly the byte ranges our walker reads (its fastest of awaited slices, FileReaderSync and 4 slices in flight), in a worker, same run',
+    );
+    out.push(
+      table(
+        [
+          'archive',
+          'ranges',
+          'read floor',
+          'fastest method',
+          'browser app',
+          'app/floor',
+          'GNU tar',
+          'app/GNU',
+        ],
+        s
+          .filter((x) => x.floor)
+          .map((x) => {
+            const f = x.floor as Summary;
+            return [
+              x.r.label,
+              String(f.entries),
+              fmtMs(f.ms),
+              FLOOR_METHODS[f.extra.method ?? -1] ?? '–',
+              fmtMs(x.app?.ms),
+              fmtRatio(x.app?.ms, f.ms),
+              fmtMs(x.gnu?.ms),
+              fmtRatio(x.app?.ms, x.gnu?.ms),
+            ];
+          }),
+        markdown,
+      ),
+    );
+  }
   const problems = s.flatMap((x) =>
     (['gnu', 'ts', 'node', 'harness', 'app'] as const).flatMap((k) =>
       (x[k]?.errors ?? []).map((e) => `${x.r.label} ${k}: ${e}`),
@@ -412,7 +479,7 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
   );
   if (problems.length) out.push('', 'Errors:', ...problems.map((p) => `  ${p}`));
   if (appSkip) out.push('', `browser app: skipped: ${appSkip}`);
-  out.push('', 'Goals (issue 6):');
+  out.push('', 'Goals (issues 6 and 14):');
   const goal = (
     text: string,
     value: number | null | undefined,
@@ -444,6 +511,8 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
     );
     if (x.app) goal(`${x.r.label}: main-thread tasks > 50 ms`, x.app.extra.longTasks, 0, (v) => String(v));
     if (x.app) goal(`${x.r.label}: first layer shown`, x.app.extra.firstLayerMs, 300, (v) => fmtMs(v));
+    if (x.floor && x.app && x.r.compression === 'none')
+      goal(`${x.r.label}: browser app / read floor`, x.app.ms / x.floor.ms, 1.1, x2);
     if (x.reopen)
       goal(
         `${x.r.label}: re-open with the saved index (${fmtMs(x.reopen.ms)}) / GNU tar`,
@@ -583,6 +652,7 @@ async function main(): Promise<void> {
       };
       if (!meta) result.sizeBytes = statSync(file).size;
       results.push(result);
+      const ranges = harnessUrl && !args.skip.has('floor') ? await walkerRanges(file) : null;
       for (let i = 0; i < args.runs; i++) {
         const measure = async (tool: Tool, f: () => Promise<Measurement>): Promise<void> => {
           if (args.skip.has(tool)) return;
@@ -617,6 +687,7 @@ async function main(): Promise<void> {
           await measure('app', () =>
             measureInBrowser({ url: aUrl, file, waitTree: true, countRows: meta?.kind === 'flat-dir' }),
           );
+        if (hUrl && ranges) await measure('floor', () => readFloor(hUrl, file, ranges));
         // The same file opened again after a reload, as users do: the index saved on the first open
         // is restored instead of reading the archive (contents are still read from the file).
         if (aUrl) await measure('reopen', () => measureInBrowser({ url: aUrl, file, reopen: true }));

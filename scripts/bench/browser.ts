@@ -360,6 +360,8 @@ export interface BrowserRunOptions {
    * the second open (app only: the saved index).
    */
   reopen?: boolean;
+  /** Runs in the page after it loads, before the file is handed over (e.g. the read floor's ranges). */
+  beforeOpen?: (page: Page) => Promise<void>;
 }
 
 /** Opens the file once and waits for its saved index to be written, then reloads the page. */
@@ -434,6 +436,7 @@ export async function measureInBrowser(options: BrowserRunOptions): Promise<Meas
     // (the worker starts, fonts are resolved) and the measurement should not land inside it.
     await page.waitForTimeout(1000);
     if (options.reopen) await openOnceAndReload(page, options.file);
+    if (options.beforeOpen) await options.beforeOpen(page);
 
     const browserPid = findBrowserPid();
     const renderers = browserPid ? rendererPids(browserPid) : [];
