@@ -18,7 +18,8 @@
  * under .cache/bench/. Options:
  *   --runs N              runs per measurement (default 3)
  *   --kinds a,b           generated kinds: docker, oci-gzip, oci-zstd, flat-dir (default all)
- *   --scales a,b          generated sizes: s100 (~1.5 GB), s50 (about half) (default both)
+ *   --scales a,b          generated sizes: s100 (~1.5 GB), s50 (about half) (default both); s300 (~4.5 GB,
+ *                         ~300k entries, docker and oci-gzip only)
  *   --skip a,b            skip measurements: gnu, tar-stream, node, harness, app, browser (= harness+app)
  *   --rebuild auto|always|never   build dist/ before measuring the app (default auto: when src/ is newer)
  *   --json FILE           also write every raw measurement as JSON (default .cache/bench/last-run.json)
@@ -43,7 +44,7 @@ import {
 import type { ArchiveKind } from './bench/layers';
 import type { OursNodeResult } from './bench/oursNode';
 import { walkerRanges } from './bench/walkerRanges';
-import { type ArchiveMeta, CACHE_DIR, ensureArchives, KINDS, SCALES } from './make-big';
+import { type ArchiveMeta, CACHE_DIR, DEFAULT_SCALES, ensureArchives, KINDS, SCALES } from './make-big';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = ['--import', 'tsx'];
@@ -69,7 +70,7 @@ function parseArgs(argv: string[]): Args {
     archives: [],
     runs: 3,
     kinds: KINDS,
-    scales: Object.keys(SCALES),
+    scales: DEFAULT_SCALES,
     skip: new Set(),
     rebuild: 'auto',
     json: join(CACHE_DIR, 'last-run.json'),
@@ -534,28 +535,32 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
   // How cost grows: each kind at both sizes, and same entry count at very different byte counts.
   const growth: string[][] = [];
   const byLabel = new Map(s.map((x) => [x.r.label, x]));
-  for (const x of s) {
-    const m = /^(.*)-s100$/.exec(x.r.label);
-    const half = m ? byLabel.get(`${m[1]}-s50`) : undefined;
-    if (!m || !half) continue;
-    const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
-      a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–';
-    const browserFull = x.app ?? x.harness;
-    const browserHalf = half.app ?? half.harness;
-    growth.push([
-      m[1],
-      ratio(x.r.sizeBytes, half.r.sizeBytes),
-      ratio(x.r.expectedEntries ?? x.node?.entries, half.r.expectedEntries ?? half.node?.entries),
-      ratio(x.gnu?.ms, half.gnu?.ms),
-      ratio(x.node?.ms, half.node?.ms),
-      ratio(browserFull?.ms, browserHalf?.ms),
-      ratio(x.node?.extra.heapAfterGc, half.node?.extra.heapAfterGc),
-      ratio(x.node?.peakRss, half.node?.peakRss),
-      ratio(delta(browserFull), delta(browserHalf)),
-    ]);
-  }
+  for (const [from, to] of [
+    ['s50', 's100'],
+    ['s100', 's300'],
+  ])
+    for (const x of s) {
+      const m = new RegExp(`^(.*)-${to}$`).exec(x.r.label);
+      const half = m ? byLabel.get(`${m[1]}-${from}`) : undefined;
+      if (!m || !half) continue;
+      const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+        a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–';
+      const browserFull = x.app ?? x.harness;
+      const browserHalf = half.app ?? half.harness;
+      growth.push([
+        `${m[1]} ${from}→${to}`,
+        ratio(x.r.sizeBytes, half.r.sizeBytes),
+        ratio(x.r.expectedEntries ?? x.node?.entries, half.r.expectedEntries ?? half.node?.entries),
+        ratio(x.gnu?.ms, half.gnu?.ms),
+        ratio(x.node?.ms, half.node?.ms),
+        ratio(browserFull?.ms, browserHalf?.ms),
+        ratio(x.node?.extra.heapAfterGc, half.node?.extra.heapAfterGc),
+        ratio(x.node?.peakRss, half.node?.peakRss),
+        ratio(delta(browserFull), delta(browserHalf)),
+      ]);
+    }
   if (growth.length) {
-    out.push('', 'Growth from s50 to s100 (ratios full / half)');
+    out.push('', 'Growth with size (ratios larger / smaller)');
     out.push(
       table(
         [
