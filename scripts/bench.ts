@@ -18,7 +18,8 @@
  * under .cache/bench/. Options:
  *   --runs N              runs per measurement (default 3)
  *   --kinds a,b           generated kinds: docker, oci-gzip, oci-zstd, flat-dir (default all)
- *   --scales a,b          generated sizes: s100 (~1.5 GB), s50 (about half) (default both)
+ *   --scales a,b          generated sizes: s100 (~1.5 GB), s50 (about half) (default both); s300 (~4.5 GB,
+ *                         ~300k entries, docker and oci-gzip only)
  *   --skip a,b            skip measurements: gnu, tar-stream, node, harness, app, browser (= harness+app)
  *   --rebuild auto|always|never   build dist/ before measuring the app (default auto: when src/ is newer)
  *   --json FILE           also write every raw measurement as JSON (default .cache/bench/last-run.json)
@@ -42,13 +43,14 @@ import {
 } from './bench/common';
 import type { ArchiveKind } from './bench/layers';
 import type { OursNodeResult } from './bench/oursNode';
-import { type ArchiveMeta, CACHE_DIR, ensureArchives, KINDS, SCALES } from './make-big';
+import { walkerRanges } from './bench/walkerRanges';
+import { type ArchiveMeta, CACHE_DIR, DEFAULT_SCALES, ensureArchives, KINDS, SCALES } from './make-big';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = ['--import', 'tsx'];
 
-type Tool = 'gnu' | 'tar-stream' | 'node' | 'harness' | 'app';
-const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'harness', 'app'];
+type Tool = 'gnu' | 'tar-stream' | 'node' | 'harness' | 'app' | 'reopen' | 'floor';
+const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'harness', 'app', 'reopen', 'floor'];
 
 interface Args {
   archives: string[];
@@ -68,7 +70,7 @@ function parseArgs(argv: string[]): Args {
     archives: [],
     runs: 3,
     kinds: KINDS,
-    scales: Object.keys(SCALES),
+    scales: DEFAULT_SCALES,
     skip: new Set(),
     rebuild: 'auto',
     json: join(CACHE_DIR, 'last-run.json'),
@@ -90,6 +92,8 @@ function parseArgs(argv: string[]): Args {
         if (s === 'browser') {
           a.skip.add('harness');
           a.skip.add('app');
+          a.skip.add('reopen');
+          a.skip.add('floor');
         } else if ((TOOLS as string[]).includes(s)) a.skip.add(s as Tool);
         else throw new Error(`--skip: unknown measurement ${s} (${TOOLS.join(', ')}, browser)`);
       }
@@ -231,6 +235,34 @@ function table(headers: string[], rows: string[][], markdown: boolean): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const FLOOR_METHODS = ['async', 'sync', 'inflight'] as const;
+
+/** The read floor of one run: the walker's ranges read by each method in turn; the fastest counts. */
+async function readFloor(harnessUrl: string, file: string, ranges: [number, number][]): Promise<Measurement> {
+  let best: Measurement | null = null;
+  for (const [index, method] of FLOOR_METHODS.entries()) {
+    const m = await measureInBrowser({
+      url: `${harnessUrl}?mode=ranges&method=${method}`,
+      file,
+      beforeOpen: (page) =>
+        page.evaluate((r) => {
+          (window as unknown as { __benchRanges: [number, number][] }).__benchRanges = r;
+        }, ranges),
+    });
+    m.extra.method = index;
+    if (!m.error && (!best || m.ms < best.ms)) best = m;
+  }
+  return (
+    best ?? {
+      ms: Number.NaN,
+      entries: Number.NaN,
+      peakRss: null,
+      extra: {},
+      error: 'every read method failed',
+    }
+  );
+}
+
 function report(results: ArchiveResult[], markdown: boolean, appSkip: string | null): string {
   const out: string[] = [];
   const s = results.map((r) => ({
@@ -240,9 +272,11 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
     node: summarize(r.runs.node),
     harness: summarize(r.runs.harness),
     app: summarize(r.runs.app),
+    reopen: summarize(r.runs.reopen),
+    floor: summarize(r.runs.floor),
   }));
   const entriesCell = (x: (typeof s)[number]): string => {
-    const counts = [x.node, x.gnu, x.ts, x.harness, x.app]
+    const counts = [x.node, x.gnu, x.ts, x.harness, x.app, x.reopen]
       .filter((v): v is Summary => v !== null)
       .map((v) => v.entries);
     const expected = x.r.expectedEntries ?? counts[0];
@@ -403,6 +437,42 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
       ),
     );
   }
+  if (s.some((x) => x.floor)) {
+    out.push('');
+    out.push(
+      'The read floor: Chromium reading exactly the byte ranges our walker reads (its fastest of awaited slices, FileReaderSync and 4 slices in flight), in a worker, same run',
+    );
+    out.push(
+      table(
+        [
+          'archive',
+          'ranges',
+          'read floor',
+          'fastest method',
+          'browser app',
+          'app/floor',
+          'GNU tar',
+          'app/GNU',
+        ],
+        s
+          .filter((x) => x.floor)
+          .map((x) => {
+            const f = x.floor as Summary;
+            return [
+              x.r.label,
+              String(f.entries),
+              fmtMs(f.ms),
+              FLOOR_METHODS[f.extra.method ?? -1] ?? '–',
+              fmtMs(x.app?.ms),
+              fmtRatio(x.app?.ms, f.ms),
+              fmtMs(x.gnu?.ms),
+              fmtRatio(x.app?.ms, x.gnu?.ms),
+            ];
+          }),
+        markdown,
+      ),
+    );
+  }
   const problems = s.flatMap((x) =>
     (['gnu', 'ts', 'node', 'harness', 'app'] as const).flatMap((k) =>
       (x[k]?.errors ?? []).map((e) => `${x.r.label} ${k}: ${e}`),
@@ -410,7 +480,7 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
   );
   if (problems.length) out.push('', 'Errors:', ...problems.map((p) => `  ${p}`));
   if (appSkip) out.push('', `browser app: skipped: ${appSkip}`);
-  out.push('', 'Goals (issue 6):');
+  out.push('', 'Goals (issues 6 and 14):');
   const goal = (
     text: string,
     value: number | null | undefined,
@@ -442,6 +512,15 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
     );
     if (x.app) goal(`${x.r.label}: main-thread tasks > 50 ms`, x.app.extra.longTasks, 0, (v) => String(v));
     if (x.app) goal(`${x.r.label}: first layer shown`, x.app.extra.firstLayerMs, 300, (v) => fmtMs(v));
+    if (x.floor && x.app && x.r.compression === 'none')
+      goal(`${x.r.label}: browser app / read floor`, x.app.ms / x.floor.ms, 1.1, x2);
+    if (x.reopen)
+      goal(
+        `${x.r.label}: re-open with the saved index (${fmtMs(x.reopen.ms)}) / GNU tar`,
+        x.gnu ? x.reopen.ms / x.gnu.ms : null,
+        0.1,
+        x2,
+      );
   }
   for (const x of s) {
     if (x.app?.extra.treeRows !== undefined) {
@@ -456,28 +535,32 @@ function report(results: ArchiveResult[], markdown: boolean, appSkip: string | n
   // How cost grows: each kind at both sizes, and same entry count at very different byte counts.
   const growth: string[][] = [];
   const byLabel = new Map(s.map((x) => [x.r.label, x]));
-  for (const x of s) {
-    const m = /^(.*)-s100$/.exec(x.r.label);
-    const half = m ? byLabel.get(`${m[1]}-s50`) : undefined;
-    if (!m || !half) continue;
-    const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
-      a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–';
-    const browserFull = x.app ?? x.harness;
-    const browserHalf = half.app ?? half.harness;
-    growth.push([
-      m[1],
-      ratio(x.r.sizeBytes, half.r.sizeBytes),
-      ratio(x.r.expectedEntries ?? x.node?.entries, half.r.expectedEntries ?? half.node?.entries),
-      ratio(x.gnu?.ms, half.gnu?.ms),
-      ratio(x.node?.ms, half.node?.ms),
-      ratio(browserFull?.ms, browserHalf?.ms),
-      ratio(x.node?.extra.heapAfterGc, half.node?.extra.heapAfterGc),
-      ratio(x.node?.peakRss, half.node?.peakRss),
-      ratio(delta(browserFull), delta(browserHalf)),
-    ]);
-  }
+  for (const [from, to] of [
+    ['s50', 's100'],
+    ['s100', 's300'],
+  ])
+    for (const x of s) {
+      const m = new RegExp(`^(.*)-${to}$`).exec(x.r.label);
+      const half = m ? byLabel.get(`${m[1]}-${from}`) : undefined;
+      if (!m || !half) continue;
+      const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+        a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–';
+      const browserFull = x.app ?? x.harness;
+      const browserHalf = half.app ?? half.harness;
+      growth.push([
+        `${m[1]} ${from}→${to}`,
+        ratio(x.r.sizeBytes, half.r.sizeBytes),
+        ratio(x.r.expectedEntries ?? x.node?.entries, half.r.expectedEntries ?? half.node?.entries),
+        ratio(x.gnu?.ms, half.gnu?.ms),
+        ratio(x.node?.ms, half.node?.ms),
+        ratio(browserFull?.ms, browserHalf?.ms),
+        ratio(x.node?.extra.heapAfterGc, half.node?.extra.heapAfterGc),
+        ratio(x.node?.peakRss, half.node?.peakRss),
+        ratio(delta(browserFull), delta(browserHalf)),
+      ]);
+    }
   if (growth.length) {
-    out.push('', 'Growth from s50 to s100 (ratios full / half)');
+    out.push('', 'Growth with size (ratios larger / smaller)');
     out.push(
       table(
         [
@@ -574,6 +657,7 @@ async function main(): Promise<void> {
       };
       if (!meta) result.sizeBytes = statSync(file).size;
       results.push(result);
+      const ranges = harnessUrl && !args.skip.has('floor') ? await walkerRanges(file) : null;
       for (let i = 0; i < args.runs; i++) {
         const measure = async (tool: Tool, f: () => Promise<Measurement>): Promise<void> => {
           if (args.skip.has(tool)) return;
@@ -608,6 +692,10 @@ async function main(): Promise<void> {
           await measure('app', () =>
             measureInBrowser({ url: aUrl, file, waitTree: true, countRows: meta?.kind === 'flat-dir' }),
           );
+        if (hUrl && ranges) await measure('floor', () => readFloor(hUrl, file, ranges));
+        // The same file opened again after a reload, as users do: the index saved on the first open
+        // is restored instead of reading the archive (contents are still read from the file).
+        if (aUrl) await measure('reopen', () => measureInBrowser({ url: aUrl, file, reopen: true }));
       }
     }
   } finally {

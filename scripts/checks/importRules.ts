@@ -57,6 +57,11 @@ export const IMPORT_RULES: ImportRule[] = [
     why: 'the stacked file system is the model that analysis, contents and export query; it cannot depend on its clients',
   },
   {
+    from: 'core/persist',
+    forbidden: ['core/fs', 'core/analysis', 'core/content', 'core/export'],
+    why: 'a saved index holds exactly what reading an archive produced; anything derived from it is rebuilt from it, so saving cannot depend on the layers above',
+  },
+  {
     from: 'ui',
     forbidden: ['worker'],
     except: ['worker/protocol.ts', 'worker/client.ts'],
@@ -82,6 +87,11 @@ export const IMPORT_RULES: ImportRule[] = [
     from: 'offline',
     forbidden: ['core', 'worker', 'store', 'ui', 'cli', 'testing'],
     why: 'the service worker serves the app’s own files and nothing else; it must stay small and never touch archives',
+  },
+  {
+    from: 'storage',
+    forbidden: ['worker', 'store', 'ui', 'cli', 'testing', 'offline'],
+    why: 'the saved indexes live in the browser’s storage, written by the worker and listed or forgotten by the page: both use this folder, so it can depend on neither',
   },
   {
     from: '',

@@ -74,6 +74,8 @@ export function applyEvent(id: number, event: SessionEvent): void {
           entries: event.entries,
           elapsedMs: elapsed(s),
           workerMs: event.elapsedMs,
+          fromSavedIndex: event.fromSavedIndex === true,
+          savedIndexKey: event.savedIndexKey ?? null,
           errors: event.archive.errors,
           warnings: event.archive.warnings,
         },

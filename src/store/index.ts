@@ -46,6 +46,10 @@ export interface SessionState {
   warnings: string[];
   /** Why reading stopped, when it did not finish. */
   fatal: string | null;
+  /** The index came from this device's saved copy instead of reading the archive. */
+  fromSavedIndex: boolean;
+  /** The key of this archive's saved index, when it has one (restored or just saved). */
+  savedIndexKey: string | null;
 }
 
 export interface Selection {
@@ -145,6 +149,8 @@ export function initialSession(): SessionState {
     errors: [],
     warnings: [],
     fatal: null,
+    fromSavedIndex: false,
+    savedIndexKey: null,
   };
 }
 

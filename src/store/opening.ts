@@ -6,13 +6,21 @@ import { createEventQueue } from './eventQueue';
 import { applyEvent } from './events';
 import { archiveUrl, isEmptyLink } from './hash';
 import { getState, initialSession, setState } from './index';
+import { rememberIndexes } from './savedIndexes';
 
 const events = createEventQueue((id, event) => {
   if (!applyIncoming(id, event)) applyEvent(id, event);
 });
 
 export function openFile(file: Blob, name = (file as File).name || 'archive.tar'): void {
-  begin({ kind: 'file', file, name }, name, file.size, null, false);
+  const lastModified = (file as File).lastModified ?? 0;
+  begin(
+    { kind: 'file', file, name, lastModified, remember: rememberIndexes() },
+    name,
+    file.size,
+    null,
+    false,
+  );
 }
 
 /** The last path segment of an address, decoded, as a name to show ("archive" when there is none). */

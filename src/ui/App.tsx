@@ -10,6 +10,7 @@ import { formatBytes, formatCount, formatSeconds, plural, visible } from './form
 import { ImagePicker } from './ImagePicker';
 import { KeyboardShortcuts } from './KeyboardShortcuts';
 import { OpenNotice, ResumeHint } from './OpenNotice';
+import { SavedIndexes } from './SavedIndexes';
 import { Workspace } from './Workspace';
 
 const FORMAT_LABEL: Record<string, string> = {
@@ -196,6 +197,9 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
           Save one with <code>docker save -o app.tar app:latest</code>, <code>podman save</code> or{' '}
           <code>skopeo copy … oci-archive:app.tar</code>.
         </p>
+        <p className="muted small">
+          <SavedIndexes variant="welcome" />
+        </p>
       </div>
     </section>
   );
@@ -240,7 +244,7 @@ function sessionText(s: ReturnType<typeof useSessionView>): string {
       return `Indexing layers ${progress.layersDone} of ${progress.layersTotal} · ${formatCount(progress.entries)} entries · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}`;
     }
     case 'done':
-      return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}`;
+      return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}${s.fromSavedIndex ? ' · from the index saved on this device' : ''}`;
     case 'cancelled':
       return `Stopped: ${formatCount(entries ?? 0)} entries read from ${progress?.layersDone ?? 0} of ${plural(progress?.layersTotal ?? 0, 'layer', 'layers')}`;
     case 'failed':
@@ -299,11 +303,12 @@ function StatusBar() {
           {s.warnings.length} {s.warnings.length === 1 ? 'warning' : 'warnings'}
         </span>
       )}
-      <span className="muted small">
+      <span className="muted small status-origin">
         {s.url
           ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
           : 'Read locally · nothing leaves this page'}
       </span>
+      {!s.url && <SavedIndexes variant="status" />}
       <KeyboardShortcuts />
     </footer>
   );

@@ -10,8 +10,10 @@ import {
   type QueryArgs,
   type QueryKind,
   type QueryResult,
+  type SavedIndexRequest,
   type SessionEvent,
   type SourceSpec,
+  type StoredIndex,
   type ToWorker,
 } from './protocol';
 
@@ -127,6 +129,33 @@ export class ExplorerClient {
     });
   }
 
+  /**
+   * Lists the saved indexes, or forgets one (or all) and lists what is left. Any of the client's
+   * workers can answer, with or without an archive open: the store is the browser's, not a session's.
+   */
+  savedIndexes(request: SavedIndexRequest): Promise<StoredIndex[]> {
+    if (!this.worker && !this.spare) this.warm();
+    const worker = this.worker ?? (this.spare as Worker);
+    const id = this.nextQuery++;
+    return new Promise<StoredIndex[]>((resolve, reject) => {
+      // a worker ended by a new open never answers: give up rather than wait forever
+      const timer = setTimeout(() => {
+        worker.removeEventListener('message', onMessage);
+        reject(new Error('the reader did not answer about saved indexes'));
+      }, 10_000);
+      const onMessage = (event: MessageEvent<unknown>) => {
+        const msg = event.data;
+        if (!isFromWorker(msg) || msg.type !== 'savedIndexes' || msg.id !== id) return;
+        clearTimeout(timer);
+        worker.removeEventListener('message', onMessage);
+        if (msg.ok) resolve(msg.stored);
+        else reject(new Error(msg.error));
+      };
+      worker.addEventListener('message', onMessage);
+      worker.postMessage({ v: PROTOCOL_VERSION, type: 'savedIndexes', id, request } satisfies ToWorker);
+    });
+  }
+
   dispose(): void {
     this.dropCandidate();
     this.worker?.terminate();
@@ -188,7 +217,13 @@ export class ExplorerClient {
   private receiveCandidate(data: unknown): void {
     const c = this.candidate;
     if (!c || !isFromWorker(data) || data.v !== PROTOCOL_VERSION) return;
-    if (data.type === 'result' || data.type === 'protocolError' || data.session !== c.session) return;
+    if (
+      data.type === 'result' ||
+      data.type === 'protocolError' ||
+      data.type === 'savedIndexes' ||
+      data.session !== c.session
+    )
+      return;
     const { v: _v, session: _s, ...rest } = data;
     const event = rest as SessionEvent;
     const known = (event.type === 'archive' || event.type === 'done') && event.archive.images.length > 0;
@@ -247,6 +282,7 @@ export class ExplorerClient {
       this.listener?.({ type: 'failed', message: msg.error, archive: null, entries: 0 });
       return;
     }
+    if (msg.type === 'savedIndexes') return; // answered where it was asked (savedIndexes below)
     if (msg.session !== this.session) return;
     const { v: _v, session: _s, ...event } = msg;
     if (event.type === 'done' || event.type === 'failed' || event.type === 'cancelled') this.reading = false;

@@ -6,6 +6,7 @@ import type { ByteSource } from '../core/bytes/byteSource';
 import { messageOf } from '../core/errors';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
+import type { IndexStore } from '../storage/indexStore';
 import { FileViews, toRow } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
 import { Inside, transferables } from './inside';
@@ -22,6 +23,7 @@ import {
   type QueryMap,
   type QueryResult,
   type RowsPage,
+  type SavedIndexRequest,
   type SessionEvent,
   type SourceSpec,
   type TimelineStep,
@@ -29,6 +31,7 @@ import {
   type VerifyProgress,
   type VerifyResult,
 } from './protocol';
+import { SavedIndexes } from './savedIndexes';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -57,6 +60,8 @@ export interface EngineDeps {
     signal: AbortSignal,
   ): Promise<VerifyReport>;
   now(): number;
+  /** Where finished indexes are remembered between visits; absent where there is no storage. */
+  indexStore?: IndexStore;
 }
 
 /** File systems kept built at once; each can be large, and images of one archive share little memory. */
@@ -140,8 +145,11 @@ export function summarize(archive: ImageArchive, size: number, indexed: Readonly
 
 export class Engine {
   private session: Session | null = null;
+  private readonly saved: SavedIndexes | null;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
+  }
 
   handle(message: unknown): void {
     const m = message as Partial<ToWorker> | null;
@@ -164,6 +172,20 @@ export class Engine {
       case 'query':
         void this.answer(msg.id, msg.session, msg.query);
         break;
+      case 'savedIndexes':
+        void this.answerSavedIndexes(msg.id, msg.request);
+        break;
+    }
+  }
+
+  private async answerSavedIndexes(id: number, request: SavedIndexRequest): Promise<void> {
+    try {
+      if (!this.saved) throw new Error('this browser gives the page no storage for saved indexes');
+      if (request.action === 'forget') await this.saved.forget(request.key);
+      const stored = await this.saved.list();
+      this.deps.post({ v: PROTOCOL_VERSION, type: 'savedIndexes', id, ok: true, stored });
+    } catch (error) {
+      this.deps.post({ v: PROTOCOL_VERSION, type: 'savedIndexes', id, ok: false, error: messageOf(error) });
     }
   }
 
@@ -180,6 +202,14 @@ export class Engine {
     const signal = s.controller.signal;
     try {
       s.source = await this.openSource(s, spec);
+      const file = spec.kind === 'file' && spec.remember ? spec : null;
+      const remembered = file ? this.saved : null;
+      const key = file && remembered ? await remembered.keyOf(s.source, file) : null;
+      const restored = remembered && key ? await remembered.restore(key, s.source) : null;
+      if (restored?.archive) {
+        this.finishFromSavedIndex(s, restored.archive, started, key as string);
+        return;
+      }
       const archive = await this.deps.openArchive(s.source, {
         signal,
         onProgress: (progress) => this.emit(s, { type: 'progress', progress }),
@@ -195,6 +225,7 @@ export class Engine {
         },
       });
       s.archive = archive;
+      if (restored?.problem) archive.warnings.push(restored.problem);
       for (const key of archive.blobs.keys()) s.indexed.add(key);
       s.settled = true;
       this.checkReady(s);
@@ -203,8 +234,11 @@ export class Engine {
         archive: summarize(archive, s.size, s.indexed),
         entries: totalEntries(archive),
         elapsedMs: this.deps.now() - started,
+        ...(file && remembered && key && archive.errors.length === 0 ? { savedIndexKey: key } : {}),
       });
-      void this.backgroundStats(s);
+      // saved after the background stats, so that writing it never delays the first answers
+      const stats = this.backgroundStats(s);
+      if (file && remembered && key) void stats.then(() => remembered.save(key, archive, file.name));
     } catch (error) {
       s.settled = true;
       const partial = s.archive ? summarize(s.archive, s.size, s.indexed) : null;
@@ -217,6 +251,31 @@ export class Engine {
       // whatever was read stays explorable
       if (s.archive) this.checkReady(s);
     }
+  }
+
+  /** The saved index stands for the whole read: the same events, in the same order, at once. */
+  private finishFromSavedIndex(s: Session, archive: ImageArchive, started: number, key: string): void {
+    s.archive = archive;
+    this.emit(s, { type: 'archive', archive: summarize(archive, s.size, s.indexed) });
+    for (const key of archive.blobs.keys()) {
+      s.indexed.add(key);
+      this.emit(s, {
+        type: 'blob',
+        blob: summarizeBlob(key, archive, s.indexed),
+        errors: [...archive.errors],
+      });
+    }
+    s.settled = true;
+    this.checkReady(s);
+    this.emit(s, {
+      type: 'done',
+      archive: summarize(archive, s.size, s.indexed),
+      entries: totalEntries(archive),
+      elapsedMs: this.deps.now() - started,
+      fromSavedIndex: true,
+      savedIndexKey: key,
+    });
+    void this.backgroundStats(s);
   }
 
   private async openSource(s: Session, spec: SourceSpec): Promise<ByteSource> {

@@ -14,6 +14,7 @@ import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
 import type { VerifyProgress } from '../core/image/verify';
 import type { EntryType } from '../core/tar/types';
+import type { StoredIndex } from '../storage/indexStore';
 import type {
   ChangeNote,
   CountedChange,
@@ -25,7 +26,8 @@ import type {
 
 /** 2: archives from a URL (`SourceSpec` 'url', the 'download' event) and Verify. */
 /** 3: looking inside: contents, search, size map, export. */
-export const PROTOCOL_VERSION = 3;
+/** 4: saved indexes (`remember` on a file, `fromSavedIndex` on done, the 'savedIndexes' message). */
+export const PROTOCOL_VERSION = 4;
 
 /** The counting rule (core/fs/changeRule.ts), for labelling rows and history as the counts count them. */
 export { countedAs, historyCountedAs } from '../core/fs/changeRule';
@@ -45,7 +47,22 @@ export type {
  * https, allowing cross-origin reads) is read by the worker with Range requests, or downloaded
  * whole when the server ignores Range.
  */
-export type SourceSpec = { kind: 'file'; file: Blob; name: string } | { kind: 'url'; url: string };
+export type SourceSpec =
+  | {
+      kind: 'file';
+      file: Blob;
+      name: string;
+      /** File.lastModified (0 when unknown): part of the saved index's key. */
+      lastModified?: number;
+      /** Use and keep a saved index of this file ("Remember indexes on this device"). */
+      remember?: boolean;
+    }
+  | { kind: 'url'; url: string };
+
+/** Asks about the saved indexes, outside any session: list them, or forget one (key) or all (null). */
+export type SavedIndexRequest = { action: 'list' } | { action: 'forget'; key: string | null };
+
+export type { StoredIndex } from '../storage/indexStore';
 
 /** The outcome of Verify: small, every mismatch one line naming the member. */
 export interface VerifyResult {
@@ -329,7 +346,8 @@ export type Query = { [K in QueryKind]: { kind: K; args: QueryArgs<K> } }[QueryK
 export type ToWorker =
   | { v: number; type: 'open'; session: number; source: SourceSpec }
   | { v: number; type: 'cancel'; session: number }
-  | { v: number; type: 'query'; id: number; session: number; query: Query };
+  | { v: number; type: 'query'; id: number; session: number; query: Query }
+  | { v: number; type: 'savedIndexes'; id: number; request: SavedIndexRequest };
 
 export type SessionEvent =
   | { type: 'progress'; progress: OpenProgress }
@@ -344,7 +362,16 @@ export type SessionEvent =
   | { type: 'imageReady'; image: number }
   | { type: 'imageStats'; stats: ImageStats }
   /** Every layer is indexed. `entries` is the total of all layers' tar entries. */
-  | { type: 'done'; archive: ArchiveSummary; entries: number; elapsedMs: number }
+  | {
+      type: 'done';
+      archive: ArchiveSummary;
+      entries: number;
+      elapsedMs: number;
+      /** The index came from this device's saved copy (contents are still read from the archive). */
+      fromSavedIndex?: boolean;
+      /** This archive's saved index, when it was restored or is being kept. */
+      savedIndexKey?: string;
+    }
   /** Reading stopped early; what was read (if anything) stays queryable. */
   | { type: 'failed'; message: string; archive: ArchiveSummary | null; entries: number }
   | { type: 'cancelled'; archive: ArchiveSummary | null; entries: number };
@@ -353,7 +380,9 @@ export type FromWorker =
   | ({ v: number; session: number } & SessionEvent)
   | { v: number; type: 'result'; id: number; ok: true; result: QueryResult<QueryKind> }
   | { v: number; type: 'result'; id: number; ok: false; error: string }
-  | { v: number; type: 'protocolError'; error: string };
+  | { v: number; type: 'protocolError'; error: string }
+  | { v: number; type: 'savedIndexes'; id: number; ok: true; stored: StoredIndex[] }
+  | { v: number; type: 'savedIndexes'; id: number; ok: false; error: string };
 
 export function isFromWorker(data: unknown): data is FromWorker {
   return typeof data === 'object' && data !== null && 'v' in data && 'type' in data;

@@ -9,6 +9,7 @@ import { HttpRangeSource } from '../core/bytes/httpSource';
 import { buildImageFileSystem } from '../core/fs';
 import { openArchive } from '../core/image/open';
 import { verifyArchive } from '../core/image/verify';
+import { OpfsIndexStore } from '../storage/indexStore';
 import { Engine } from './engine';
 import type { FromWorker } from './protocol';
 
@@ -39,6 +40,7 @@ const engine = new Engine({
   analyze: (archive, image) => analyzeImage(archive, image),
   verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
   now: () => performance.now(),
+  ...(OpfsIndexStore.available() ? { indexStore: new OpfsIndexStore() } : {}),
 });
 
 self.addEventListener('message', (event: MessageEvent<unknown>) => engine.handle(event.data));

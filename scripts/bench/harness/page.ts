@@ -3,10 +3,11 @@
  * region that ends with "Indexed N entries", errors in an alert) around our core in a worker, with
  * no UI. Query: ?mode=open (default: openArchive, as the app does), ?mode=count&workers=K
  * &window=N&chunk=N&zstd=fzstd|zstddec&stream=1&prefetch=1 (layers counted by K workers in parallel, for
- * experiments), or ?mode=read&chunk=N|stream=1 (raw read throughput; "entries" are MB read).
+ * experiments), ?mode=read&chunk=N|stream=1 (raw read throughput; "entries" are MB read), or
+ * ?mode=ranges&method=async|sync|inflight (the read floor: the walker's ranges; "entries" are ranges).
  */
 import { partition } from '../experiment';
-import type { FromWorker, HarnessOptions, ToWorker } from './protocol';
+import type { FloorMethod, FromWorker, HarnessOptions, ToWorker } from './protocol';
 
 const params = new URLSearchParams(location.search);
 const mode = params.get('mode') ?? 'open';
@@ -65,6 +66,18 @@ input.addEventListener('change', () => {
         }
       },
     );
+    return;
+  }
+  if (mode === 'ranges') {
+    // the ranges are put on the page by the benchmark before it hands over the file
+    const ranges = (window as unknown as { __benchRanges?: [number, number][] }).__benchRanges ?? [];
+    const method = (params.get('method') ?? 'async') as FloorMethod;
+    const w = spawn({ kind: 'ranges', file, ranges, method }, (m) => {
+      if (m.kind === 'done') {
+        status.textContent = `Indexed ${m.entries} entries`;
+        finish(w);
+      }
+    });
     return;
   }
   if (mode === 'open') {

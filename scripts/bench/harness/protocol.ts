@@ -15,7 +15,15 @@ export type ToWorker =
   | { kind: 'find'; file: File }
   | { kind: 'count'; file: File; layers: FoundLayer[]; options: HarnessOptions }
   /** Raw read throughput: the whole file through slice().arrayBuffer() of `chunk` bytes, or stream(). */
-  | { kind: 'read'; file: File; chunk: number; stream: boolean; sync: boolean; inflight: number };
+  | { kind: 'read'; file: File; chunk: number; stream: boolean; sync: boolean; inflight: number }
+  /**
+   * The read floor: exactly these byte ranges (the ones our walker reads, recorded in Node with the
+   * Blob source's read-ahead) through one read method; "entries" are the ranges read.
+   */
+  | { kind: 'ranges'; file: File; ranges: [number, number][]; method: FloorMethod };
+
+/** How the read floor reads: awaited slices one after another, FileReaderSync, or 4 slices in flight. */
+export type FloorMethod = 'async' | 'sync' | 'inflight';
 
 export type FromWorker =
   | { kind: 'progress'; entries: number }

@@ -65,6 +65,34 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         }
       }
       post({ kind: 'done', entries: Math.round(bytes / 1e6), ms: performance.now() - started });
+    } else if (msg.kind === 'ranges') {
+      const { file, ranges } = msg;
+      let bytes = 0;
+      if (msg.method === 'sync') {
+        const reader = new FileReaderSync();
+        for (const [offset, length] of ranges)
+          bytes += reader.readAsArrayBuffer(file.slice(offset, offset + length)).byteLength;
+      } else if (msg.method === 'inflight') {
+        const pending: Promise<ArrayBuffer>[] = [];
+        let next = 0;
+        const more = () => {
+          while (pending.length < 4 && next < ranges.length) {
+            const [offset, length] = ranges[next++];
+            pending.push(file.slice(offset, offset + length).arrayBuffer());
+          }
+        };
+        more();
+        while (pending.length) {
+          const first = pending.shift() as Promise<ArrayBuffer>;
+          more();
+          bytes += (await first).byteLength;
+        }
+      } else {
+        for (const [offset, length] of ranges)
+          bytes += (await file.slice(offset, offset + length).arrayBuffer()).byteLength;
+      }
+      if (bytes < 0) throw new Error('unreachable');
+      post({ kind: 'done', entries: ranges.length, ms: performance.now() - started });
     } else if (msg.kind === 'find') {
       post({ kind: 'layers', layers: await findLayers(source) });
     } else {

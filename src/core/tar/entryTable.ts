@@ -1,5 +1,25 @@
 import { ENTRY_TYPES, type EntryType, type TarEntry } from './types';
 
+/** An EntryTable's contents as plain columns (see `EntryTable.toColumns`). */
+export interface EntryColumns {
+  count: number;
+  names: string[];
+  types: Uint8Array;
+  sizes: Float64Array;
+  modes: Uint32Array;
+  uids: Float64Array;
+  gids: Float64Array;
+  mtimes: Float64Array;
+  dataOffsets: Float64Array;
+  headerOffsets: Float64Array;
+  ownerIds: Uint16Array;
+  owners: [string, string][];
+  linkTargets: [number, string][];
+  xattrs: [number, Record<string, string>][];
+  unknownTypeFlags: [number, string][];
+  sparseStoredSizes: [number, number][];
+}
+
 /**
  * The entries of one layer in columns: typed arrays for the numbers and one array of names, so a
  * layer of 100k entries costs a few MB instead of 100k objects.
@@ -123,6 +143,57 @@ export class EntryTable {
 
   linkTarget(i: number): string {
     return this.linkTargets.get(i) ?? '';
+  }
+
+  /**
+   * Every column trimmed to `count`, for saving the index (core/persist): the private ones too,
+   * so a table rebuilt by `fromColumns` answers exactly as this one does.
+   */
+  toColumns(): EntryColumns {
+    const n = this.count;
+    return {
+      count: n,
+      names: this.names.slice(0, n),
+      types: this.types.slice(0, n),
+      sizes: this.sizes.slice(0, n),
+      modes: this.modes.slice(0, n),
+      uids: this.uids.slice(0, n),
+      gids: this.gids.slice(0, n),
+      mtimes: this.mtimes.slice(0, n),
+      dataOffsets: this.dataOffsets.slice(0, n),
+      headerOffsets: this.headerOffsets.slice(0, n),
+      ownerIds: this.ownerIds.slice(0, n),
+      owners: this.owners.map(([u, g]) => [u, g]),
+      linkTargets: [...this.linkTargets],
+      xattrs: [...this.xattrs],
+      unknownTypeFlags: [...this.unknownTypeFlags],
+      sparseStoredSizes: [...this.sparseStoredSizes],
+    };
+  }
+
+  /** The table `toColumns` described; the arrays are taken, not copied. */
+  static fromColumns(c: EntryColumns): EntryTable {
+    if (c.count === 0) return new EntryTable();
+    const table = new EntryTable(1);
+    table.count = c.count;
+    table.capacity = c.count;
+    table.names = c.names;
+    table.types = c.types;
+    table.sizes = c.sizes;
+    table.modes = c.modes;
+    table.uids = c.uids;
+    table.gids = c.gids;
+    table.mtimes = c.mtimes;
+    table.dataOffsets = c.dataOffsets;
+    table.headerOffsets = c.headerOffsets;
+    table.ownerIds = c.ownerIds;
+    table.owners = c.owners.length > 0 ? c.owners : [['', '']];
+    table.ownerIndex = new Map(table.owners.map(([u, g], i) => [`${u}\0${g}`, i]));
+    table.linkTargets = new Map(c.linkTargets);
+    table.xattrs = new Map(c.xattrs);
+    table.unknownTypeFlags = new Map(c.unknownTypeFlags);
+    table.sparseStoredSizes = new Map(c.sparseStoredSizes);
+    return table;
   }
 
   /** Sum of regular-file sizes, the contract's layer `sizeBytes` (dive counts header sizes of files only). */

@@ -1,0 +1,48 @@
+import { createSHA256 } from 'hash-wasm';
+import type { ByteSource } from '../bytes/byteSource';
+
+/**
+ * Which saved index belongs to an archive: its name, size and modification time, and a digest of
+ * sampled byte ranges, so that another file with the same name and size never matches.
+ *
+ * The head and the tail are always sampled because that is where every format keeps the JSON
+ * that names each layer by its digest (docker save writes manifest.json last, OCI layouts
+ * index.json first or last, tar headers name blobs by digest): a rebuilt image whose layer
+ * changed by one byte has another manifest there, so another key. The evenly spaced samples in
+ * between catch files that were edited in place.
+ */
+export const HEAD_TAIL_BYTES = 64 * 1024;
+export const MIDDLE_SAMPLES = 8;
+export const SAMPLE_BYTES = 4096;
+
+export interface ArchiveIdentity {
+  name: string;
+  size: number;
+  /** Milliseconds since 1970, as File.lastModified gives it; 0 when unknown. */
+  lastModified: number;
+}
+
+/** The byte ranges sampled for the key, in order, without overlaps. */
+export function sampledRanges(size: number): [number, number][] {
+  if (size <= 2 * HEAD_TAIL_BYTES + MIDDLE_SAMPLES * SAMPLE_BYTES) return [[0, size]];
+  const ranges: [number, number][] = [[0, HEAD_TAIL_BYTES]];
+  const span = size - 2 * HEAD_TAIL_BYTES;
+  for (let i = 1; i <= MIDDLE_SAMPLES; i++) {
+    const start = HEAD_TAIL_BYTES + Math.floor((span * i) / (MIDDLE_SAMPLES + 1)) - SAMPLE_BYTES / 2;
+    ranges.push([start, start + SAMPLE_BYTES]);
+  }
+  ranges.push([size - HEAD_TAIL_BYTES, size]);
+  return ranges;
+}
+
+/** A hex key naming the archive's saved index (64 hex digits, usable as a file name). */
+export async function archiveKey(source: ByteSource, identity: ArchiveIdentity): Promise<string> {
+  const hasher = await createSHA256();
+  hasher.init();
+  hasher.update(
+    JSON.stringify(['image-layer-explorer index key 1', identity.name, identity.size, identity.lastModified]),
+  );
+  // One read at a time: a source may hand back a view into a buffer that its next read reuses.
+  for (const [start, end] of sampledRanges(source.size)) hasher.update(await source.read(start, end - start));
+  return hasher.digest('hex');
+}

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeImage } from '../core/analysis';
+import { type ByteSource, MemorySource } from '../core/bytes/byteSource';
+import { buildImageFileSystem } from '../core/fs';
+import { openArchive } from '../core/image/open';
+import { verifyArchive } from '../core/image/verify';
+import { evictionsFor, MAX_STORED_INDEXES, MemoryIndexStore, type StoredIndex } from '../storage/indexStore';
+import { dockerArchive } from '../testing/archives';
+import { Engine } from './engine';
+import {
+  type FromWorker,
+  PROTOCOL_VERSION,
+  type QueryKind,
+  type QueryMap,
+  type QueryResult,
+  type ToWorker,
+} from './protocol';
+
+const v = PROTOCOL_VERSION;
+
+const ARCHIVE = dockerArchive([
+  {
+    tags: ['demo:1'],
+    layers: [
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', content: 'root:x:0:0\n' },
+        { name: 'usr/bin/tool', content: 'x'.repeat(4000), mode: 0o755 },
+      ],
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/.wh.passwd', content: '' },
+        { name: 'etc/app.conf', content: 'a=1\n' },
+      ],
+    ],
+  },
+]);
+
+function harness(store = new MemoryIndexStore(), bytes = ARCHIVE) {
+  const posted: FromWorker[] = [];
+  const waiters: (() => void)[] = [];
+  const reads = { archives: 0 };
+  let source: ByteSource = new MemorySource(bytes, 'demo.tar');
+  const engine = new Engine({
+    post: (m) => {
+      posted.push(m);
+      for (const w of waiters.splice(0)) w();
+    },
+    makeSource: () => source,
+    openArchive: (s, hooks) => {
+      reads.archives++;
+      return openArchive(s, hooks);
+    },
+    buildFs: (archive, image) => buildImageFileSystem(archive, image),
+    analyze: (archive, image) => analyzeImage(archive, image),
+    verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
+    now: () => performance.now(),
+    indexStore: store,
+  });
+  const send = (m: ToWorker) => engine.handle(m);
+  const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {
+    for (;;) {
+      const hit = posted.find(pred);
+      if (hit) return hit;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  let nextId = 1;
+  const ask = async <K extends QueryKind>(session: number, kind: K, args: QueryMap[K]['args']) => {
+    const id = nextId++;
+    send({
+      v,
+      type: 'query',
+      id,
+      session,
+      query: { kind, args } as Extract<ToWorker, { type: 'query' }>['query'],
+    });
+    const reply = await until((m) => m.type === 'result' && m.id === id);
+    if (reply.type !== 'result' || !reply.ok) throw new Error('query failed');
+    return reply.result as QueryResult<K>;
+  };
+  const open = async (session: number, remember = true, lastModified = 1000) => {
+    send({
+      v,
+      type: 'open',
+      session,
+      source: { kind: 'file', file: new Blob([]), name: 'demo.tar', lastModified, remember },
+    });
+    const done = await until((m) => m.type === 'done' && 'session' in m && m.session === session);
+    if (done.type !== 'done') throw new Error();
+    return done;
+  };
+  const saved = async (request: Extract<ToWorker, { type: 'savedIndexes' }>['request']) => {
+    const id = nextId++;
+    send({ v, type: 'savedIndexes', id, request });
+    const reply = await until((m) => m.type === 'savedIndexes' && m.id === id);
+    if (reply.type !== 'savedIndexes' || !reply.ok) throw new Error('savedIndexes failed');
+    return reply.stored;
+  };
+  /** The save happens after 'done': wait until the store holds it. */
+  const stored = async (count: number) => {
+    for (let i = 0; i < 200 && store.files.size < count; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(store.files.size).toBe(count);
+  };
+  const setSource = (s: ByteSource) => {
+    source = s;
+  };
+  return { store, reads, open, ask, saved, stored, setSource, posted };
+}
+
+const rowsOf = (h: ReturnType<typeof harness>, session: number, layer: number) =>
+  h.ask(session, 'rows', {
+    view: {
+      image: 0,
+      layer,
+      mode: 'merged',
+      sort: 'name',
+      filter: '',
+      regex: false,
+      changes: { added: true, modified: true, removed: true, unmodified: true },
+      expandAll: true,
+      toggled: [],
+    },
+    offset: 0,
+    limit: 100,
+  });
+
+describe('saved indexes', () => {
+  it('re-opening the same file restores its index without reading the archive, with the same answers', async () => {
+    const h = harness();
+    const first = await h.open(1);
+    expect(first.fromSavedIndex).toBeUndefined();
+    await h.stored(1);
+    const firstRows = await rowsOf(h, 1, 1);
+    const firstStats = await h.ask(1, 'imageStats', { image: 0 });
+
+    const second = await h.open(2);
+    expect(second.fromSavedIndex).toBe(true);
+    expect(h.reads.archives).toBe(1);
+    expect(second.entries).toBe(first.entries);
+    expect(second.archive).toEqual(first.archive);
+    expect(await rowsOf(h, 2, 1)).toEqual(firstRows);
+    expect(await h.ask(2, 'imageStats', { image: 0 })).toEqual(firstStats);
+    // contents are read from the file, as always
+    const text = await h.ask(2, 'textPage', {
+      image: 0,
+      layer: 1,
+      path: '/etc/app.conf',
+      firstLine: 0,
+      count: 10,
+    });
+    expect(JSON.stringify(text)).toContain('a=1');
+  });
+
+  it('another modification time is another archive', async () => {
+    const h = harness();
+    await h.open(1, true, 1000);
+    await h.stored(1);
+    const other = await h.open(2, true, 2000);
+    expect(other.fromSavedIndex).toBeUndefined();
+    expect(h.reads.archives).toBe(2);
+  });
+
+  it('with remembering off nothing is used or kept', async () => {
+    const h = harness();
+    await h.open(1, false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.store.files.size).toBe(0);
+    await h.open(2);
+    await h.stored(1);
+    const third = await h.open(3, false);
+    expect(third.fromSavedIndex).toBeUndefined();
+    expect(h.reads.archives).toBe(3);
+  });
+
+  it('a damaged saved index is rebuilt, never trusted, and the archive says so', async () => {
+    const h = harness();
+    await h.open(1);
+    await h.stored(1);
+    const [key] = h.store.files.keys();
+    const bytes = h.store.files.get(key) as Uint8Array;
+    bytes[bytes.length - 3] ^= 0xff;
+    const reopened = await h.open(2);
+    expect(reopened.fromSavedIndex).toBeUndefined();
+    expect(h.reads.archives).toBe(2);
+    expect(reopened.archive.warnings.join('\n')).toMatch(/saved index was not used \(saved index is damaged/);
+    // and the good one is saved again
+    await h.stored(1);
+    expect((await h.open(3)).fromSavedIndex).toBe(true);
+  });
+
+  it('an archive read with errors is not kept', async () => {
+    const h = harness(new MemoryIndexStore(), ARCHIVE.subarray(0, ARCHIVE.length - 3000));
+    const done = await h.open(1);
+    expect(done.archive.errors.length + (done.type === 'done' ? 0 : 1)).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.store.files.size).toBe(0);
+  });
+
+  it('lists what is kept and forgets one or all', async () => {
+    const h = harness();
+    await h.open(1, true, 1);
+    await h.open(2, true, 2);
+    await h.stored(2);
+    const list = await h.saved({ action: 'list' });
+    expect(list).toHaveLength(2);
+    expect(list[0]).toMatchObject({ archiveName: 'demo.tar', archiveSize: ARCHIVE.length, entries: 6 });
+    expect(list[0].bytes).toBeGreaterThan(100);
+    expect(await h.saved({ action: 'forget', key: list[0].key })).toEqual([list[1]]);
+    expect(await h.saved({ action: 'forget', key: null })).toEqual([]);
+  });
+});
+
+describe('the bounds on what is kept', () => {
+  const entry = (key: string, savedAt: number, bytes: number): StoredIndex => ({
+    key,
+    archiveName: key,
+    archiveSize: 1,
+    savedAt,
+    entries: 1,
+    bytes,
+  });
+  it('forgets the oldest first, until count and bytes fit', () => {
+    const many = Array.from({ length: MAX_STORED_INDEXES }, (_, i) => entry(`k${i}`, 100 - i, 10));
+    expect(evictionsFor(many, 10)).toEqual([`k${MAX_STORED_INDEXES - 1}`]);
+    expect(evictionsFor([entry('a', 1, 300e6), entry('b', 2, 200e6)], 100e6)).toEqual(['a']);
+    expect(evictionsFor([entry('a', 1, 10)], 10)).toEqual([]);
+  });
+});
