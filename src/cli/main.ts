@@ -1,5 +1,4 @@
 import { messageOf } from '../core/errors';
-import { ArchiveReadError, openArchive } from '../core/image/open';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../core/limits';
 import { terminalText, visible } from '../core/visibleText';
 import type { CliIo } from './io';
@@ -70,6 +69,8 @@ export const nodeIo: CliIo = {
       process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
     }),
   async openArchive(path) {
+    // Loaded with the first archive: `--help`, `--version` and a bad flag never parse the readers.
+    const { ArchiveReadError, openArchive } = await import('../core/image/open');
     let source: NodeFileSource;
     try {
       source = new NodeFileSource(path);
