@@ -24,6 +24,9 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   banner: { js: '#!/usr/bin/env node' },
   legalComments: 'linked',
+  // fflate's Node entry loads worker_threads at start-up for async APIs we never call; its browser
+  // build is the same code without that (about 10 ms of every command's start).
+  alias: { fflate: `${root}node_modules/fflate/esm/browser.js` },
   metafile: true,
   logLevel: 'warning',
 });
