@@ -25,8 +25,15 @@ const bin = join(prefix, 'bin', 'image-layer-explorer');
 const PORT = Number(process.env.E2E_PORT ?? 4321) + 1;
 
 test.beforeAll(() => {
-  // prepack builds dist/ and dist-cli/; the tarball then installs with no dependency at all.
-  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+  // `npm run test:e2e` has built dist/ already, and other specs are using it: rebuilding it here
+  // (prepack's `npm run build`) would swap its files under them. So this builds dist-cli/ only and
+  // packs without the lifecycle scripts; the tarball is otherwise what `npm pack` makes, and it
+  // installs with no dependency at all.
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-cli.ts'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
