@@ -9,6 +9,9 @@ command -v zstd >/dev/null || missing+=(zstd)
 command -v pzstd >/dev/null || missing+=(zstd)
 command -v tar >/dev/null || missing+=(tar)
 command -v gzip >/dev/null || missing+=(gzip)
+# xmllint checks that the JUnit reports are well-formed XML; podman answers the engine test's API.
+command -v xmllint >/dev/null || missing+=(libxml2-utils)
+command -v podman >/dev/null || missing+=(podman)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

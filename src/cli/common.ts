@@ -1,3 +1,4 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
 import type { ImageArchive } from '../core/image/model';
 import { familiarReference } from '../core/image/reference';
 
@@ -5,43 +6,86 @@ import { familiarReference } from '../core/image/reference';
 
 export interface ParsedArgs {
   positional: string[];
+  /** The last value of each valued option given. */
   values: Map<string, string>;
   switches: Set<string>;
+  /** Every value of each valued option, in order, for options that may be repeated (`--exclude`). */
+  repeated: Map<string, string[]>;
 }
+
+/** A value that starts with a dash but is no option: a negative number (`--layer -1`), or `-` (stdout). */
+const DASH_VALUE = /^-(\d|$)/;
 
 /**
  * `--name value`, `--name=value` and switches; anything after `--` is positional. Returns an
  * error message for unknown or incomplete flags, since a mistyped threshold must not be ignored.
+ * Node's own `util.parseArgs` (strict) does the parsing: it costs nothing to load, and its rules
+ * are the ones Node's users know.
  */
 export function parseArgs(
   args: string[],
   valued: readonly string[],
   switches: readonly string[],
 ): ParsedArgs | string {
-  const parsed: ParsedArgs = { positional: [], values: new Map(), switches: new Set() };
+  const options: Record<string, { type: 'string'; multiple: true } | { type: 'boolean' }> = {};
+  for (const name of valued) options[name] = { type: 'string', multiple: true };
+  for (const name of switches) options[name] = { type: 'boolean' };
+  // util.parseArgs refuses `--layer -1` as ambiguous: a value that cannot be an option is joined to it.
+  const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') {
-      parsed.positional.push(...args.slice(i + 1));
+      joined.push(...args.slice(i));
       break;
     }
-    if (!arg.startsWith('--')) {
-      parsed.positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (valued.includes(name)) {
-      const value = eq < 0 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined) return `--${name} needs a value`;
-      parsed.values.set(name, value);
-    } else if (switches.includes(name) && eq < 0) {
-      parsed.switches.add(name);
+    const next = args[i + 1];
+    if (
+      arg.startsWith('--') &&
+      valued.includes(arg.slice(2)) &&
+      next !== undefined &&
+      DASH_VALUE.test(next)
+    ) {
+      joined.push(`${arg}=${next}`);
+      i++;
     } else {
-      return `unknown option ${arg}`;
+      joined.push(arg);
+    }
+  }
+  let result: ReturnType<typeof nodeParseArgs>;
+  try {
+    result = nodeParseArgs({ args: joined, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    return argumentError(error, valued);
+  }
+  const parsed: ParsedArgs = {
+    positional: result.positionals,
+    values: new Map(),
+    switches: new Set(),
+    repeated: new Map(),
+  };
+  for (const [name, value] of Object.entries(result.values)) {
+    if (Array.isArray(value)) {
+      const strings = value.filter((v): v is string => typeof v === 'string');
+      parsed.repeated.set(name, strings);
+      parsed.values.set(name, strings[strings.length - 1]);
+    } else if (value === true) {
+      parsed.switches.add(name);
     }
   }
   return parsed;
+}
+
+/** util.parseArgs's error, said in our words: which option, and what is wrong with it. */
+function argumentError(error: unknown, valued: readonly string[]): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = option.replace(/^--?/, '');
+    if (valued.includes(name)) return `--${name} needs a value`;
+    return `${option} takes no value`;
+  }
+  return message;
 }
 
 /** Tags as people type them: `app:1` finds `docker.io/library/app:1` and `localhost/app:1`. */

@@ -1,27 +1,53 @@
 import { messageOf } from '../core/errors';
-import { ArchiveReadError, openArchive } from '../core/image/open';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../core/limits';
-import { terminalText } from '../core/visibleText';
+import { terminalText, visible } from '../core/visibleText';
 import type { CliIo } from './io';
 import { NodeFileSource } from './nodeFileSource';
+import { terminalProgress } from './progress';
+import { packageVersion } from './version';
 
-const USAGE = `usage:
-  inspect <archive> [--json] [--verify]              images, layers, history and analysis; --verify hashes every blob
-  ls <archive> [--image <tag|index>] --layer <n> [--merged]   files of a layer (JSON lines)
-  ci <archive> [--lowest-efficiency 0.9] [--highest-wasted-bytes 20MB] [--highest-user-wasted-percent 0.1]
-  cat <archive> [--image <tag|index>] --layer <n> <path>      a file's bytes as of layer n (links followed)
-  export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->
-                                                     a layer's changes (with whiteouts), or with --merged the
-                                                     filesystem at layer n, or one directory of either, as a tar
-options for every command:
-  --max-expansion <ratio>   the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes out per
-                            compressed byte read (default 1000; gzip cannot pass 1032:1, zstd bombs reach 32768:1)
-exit codes: 0 success, 1 a ci rule failed, 2 the archive could not be read or is corrupt (inspect --verify:
-  a digest or diff ID does not match)`;
+/** The program's name as users type it (the package's `bin`). */
+export const PROGRAM = 'image-layer-explorer';
+
+const USAGE = `Usage: ${PROGRAM} <archive | image> [options]      open it in the browser (see open --help)
+       ${PROGRAM} <command> <archive> [options]
+
+Commands:
+  open <archive|image>   serve the app and the archive on 127.0.0.1 and open the browser (the default)
+  inspect <archive>      images, layers, history and analysis (--json, --format dive-json, --verify)
+  ls <archive>           files of a layer (JSON lines)
+  ci <archive>           dive's CI rules (--format text|junit|sarif)
+  cat <archive> <path>   a file's bytes as of a layer (links followed)
+  export <archive>       a layer's changes, the merged filesystem or a directory, as a tar
+
+Options for every command:
+  --max-expansion <ratio>  the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes
+                           out per compressed byte read (default 1000)
+  -h, --help               help for the command
+  -V, --version            the version
+
+Exit codes: 0 success, 1 a ci rule failed, 2 the archive could not be read or is corrupt, or the
+  arguments are wrong (inspect --verify: a digest or diff ID does not match)
+
+Examples:
+  ${PROGRAM} nginx:latest                 save the image from Docker or Podman and open it
+  ${PROGRAM} app.tar --no-open            print the address to open instead
+  ${PROGRAM} inspect app.tar --json
+  ${PROGRAM} ci app.tar --format sarif > dive.sarif
+
+Run '${PROGRAM} <command> --help' for a command's options.`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+/** A subcommand: loaded only when named, so start-up pays for one command's code. */
+interface CommandModule {
+  run: Command;
+  /** The command's `--help` text, in the layout above (Usage, description, Options, Examples). */
+  HELP?: string;
+}
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  open: () => import('./commands/open'),
   inspect: () => import('./commands/inspect'),
   ls: () => import('./commands/ls'),
   ci: () => import('./commands/ci'),
@@ -43,13 +69,32 @@ export const nodeIo: CliIo = {
       process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
     }),
   async openArchive(path) {
+    // Loaded with the first archive: `--help`, `--version` and a bad flag never parse the readers.
+    const { ArchiveReadError, openArchive } = await import('../core/image/open');
     let source: NodeFileSource;
     try {
       source = new NodeFileSource(path);
     } catch (error) {
       throw new ArchiveReadError(`cannot open ${path}: ${(error as Error).message}`);
     }
-    return openArchive(source, { expansionLimit });
+    // On a terminal, stderr shows how far the reading is; a pipe or a file gets nothing.
+    const progress = terminalProgress(`reading ${visible(source.name)}`);
+    try {
+      return await openArchive(source, {
+        expansionLimit,
+        onProgress: (p) =>
+          p.phase === 'done'
+            ? progress.done()
+            : progress.update({
+                bytes: p.bytesRead,
+                total: p.totalBytes,
+                layer: p.layersDone + 1,
+                layers: p.layersTotal,
+              }),
+      });
+    } finally {
+      progress.done();
+    }
   },
 };
 
@@ -75,19 +120,33 @@ function takeGlobalOptions(argv: string[]): string[] | string {
   return rest;
 }
 
+/** `--help`/`-h` or `--version`/`-V` before any `--`. */
+function asked(args: string[], long: string, short: string): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === long || arg === short);
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (asked(argv, '--version', '-V')) {
+    nodeIo.stdout(`${await packageVersion()}\n`);
+    return 0;
+  }
   const taken = takeGlobalOptions(argv);
   if (typeof taken === 'string') {
     nodeIo.stderr(`${taken}\n`);
     return 2;
   }
-  const [name, ...args] = taken;
-  const load = name ? COMMANDS[name] : undefined;
-  if (!load) {
-    nodeIo.stderr(`${name ? `unknown command ${JSON.stringify(name)}\n` : ''}${USAGE}\n`);
-    return 2;
+  if (taken.length === 0 || (asked(taken, '--help', '-h') && !(taken[0] in COMMANDS))) {
+    (taken.length === 0 ? nodeIo.stderr : nodeIo.stdout)(`${USAGE}\n`);
+    return taken.length === 0 ? 2 : 0;
   }
-  const command = await load();
+  // `image-layer-explorer x.tar` and `… nginx:latest` are `open`: the way most people start.
+  const [name, ...args] = Object.hasOwn(COMMANDS, taken[0]) ? taken : ['open', ...taken];
+  const command = await COMMANDS[name]();
+  if (asked(args, '--help', '-h')) {
+    nodeIo.stdout(`${command.HELP ?? USAGE}\n`);
+    return 0;
+  }
   try {
     return await command.run(args, nodeIo);
   } catch (error) {

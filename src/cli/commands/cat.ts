@@ -7,6 +7,22 @@ import type { CliIo } from '../io';
 
 const USAGE = 'usage: cat <archive> [--image <tag|index>] --layer <n> <path>\n';
 
+export const HELP = `Usage: image-layer-explorer cat <archive> <path> [options]
+
+Writes a file's bytes, as seen at a layer (the merged view), to stdout; symlinks and hardlinks are
+followed. A missing path, a directory, a dangling link or a symlink loop exits 2 with the reason.
+
+Options:
+  --image <tag|index>      the image (default: the first)
+  --layer <n>              the layer, 0 the base, -1 the top (default: the top)
+  --max-expansion <ratio>  the decompression-bomb bound (default 1000)
+  -h, --help               this help
+  -V, --version            the version
+
+Examples:
+  image-layer-explorer cat app.tar /etc/os-release
+  image-layer-explorer cat app.tar --layer 2 /usr/bin/tool > tool`;
+
 /**
  * Writes a file's bytes as seen at a layer (the merged view: a file from a lower layer is there
  * too), following symlinks and hardlinks. Anything that is not a readable file exits 2 with

@@ -11,14 +11,57 @@ import {
   parseDiveCiFile,
 } from '../../core/analysis';
 import type { ImageArchive } from '../../core/image/model';
-import { visible } from '../../core/visibleText';
+import { terminalSafeJson, visible } from '../../core/visibleText';
 import { layerProblems, parseArgs, selectImage } from '../common';
+import { junitXml } from '../formats/junit';
+import { type SarifFinding, sarifLog } from '../formats/sarif';
 import type { CliIo } from '../io';
+import { packageVersion } from '../version';
 
 const USAGE = `usage: ci <archive> [--image <tag|index>] [--ci-config <path>] [--lowest-efficiency 0.9]
-          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1]
+          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1] [--format text|junit|sarif]
 Rules and defaults are dive's; a .dive-ci file in the current directory is read when present.
 `;
+
+export const HELP = `Usage: image-layer-explorer ci <archive> [options]
+
+Checks each image of the archive (or the one named) against dive's CI rules, with dive's defaults,
+its .dive-ci file (read from the current directory when present) and its flag names. Exit 1 when a
+rule fails, 2 when the archive cannot be read or the rules cannot be understood.
+
+Options:
+  --image <tag|index>                  check one image (default: every image)
+  --ci-config <path>                   dive's rules file (default: ./.dive-ci when it exists)
+  --lowest-efficiency <ratio>          fail below this efficiency (dive's default 0.9)
+  --highest-wasted-bytes <size>        fail above this many wasted bytes (20MB, 1GiB; default disabled)
+  --highest-user-wasted-percent <ratio>
+                                       fail above this share of the user layers wasted (default 0.1)
+  --format <text|junit|sarif>          text (dive's report), JUnit XML (a test case per rule and
+                                       image) or SARIF 2.1.0 (a result per failed rule)
+  --max-expansion <ratio>              the decompression-bomb bound (default 1000)
+  -h, --help                           this help
+  -V, --version                        the version
+
+dive's camelCase spellings (--lowestEfficiency, …) are accepted too.
+
+Examples:
+  image-layer-explorer ci app.tar
+  image-layer-explorer ci app.tar --lowest-efficiency 0.95 --highest-wasted-bytes 20MB
+  image-layer-explorer ci app.tar --format junit > dive-ci.xml
+  image-layer-explorer ci app.tar --format sarif > dive-ci.sarif`;
+
+const FORMATS = ['text', 'junit', 'sarif'] as const;
+type CiFormat = (typeof FORMATS)[number];
+
+/** What each rule checks, for the SARIF rules table and JUnit's case names. */
+const RULE_DESCRIPTIONS: Record<keyof CiConfig, string> = {
+  lowestEfficiency:
+    "The image's efficiency (bytes kept ÷ bytes stored across layers) is at least the threshold",
+  highestWastedBytes:
+    'The bytes wasted (files written again or removed by a later layer) are at most the threshold',
+  highestUserWastedPercent:
+    'The share of the user layers (all but the first) wasted is at most the threshold',
+};
 /** Inefficient files shown per image; the rest are summed up in one line. */
 const WORST_FILES = 20;
 
@@ -58,6 +101,100 @@ function percent(ratio: number): string {
 function imageLabel(archive: ImageArchive, index: number): string {
   const image = archive.images[index];
   return `${visible(image.tags.join(', ')) || '(untagged)'}  ${visible(image.id)}`;
+}
+
+interface CheckedImage {
+  index: number;
+  label: string;
+  analysis: ImageAnalysis;
+  report: CiReport;
+}
+
+/** An image as JUnit and SARIF name it: its first tag, else its id. */
+function shortLabel(archive: ImageArchive, index: number): string {
+  const image = archive.images[index];
+  return image.tags[0] ?? image.id;
+}
+
+function figures(analysis: ImageAnalysis): string {
+  return `efficiency ${percent(analysis.efficiency)}, wasted ${analysis.wastedBytes} bytes (${formatBytes(analysis.wastedBytes)}), user wasted ${percent(analysis.wastedUserPercent)}`;
+}
+
+/** One JUnit suite per image, one case per rule: failed, skipped (disabled) or in error (misconfigured). */
+export function ciJUnit(archivePath: string, checked: CheckedImage[], configErrors: string[]): string {
+  return junitXml(
+    checked.map(({ index, label, analysis, report }) => ({
+      name: `dive CI rules: ${archivePath} image ${index} (${label})`,
+      properties: {
+        archive: archivePath,
+        image: label,
+        efficiency: String(analysis.efficiency),
+        wastedBytes: String(analysis.wastedBytes),
+        userWastedPercent: String(analysis.wastedUserPercent),
+      },
+      cases: report.results.map((result) => {
+        const classname = `${archivePath}.image${index}`;
+        const name = `${result.rule} (threshold ${result.threshold})`;
+        if (result.status === 'fail')
+          return {
+            name,
+            classname,
+            failure: { message: result.message, type: result.rule, details: figures(analysis) },
+          };
+        if (result.status === 'misconfigured' || (report.misconfigured && configErrors.length > 0))
+          return {
+            name,
+            classname,
+            error: { message: result.message || configErrors.join('; '), type: 'misconfigured' },
+          };
+        if (result.status === 'skip') return { name, classname, skipped: result.message };
+        return { name, classname, output: figures(analysis) };
+      }),
+    })),
+    'image-layer-explorer ci',
+  );
+}
+
+/** SARIF: every rule in the driver's table, one result per rule that failed (or could not be read). */
+export function ciSarif(
+  archivePath: string,
+  checked: CheckedImage[],
+  configErrors: string[],
+  version: string,
+): Record<string, unknown> {
+  const findings: SarifFinding[] = [];
+  for (const { label, analysis, report } of checked) {
+    for (const result of report.results) {
+      const misconfigured =
+        result.status === 'misconfigured' || (report.misconfigured && configErrors.length > 0);
+      if (result.status !== 'fail' && !misconfigured) continue;
+      findings.push({
+        ruleId: result.rule,
+        level: 'error',
+        message: misconfigured
+          ? `${result.rule} could not be evaluated: ${result.message || configErrors.join('; ')}`
+          : `${label}: ${result.message} (${figures(analysis)})`,
+        archive: archivePath,
+        image: label,
+        properties: {
+          threshold: result.threshold,
+          efficiency: analysis.efficiency,
+          wastedBytes: analysis.wastedBytes,
+          userWastedPercent: Number.isFinite(analysis.wastedUserPercent) ? analysis.wastedUserPercent : null,
+        },
+      });
+    }
+  }
+  return sarifLog({
+    version,
+    informationUri: 'https://github.com/wagoodman/dive#ci-integration',
+    rules: (Object.keys(RULE_DESCRIPTIONS) as (keyof CiConfig)[]).sort().map((id) => ({
+      id,
+      shortDescription: RULE_DESCRIPTIONS[id],
+      level: 'error',
+    })),
+    findings,
+  });
 }
 
 /** dive's CI report, with the configured thresholds shown next to each rule. */
@@ -135,12 +272,19 @@ async function loadConfig(
 }
 
 export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEnvironment): Promise<number> {
-  const parsed = parseArgs(args, ['image', 'ci-config', ...Object.keys(RULE_FLAGS)], []);
+  const parsed = parseArgs(args, ['image', 'ci-config', 'format', ...Object.keys(RULE_FLAGS)], []);
   if (typeof parsed === 'string' || parsed.positional.length !== 1) {
     io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${USAGE}`);
     return 2;
   }
-  const loaded = await loadConfig(parsed.values, env, io);
+  const format = (parsed.values.get('format') ?? 'text') as CiFormat;
+  if (!FORMATS.includes(format)) {
+    io.stderr(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}\n${USAGE}`);
+    return 2;
+  }
+  // The report formats own stdout: dive's chatter goes to stderr then.
+  const chatter: CliIo = format === 'text' ? io : { ...io, stdout: io.stderr };
+  const loaded = await loadConfig(parsed.values, env, chatter);
   if ('fatal' in loaded) {
     io.stderr(`${loaded.fatal}\n`);
     return 2;
@@ -166,6 +310,7 @@ export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEn
 
   let failed = false;
   let unreadable = false;
+  const checked: CheckedImage[] = [];
   for (const index of images) {
     const problems = layerProblems(archive, index, archive.images[index].layers.length - 1);
     if (problems.length > 0) {
@@ -182,9 +327,13 @@ export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEn
       report.misconfigured = true;
       report.pass = false;
     }
-    io.stdout(formatReport(imageLabel(archive, index), analysis, report));
+    if (format === 'text') io.stdout(formatReport(imageLabel(archive, index), analysis, report));
+    checked.push({ index, label: shortLabel(archive, index), analysis, report });
     if (!report.pass) failed = true;
   }
+  if (format === 'junit') io.stdout(ciJUnit(path, checked, loaded.errors));
+  if (format === 'sarif')
+    io.stdout(`${terminalSafeJson(ciSarif(path, checked, loaded.errors, await packageVersion()), 2)}\n`);
   for (const error of loaded.errors) io.stderr(`${error}\n`);
   if (unreadable) return 2;
   return failed ? 1 : 0;

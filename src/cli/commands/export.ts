@@ -12,6 +12,26 @@ import type { CliIo } from '../io';
 const USAGE =
   'usage: export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->\n';
 
+export const HELP = `Usage: image-layer-explorer export <archive> -o <file.tar|-> [options]
+
+Writes a layer's own changes as a valid layer tar (whiteouts and opaque markers included), or with
+--merged the filesystem as of that layer; --path narrows either to one directory. Written to a
+temporary file beside the output and renamed when complete; nothing is left on failure or Ctrl-C.
+
+Options:
+  -o, --output <file|->    the tar to write (- for stdout)
+  --image <tag|index>      the image (default: the first)
+  --layer <n>              the layer, 0 the base, -1 the top (default: the top)
+  --merged                 the merged filesystem at the layer instead of its changes
+  --path <dir>             one directory of either, named from the directory (as docker cp does)
+  --max-expansion <ratio>  the decompression-bomb bound (default 1000)
+  -h, --help               this help
+  -V, --version            the version
+
+Examples:
+  image-layer-explorer export app.tar --layer 3 -o layer3.tar
+  image-layer-explorer export app.tar --merged --path /etc -o - | tar -t`;
+
 /** Why an export wrote nothing: the message says so, and the named file was not touched. */
 class NothingWritten extends Error {}
 

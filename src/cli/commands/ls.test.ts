@@ -217,8 +217,26 @@ describe('ls', () => {
         ['b', '2'],
       ]),
       switches: new Set(['s']),
+      repeated: new Map([
+        ['a', ['1']],
+        ['b', ['2']],
+      ]),
     });
     expect(parseArgs(['--a'], ['a'], [])).toBe('--a needs a value');
+    expect(parseArgs(['--a', '--s'], ['a'], ['s'])).toBe('--a needs a value');
     expect(parseArgs(['--zz'], ['a'], [])).toBe('unknown option --zz');
+    expect(parseArgs(['-x'], ['a'], [])).toBe('unknown option -x');
+    expect(parseArgs(['--s=1'], [], ['s'])).toBe('--s takes no value');
+    // Values that start with a dash but are no option: a layer counted from the top, stdout.
+    const dashed = parseArgs(
+      ['--layer', '-1', '--output', '-', '--e', 'a', '--e', 'b'],
+      ['layer', 'output', 'e'],
+      [],
+    );
+    expect(typeof dashed !== 'string' && [dashed.values.get('layer'), dashed.values.get('output')]).toEqual([
+      '-1',
+      '-',
+    ]);
+    expect(typeof dashed !== 'string' && dashed.repeated.get('e')).toEqual(['a', 'b']);
   });
 });

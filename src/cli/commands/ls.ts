@@ -4,6 +4,24 @@ import { layerProblems, parseArgs, selectPlace } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE = 'usage: ls <archive> [--image <tag|index>] --layer <n> [--merged]\n';
+
+export const HELP = `Usage: image-layer-explorer ls <archive> [options]
+
+Lists the files of a layer, one JSON object per line: {"path", "type", "size", "mode", "uid", "gid",
+"linkTarget", "change"} and "note" where there is one. Without --merged, the layer's own changes
+(what its tar adds, modifies and removes); with it, the filesystem as seen at that layer.
+
+Options:
+  --image <tag|index>      the image (default: the first)
+  --layer <n>              the layer, 0 the base, -1 the top (default: the top)
+  --merged                 the merged filesystem at the layer instead of its changes
+  --max-expansion <ratio>  the decompression-bomb bound (default 1000)
+  -h, --help               this help
+  -V, --version            the version
+
+Examples:
+  image-layer-explorer ls app.tar --layer 3
+  image-layer-explorer ls app.tar --image app:1 --layer -1 --merged | jq -r .path`;
 /** Lines handed to stdout at once: one write per line is slow for images of 100k files. */
 const LINES_PER_WRITE = 2000;
 
