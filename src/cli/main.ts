@@ -13,10 +13,14 @@ const USAGE = `usage:
   export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->
                                                      a layer's changes (with whiteouts), or with --merged the
                                                      filesystem at layer n, or one directory of either, as a tar
+  diff <archiveA> <archiveB> [--image-a <tag|index>] [--image-b <tag|index>] [--layer-a <n>] [--layer-b <n>]
+       [--include-times] [--exclude <glob>]... [--json]
+                                                     what differs between two merged filesystems (two images or
+                                                     two layers, of one archive or two), config and history too
 options for every command:
   --max-expansion <ratio>   the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes out per
                             compressed byte read (default 1000; gzip cannot pass 1032:1, zstd bombs reach 32768:1)
-exit codes: 0 success, 1 a ci rule failed, 2 the archive could not be read or is corrupt (inspect --verify:
+exit codes: 0 success (diff: no difference), 1 a ci rule failed (diff: A and B differ), 2 the archive could not be read or is corrupt (inspect --verify:
   a digest or diff ID does not match)`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -27,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   ci: () => import('./commands/ci'),
   cat: () => import('./commands/cat'),
   export: () => import('./commands/export'),
+  diff: () => import('./commands/diff'),
 };
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */
