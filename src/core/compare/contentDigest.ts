@@ -9,6 +9,8 @@ import { createSHA256 } from 'hash-wasm';
 import type { ImageArchive } from '../image/model';
 import type { CompareSide, ContentLocation } from './side';
 
+type Sha256 = Awaited<ReturnType<typeof createSHA256>>;
+
 const READ_CHUNK = 1 << 20;
 /** Layers read at the same time; each compressed one holds a decompression cursor. */
 const PARALLEL_BLOBS = 4;
@@ -72,13 +74,15 @@ export class ContentDigests {
     );
     let next = 0;
     const work = async (): Promise<void> => {
+      // One hasher per queue runner, initialised again for each file: making one costs more than hashing a small file.
+      const hasher = await createSHA256();
       while (next < queues.length) {
         const queue = queues[next++];
         for (const job of queue) {
           this.signal?.throwIfAborted();
           if (this.known(job.side, job.location) !== undefined) continue;
           try {
-            this.remember(job, await digestOf(job, this.signal));
+            this.remember(job, await digestOf(job, this.signal, hasher));
           } catch (error) {
             if (this.signal?.aborted) throw error;
             failed(job, error instanceof Error ? error.message : String(error));
@@ -104,11 +108,11 @@ function key(location: ContentLocation): string {
 }
 
 /** `sha256:<hex>` of a file's bytes. */
-export async function digestOf(job: DigestJob, signal?: AbortSignal): Promise<string> {
+export async function digestOf(job: DigestJob, signal?: AbortSignal, reuse?: Sha256): Promise<string> {
   const { side, location, size } = job;
   if (location.sparse)
     throw new Error(`${location.entryName} is a sparse file; its contents cannot be compared`);
-  const hasher = await createSHA256();
+  const hasher = reuse ?? (await createSHA256());
   hasher.init();
   for (let offset = 0; offset < size; ) {
     signal?.throwIfAborted();
