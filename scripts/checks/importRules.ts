@@ -59,13 +59,13 @@ export const IMPORT_RULES: ImportRule[] = [
   {
     from: 'ui',
     forbidden: ['worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts'],
+    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts'],
     why: 'the worker owns the model: the page talks to it only through the typed protocol and the client, never by calling its code in the page thread',
   },
   {
     from: 'store',
     forbidden: ['ui', 'worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts'],
+    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts', 'worker/compareClient.ts'],
     why: 'the store holds state and asks the worker for it; it must not depend on the components that draw it, nor run worker code in the page',
   },
   {
