@@ -5,7 +5,11 @@ describe('the comparison in the hash', () => {
   it('round-trips A, B, their layers, a second archive and the selected path', () => {
     const hash = '#sample&image=1&layer=4&mode=changes&compare=1.t,2.3,other&cpath=/etc/nginx/nginx.conf';
     const link = parseHash(hash);
-    expect(link).toMatchObject({ sample: true, compare: '1.t,2.3,other', comparePath: '/etc/nginx/nginx.conf' });
+    expect(link).toMatchObject({
+      sample: true,
+      compare: '1.t,2.3,other',
+      comparePath: '/etc/nginx/nginx.conf',
+    });
     expect(parseHash(formatHash(link))).toEqual(link);
   });
 

@@ -66,7 +66,6 @@ export function CompareTree() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: version (results arrived) and phase (the run ended) ask again
   useEffect(() => {
     let live = true;
-    // biome-ignore lint/complexity/noVoid: fire and forget, the effect's cleanup drops late answers
     void compareQuery('rows', { ...s.kinds, filter: s.filter, offset: 0, limit })
       .then((p) => {
         if (live) setPage(p);
