@@ -70,7 +70,7 @@ function engine() {
 describe('the comparison worker', () => {
   it('streams a comparison of two images of one archive and answers rows, text diffs and hex', async () => {
     const { e, until, ask } = engine();
-    const file = new Blob([bytes]);
+    const file = new Blob([new Uint8Array(bytes)]);
     e.handle({
       v: COMPARE_PROTOCOL_VERSION,
       type: 'start',
@@ -134,7 +134,7 @@ describe('the comparison worker', () => {
 
   it('keeps what was found when cancelled, and says so', async () => {
     const { e, until } = engine();
-    const file = new Blob([bytes]);
+    const file = new Blob([new Uint8Array(bytes)]);
     e.handle({
       v: COMPARE_PROTOCOL_VERSION,
       type: 'start',
