@@ -4,8 +4,24 @@
  * checked against what the sample's recipe (scripts/make-sample.ts) changed: the tree, the
  * summary, the config diff and one text diff; at 1280 and 390 px, with a deep link reloaded.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
+import { dockerArchive } from '../src/testing/archives';
 import { shot, waitIndexed } from './helpers';
+
+async function expectNoViolations(page: Page, state: string): Promise<void> {
+  await page.waitForTimeout(150);
+  const result = await new AxeBuilder({ page }).analyze();
+  const summary = result.violations.map(
+    (v) =>
+      `${v.id} (${v.nodes.length}): ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
+  expect(summary, `axe violations, ${state}`).toEqual([]);
+}
 
 async function openSample(page: Page): Promise<void> {
   await page.goto('./');
@@ -74,6 +90,7 @@ for (const width of [1280, 390]) {
     await expect(file.getByRole('table', { name: 'Diff of A and B, side by side' })).toBeVisible();
     await noSidewaysScroll(page);
     await shot(page, `compare-${width}`);
+    await expectNoViolations(page, `compare at ${width} px`);
 
     // The place is in the address: a reload compares again and shows the same file.
     expect(page.url()).toMatch(/compare=1\.t,2\.t/);
@@ -100,6 +117,44 @@ test('a binary file shows both digests and a hex view of each', async ({ page })
   const file = page.getByRole('region', { name: 'Compared file' });
   await expect(file).toContainText(/B: .* sha256:[0-9a-f]{64}/);
   await expect(file.getByRole('table', { name: 'Hex of B' })).toBeVisible();
+});
+
+test('compares with an image of a second archive opened into the page', async ({ page }) => {
+  mkdirSync('/tmp/ilx-e2e', { recursive: true });
+  const second = '/tmp/ilx-e2e/compare-second.tar';
+  writeFileSync(
+    second,
+    dockerArchive([
+      {
+        tags: ['other:1'],
+        layers: [
+          [
+            { name: 'etc/', type: 'dir' },
+            { name: 'etc/only-here', content: 'from the second archive\n' },
+          ],
+        ],
+        config: { User: 'nobody' },
+      },
+    ]),
+  );
+  await openSample(page);
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  const pane = page.getByRole('region', { name: 'Compare' });
+  await pane.getByRole('combobox', { name: /^Image A/ }).selectOption({ label: 'explorer/base:1.0' });
+  await pane.getByLabel('Open second archive').setInputFiles(second);
+  await expect(pane.getByRole('combobox', { name: /^Archive B/ })).toHaveValue('other');
+  await expect(pane.getByRole('combobox', { name: /^Image B/ })).toContainText('other:1');
+  await pane.getByRole('button', { name: 'Run comparison' }).click();
+  await expect(page.getByRole('region', { name: 'Comparison progress' })).toContainText(
+    /\d+ added, \d+ removed, \d+ changed/,
+  );
+  const tree = page.getByRole('tree', { name: 'Differences' });
+  await expect(tree.getByRole('treeitem', { name: 'only-here, added' })).toBeVisible();
+  await expect(tree.getByRole('treeitem', { name: 'usr, removed' })).toBeVisible();
+  await expect(
+    page.getByRole('table', { name: 'Config differences' }).getByRole('row', { name: /^User .* nobody/ }),
+  ).toBeVisible();
+  expect(page.url()).toMatch(/compare=0\.t,0\.t,other/);
 });
 
 test.describe('screenshots', () => {

@@ -9,6 +9,7 @@ import type { DiffLine, FileDiffPage, PathState } from '../../worker/compareProt
 import { formatBytes, formatCount, visible } from '../format';
 import { useQuery } from '../useQuery';
 import { whatText } from './CompareTree';
+import { ScrollBox } from './ScrollBox';
 
 const LINES_PER_PAGE = 400;
 const HEX_ROWS = 32;
@@ -70,11 +71,13 @@ function FileBody({
         )}
       </p>
       {r && (
-        <div className="cmp-scroll">
+        <ScrollBox>
           <table className="cmp-table" aria-label="A and B">
             <thead>
               <tr>
-                <th scope="col" />
+                <th scope="col">
+                  <span className="visually-hidden">Side</span>
+                </th>
                 <th scope="col">Type</th>
                 <th scope="col">Size</th>
                 <th scope="col">Mode</th>
@@ -97,7 +100,7 @@ function FileBody({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
       {(data.a || data.b) && (
         <p className="muted cmp-digests">

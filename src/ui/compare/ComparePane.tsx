@@ -21,6 +21,7 @@ import type { CompareMeta, ConfigDifference, TopLevelSummary } from '../../worke
 import { cleanCommand, formatBytes, formatCount, formatSeconds, plural, visible } from '../format';
 import { CompareFile } from './CompareFile';
 import { CompareTree } from './CompareTree';
+import { ScrollBox } from './ScrollBox';
 
 interface ImageChoice {
   label: string;
@@ -299,7 +300,7 @@ function CompareSummary({ byDirectory }: { byDirectory: TopLevelSummary[] | null
         </p>
       )}
       {byDirectory && byDirectory.length > 0 && (
-        <div className="cmp-scroll">
+        <ScrollBox>
           <table className="cmp-table" aria-label="By top-level directory">
             <thead>
               <tr>
@@ -324,7 +325,7 @@ function CompareSummary({ byDirectory }: { byDirectory: TopLevelSummary[] | null
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </section>
   );
@@ -342,7 +343,7 @@ function ConfigDiff({ meta }: { meta: CompareMeta }) {
       {meta.config.length === 0 ? (
         <p className="muted">The configs are the same.</p>
       ) : (
-        <div className="cmp-scroll">
+        <ScrollBox>
           <table className="cmp-table cmp-config" aria-label="Config differences">
             <thead>
               <tr>
@@ -361,7 +362,7 @@ function ConfigDiff({ meta }: { meta: CompareMeta }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </section>
   );

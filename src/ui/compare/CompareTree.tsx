@@ -42,6 +42,7 @@ export function whatText(r: PathComparison): string {
     .join(', ');
 }
 
+/** The row's words in the order it shows them, as its accessible name (axe label-content-name-mismatch). */
 function rowLabel(row: CompareRow): string {
   const name = visible(nameOf(row.path));
   if (row.context) return name;
@@ -151,12 +152,11 @@ export function CompareTree() {
             }}
           >
             <span className="cmp-indent" style={{ width: `${row.depth * 14}px` }} aria-hidden="true" />
-            <span className="cmp-name">{visible(nameOf(row.path))}</span>
-            {!row.context && (
-              <>
-                <span className={`cmp-badge ${row.change}`}>{row.change}</span>
-                <span className="cmp-what muted">{whatText(row)}</span>
-              </>
+            {/* The spaces between the words are for axe's reading of the row's text, which joins spans as they are. */}
+            <span className="cmp-name">{visible(nameOf(row.path))}</span>{' '}
+            {!row.context && <span className={`cmp-badge ${row.change}`}>{row.change}</span>}{' '}
+            {!row.context && row.change === 'changed' && (
+              <span className="cmp-what muted">{whatText(row)}</span>
             )}
           </div>
         ))}
