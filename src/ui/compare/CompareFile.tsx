@@ -3,7 +3,7 @@
  * a unified or side-by-side diff of text, a page at a time; for binaries their sizes, SHA-256
  * digests and a hex view of each.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { compareQuery, setDiffLayout, useCompare } from '../../store/compare';
 import type { DiffLine, FileDiffPage, PathState } from '../../worker/compareProtocol';
 import { formatBytes, formatCount, visible } from '../format';
@@ -37,9 +37,18 @@ export function CompareFile() {
     [selected, page, version],
     { keepPrevious: true },
   );
+  const region = useRef<HTMLElement>(null);
+  const shownPath = data?.path ?? null;
+  // Below the tree on a narrow screen: a selection brings the file into view (once per path).
+  useEffect(() => {
+    const el = region.current;
+    if (!el || shownPath === null) return;
+    const box = el.getBoundingClientRect();
+    if (box.top > window.innerHeight - 80) el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [shownPath]);
   if (!selected) return null;
   return (
-    <section className="cmp-block cmp-file" aria-label="Compared file">
+    <section ref={region} className="cmp-block cmp-file" aria-label="Compared file">
       <h3 className="cmp-path">{visible(selected)}</h3>
       {error && <p className="cmp-error">{visible(error)}</p>}
       {data && data.path === selected && <FileBody data={data} layout={layout} onPage={setPage} />}
