@@ -64,13 +64,13 @@ export const IMPORT_RULES: ImportRule[] = [
   {
     from: 'ui',
     forbidden: ['worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts'],
+    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts'],
     why: 'the worker owns the model: the page talks to it only through the typed protocol and the client, never by calling its code in the page thread',
   },
   {
     from: 'store',
     forbidden: ['ui', 'worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts'],
+    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts', 'worker/compareClient.ts'],
     why: 'the store holds state and asks the worker for it; it must not depend on the components that draw it, nor run worker code in the page',
   },
   {
@@ -97,5 +97,40 @@ export const IMPORT_RULES: ImportRule[] = [
     from: '',
     forbidden: ['testing'],
     why: 'src/testing builds archives for tests and the sample generator; shipped code that used it would carry test builders into the app',
+  },
+  {
+    from: 'core/compare',
+    forbidden: ['core/analysis', 'core/export'],
+    why: 'a comparison asks two stacked file systems, their images and their contents; it has no use for the analysis or export of either',
+  },
+  {
+    from: 'core/fs',
+    forbidden: ['core/compare'],
+    why: 'comparing stands on the stacked file system, so the file system cannot depend on it',
+  },
+  {
+    from: 'core/image',
+    forbidden: ['core/compare'],
+    why: 'reading an archive knows nothing of comparing two of them',
+  },
+  {
+    from: 'core/content',
+    forbidden: ['core/compare'],
+    why: 'contents are served to a comparison (text diffs, hex), never the other way',
+  },
+  {
+    from: 'core/bytes',
+    forbidden: ['core/compare'],
+    why: 'bytes are the bottom layer; comparing is near the top',
+  },
+  {
+    from: 'core/tar',
+    forbidden: ['core/compare'],
+    why: 'the tar decoder knows bytes only, not what is compared',
+  },
+  {
+    from: 'core/compress',
+    forbidden: ['core/compare'],
+    why: 'decompression turns bytes into bytes; what the bytes mean is decided above it',
   },
 ];

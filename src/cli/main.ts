@@ -19,6 +19,7 @@ Commands:
   ci <archive>           dive's CI rules (--format text|junit|sarif)
   cat <archive> <path>   a file's bytes as of a layer (links followed)
   export <archive>       a layer's changes, the merged filesystem or a directory, as a tar
+  diff <archiveA> <archiveB>   what differs between two images or layers (files, config, history)
 
 Options for every command:
   --max-expansion <ratio>  the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes
@@ -26,8 +27,8 @@ Options for every command:
   -h, --help               help for the command
   -V, --version            the version
 
-Exit codes: 0 success, 1 a ci rule failed, 2 the archive could not be read or is corrupt, or the
-  arguments are wrong (inspect --verify: a digest or diff ID does not match)
+Exit codes: 0 success, 1 a ci rule failed (diff: A and B differ), 2 the archive could not be read
+  or is corrupt, or the arguments are wrong (inspect --verify: a digest or diff ID does not match)
 
 Examples:
   ${PROGRAM} nginx:latest                 save the image from Docker or Podman and open it
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   ci: () => import('./commands/ci'),
   cat: () => import('./commands/cat'),
   export: () => import('./commands/export'),
+  diff: () => import('./commands/diff'),
 };
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */

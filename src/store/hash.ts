@@ -46,6 +46,10 @@ export interface DeepLink {
   regex?: boolean;
   sort?: SortKey;
   path?: string;
+  /** A comparison shown: `<image>.<layer|t>,<image>.<layer|t>[,other]` (src/store/compare.ts). */
+  compare?: string;
+  /** The path selected in the comparison. */
+  comparePath?: string;
 }
 
 function int(value: string | null, digits = 6): number | undefined {
@@ -104,6 +108,10 @@ export function parseHash(hash: string): DeepLink {
   if (filter && params.get('regex') === '1') link.regex = true;
   if (sort === 'name' || sort === 'size') link.sort = sort;
   if (path?.startsWith('/')) link.path = path;
+  const compare = params.get('compare');
+  if (compare && /^\d{1,6}\.(\d{1,6}|t),\d{1,6}\.(\d{1,6}|t)(,other)?$/.test(compare)) link.compare = compare;
+  const comparePath = params.get('cpath');
+  if (link.compare && comparePath?.startsWith('/')) link.comparePath = comparePath;
   return link;
 }
 
@@ -126,6 +134,8 @@ export function formatHash(link: DeepLink): string {
   }
   if (link.sort !== undefined && link.sort !== 'name') params.set('sort', link.sort);
   if (link.path !== undefined) params.set('path', link.path);
+  if (link.compare !== undefined) params.set('compare', link.compare);
+  if (link.compare !== undefined && link.comparePath !== undefined) params.set('cpath', link.comparePath);
   const s = params
     .toString()
     .replace(/%2F/g, '/')
@@ -146,7 +156,8 @@ export function isEmptyLink(link: DeepLink): boolean {
     link.changes === undefined &&
     link.filter === undefined &&
     link.sort === undefined &&
-    link.path === undefined
+    link.path === undefined &&
+    link.compare === undefined
   );
 }
 

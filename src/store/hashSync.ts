@@ -3,6 +3,7 @@
  * in it, so the address bar is the link to share; a link opened or edited goes to its place.
  */
 import { getClient } from './client';
+import { compareLinkOf, compareStore } from './compare';
 import { archiveUrl, type DeepLink, formatHash, isEmptyLink, parseHash } from './hash';
 import { ALL_CHANGES, type ExplorerState, getState, setState, store, type ViewState } from './index';
 import { installLoaders } from './loaders';
@@ -35,6 +36,7 @@ export function linkOf(s: ExplorerState): DeepLink {
   }
   if (v.sort !== 'name') link.sort = v.sort;
   if (s.selection.path) link.path = s.selection.path;
+  Object.assign(link, compareLinkOf());
   return link;
 }
 
@@ -109,6 +111,15 @@ export function installSync(): void {
         lastHash = hash;
         history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
       }
+    }
+  });
+  compareStore.subscribe(() => {
+    const s = getState();
+    if (!s.archive) return;
+    const hash = formatHash(linkOf(s));
+    if (hash !== lastHash && hash !== location.hash) {
+      lastHash = hash;
+      history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
     }
   });
   window.addEventListener('hashchange', () => {

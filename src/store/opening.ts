@@ -60,7 +60,7 @@ function showing(): boolean {
 
 function begin(source: SourceSpec, name: string, size: number, url: string | null, sample: boolean): void {
   const startedAt = performance.now();
-  const opening = { name, size, url, sample, startedAt };
+  const opening = { name, size, url, sample, startedAt, source };
   incoming.clear(); // the client drops a candidate still opening
   if (showing()) {
     // the archive shown stays until the new one is known to be one (see replaceWith)
@@ -75,6 +75,7 @@ function begin(source: SourceSpec, name: string, size: number, url: string | nul
 }
 
 interface Opening {
+  source: SourceSpec;
   name: string;
   size: number;
   url: string | null;
@@ -85,8 +86,15 @@ interface Opening {
 /** Opens waiting to replace the archive shown, by session id (at most one is alive at a time). */
 const incoming = new Map<number, Opening>();
 
+/** Where the archive shown was read from (a comparison reads it again in a worker of its own). */
+let shown: SourceSpec | null = null;
+export function shownSource(): SourceSpec | null {
+  return shown;
+}
+
 /** The store as a new session starts: nothing of the last archive is left. */
 function start(id: number, o: Opening): void {
+  shown = o.source;
   const link = getState().pendingLink ?? {};
   setState({
     incoming: null,

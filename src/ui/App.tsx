@@ -6,6 +6,7 @@ import { cancelOpen, openFile, openSample } from '../store/opening';
 import { runVerify } from '../store/verify';
 import type { OpenProgress } from '../worker/protocol';
 import { AlertIcon } from './AlertIcon';
+import { CompareButton, ComparePane, useCompareOpen } from './compare/mount';
 import { formatBytes, formatCount, formatSeconds, plural, visible } from './format';
 import { ImagePicker } from './ImagePicker';
 import { KeyboardShortcuts } from './KeyboardShortcuts';
@@ -24,6 +25,7 @@ export function App() {
   const hasArchive = useExplorer((s) => s.archive !== null && s.archive.images.length > 0);
   const name = useExplorer((s) => s.session.name);
   const inputRef = useRef<HTMLInputElement>(null);
+  const comparing = useCompareOpen();
 
   useEffect(() => {
     document.title = name ? `${visible(name)} — Image Layer Explorer` : 'Image Layer Explorer';
@@ -36,7 +38,15 @@ export function App() {
       <VerifyAlert />
       <OpenNotice />
       <main className={hasArchive ? 'workspace-main' : 'welcome-wrap'}>
-        {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
+        {hasArchive ? (
+          comparing ? (
+            <ComparePane />
+          ) : (
+            <Workspace />
+          )
+        ) : (
+          <Welcome onChoose={() => inputRef.current?.click()} />
+        )}
       </main>
       <StatusBar />
       <DropZone />
@@ -104,6 +114,7 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
           </span>
         </button>
       )}
+      {archive && <CompareButton />}
       {archive && (
         <button type="button" className="btn ghost" onClick={() => void openSample()}>
           <svg viewBox="0 0 16 16" aria-hidden="true">

@@ -1,0 +1,322 @@
+/**
+ * The Compare slice: which two places are compared (an image and layer of the archive shown, or
+ * of a second archive the user opens), the options, the run's progress and results, and the
+ * filters of the result tree. The comparison runs in a worker of its own (CompareClient); the
+ * page asks it for pages of rows. Deep-linked through the hash keys `compare` and `cpath`.
+ */
+import { createStore, useStore } from 'zustand';
+import { ExplorerClient } from '../worker/client';
+import { CompareClient, type CompareWorkerFactory } from '../worker/compareClient';
+import type {
+  CompareDone,
+  CompareEvent,
+  CompareMeta,
+  ComparePlace,
+  CompareProgress,
+  CompareQueryKind,
+  CompareQueryMap,
+} from '../worker/compareProtocol';
+import type { SourceSpec } from '../worker/protocol';
+import { parseHash } from './hash';
+import { store as explorerStore, getState as getExplorer } from './index';
+import { shownSource } from './opening';
+
+export interface OtherArchive {
+  name: string;
+  source: SourceSpec;
+  /** Image labels and layer counts, once its manifest is read. */
+  images: { label: string; layers: number }[];
+  phase: 'reading' | 'ready' | 'failed';
+  error: string | null;
+}
+
+export type ComparePhase = 'idle' | 'opening' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface CompareKinds {
+  added: boolean;
+  removed: boolean;
+  changed: boolean;
+  unchanged: boolean;
+}
+
+export interface CompareState {
+  open: boolean;
+  a: { image: number; layer: number | null };
+  b: { archive: 'current' | 'other'; image: number; layer: number | null };
+  other: OtherArchive | null;
+  includeTimes: boolean;
+  includeUnchanged: boolean;
+  /** Exclude globs as typed: separated by commas, spaces or new lines. */
+  exclude: string;
+  phase: ComparePhase;
+  message: string | null;
+  meta: CompareMeta | null;
+  progress: CompareProgress | null;
+  done: CompareDone | null;
+  /** Counts up as results arrive, so the tree asks for its rows again. */
+  version: number;
+  kinds: CompareKinds;
+  filter: string;
+  selected: string | null;
+  layout: 'unified' | 'split';
+}
+
+export function initialCompare(): CompareState {
+  return {
+    open: false,
+    a: { image: 0, layer: null },
+    b: { archive: 'current', image: 0, layer: null },
+    other: null,
+    includeTimes: false,
+    includeUnchanged: false,
+    exclude: '',
+    phase: 'idle',
+    message: null,
+    meta: null,
+    progress: null,
+    done: null,
+    version: 0,
+    kinds: { added: true, removed: true, changed: true, unchanged: true },
+    filter: '',
+    selected: null,
+    layout: 'unified',
+  };
+}
+
+export const compareStore = createStore<CompareState>()(() => initialCompare());
+export const getCompare = compareStore.getState;
+const setCompare = compareStore.setState;
+
+export function useCompare<T>(selector: (state: CompareState) => T): T {
+  return useStore(compareStore, selector);
+}
+
+let factory: CompareWorkerFactory | undefined;
+/** For tests: the worker the client makes. */
+export function setCompareWorkerFactory(next: CompareWorkerFactory): void {
+  factory = next;
+}
+let client: CompareClient | null = null;
+function compareClient(): CompareClient {
+  client ??= new CompareClient(factory);
+  return client;
+}
+
+export function compareQuery<K extends CompareQueryKind>(
+  kind: K,
+  args: CompareQueryMap[K]['args'],
+): Promise<CompareQueryMap[K]['result']> {
+  return compareClient().query(kind, args);
+}
+
+export function openCompare(): void {
+  const s = getCompare();
+  if (s.open) return;
+  const image = getExplorer().selection.image;
+  const count = getExplorer().archive?.images.length ?? 1;
+  // Another image of the archive by default: the next one (or the previous), or the same one's layers.
+  const other = count > 1 ? (image + 1) % count : image;
+  setCompare({
+    open: true,
+    a: s.phase === 'idle' ? { image, layer: null } : s.a,
+    b: s.phase === 'idle' ? { archive: 'current', image: other, layer: null } : s.b,
+  });
+}
+
+export function closeCompare(): void {
+  setCompare({ open: false });
+}
+
+export function setSideA(a: CompareState['a']): void {
+  setCompare({ a });
+}
+
+export function setSideB(b: CompareState['b']): void {
+  setCompare({ b });
+}
+
+export function setCompareOptions(
+  options: Partial<Pick<CompareState, 'includeTimes' | 'includeUnchanged' | 'exclude'>>,
+): void {
+  setCompare(options);
+}
+
+export function toggleCompareKind(kind: keyof CompareKinds): void {
+  setCompare((s) => ({ kinds: { ...s.kinds, [kind]: !s.kinds[kind] } }));
+}
+
+export function setCompareFilter(filter: string): void {
+  setCompare({ filter });
+}
+
+export function selectComparePath(path: string | null): void {
+  setCompare({ selected: path });
+}
+
+export function setDiffLayout(layout: CompareState['layout']): void {
+  setCompare({ layout });
+}
+
+let otherReader: ExplorerClient | null = null;
+
+/** Opens a second archive for B: its own worker reads its manifest, to list its images. */
+export function openOtherArchive(file: Blob, name = (file as File).name || 'archive.tar'): void {
+  otherReader?.dispose();
+  const reader = new ExplorerClient();
+  otherReader = reader;
+  const source: SourceSpec = { kind: 'file', file, name };
+  setCompare({
+    other: { name, source, images: [], phase: 'reading', error: null },
+    b: { archive: 'other', image: 0, layer: null },
+  });
+  reader.open(source, (event) => {
+    if (otherReader !== reader) return;
+    const other = getCompare().other;
+    if (!other) return;
+    if ((event.type === 'archive' || event.type === 'done') && event.archive.images.length > 0) {
+      const images = event.archive.images.map((image) => ({
+        label: image.tags[0] ?? image.id.slice(0, 19),
+        layers: image.layers.length,
+      }));
+      setCompare({ other: { ...other, images, phase: 'ready' } });
+      // The list is all B needs here; the comparison's worker reads the archive itself.
+      reader.dispose();
+      otherReader = null;
+    } else if (event.type === 'failed' || (event.type === 'done' && event.archive.images.length === 0)) {
+      setCompare({
+        other: {
+          ...other,
+          phase: 'failed',
+          error: event.type === 'failed' ? event.message : 'it holds no image',
+        },
+      });
+      reader.dispose();
+      otherReader = null;
+    }
+  });
+}
+
+export function excludeGlobs(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((g) => g.trim())
+    .filter(Boolean);
+}
+
+export function runCompare(): void {
+  const s = getCompare();
+  const source = shownSource();
+  if (!source) {
+    setCompare({ phase: 'failed', message: 'No archive is open to compare.' });
+    return;
+  }
+  let bSource: SourceSpec | null = null;
+  if (s.b.archive === 'other') {
+    if (s.other?.phase !== 'ready') {
+      setCompare({ phase: 'failed', message: 'Open the second archive first.' });
+      return;
+    }
+    bSource = s.other.source;
+  }
+  const a: ComparePlace = { source, image: s.a.image, layer: s.a.layer };
+  const b: ComparePlace = { source: bSource, image: s.b.image, layer: s.b.layer };
+  setCompare({
+    phase: 'opening',
+    message: 'Reading…',
+    meta: null,
+    progress: null,
+    done: null,
+    version: s.version + 1,
+  });
+  compareClient().start(
+    a,
+    b,
+    { includeTimes: s.includeTimes, includeUnchanged: s.includeUnchanged, exclude: excludeGlobs(s.exclude) },
+    onEvent,
+  );
+}
+
+function onEvent(event: CompareEvent): void {
+  const s = getCompare();
+  switch (event.type) {
+    case 'opening':
+      setCompare({ phase: 'opening', message: event.phase });
+      break;
+    case 'meta':
+      setCompare({ phase: 'running', message: null, meta: event.meta });
+      break;
+    case 'progress':
+      setCompare({ progress: event.progress, version: s.version + 1 });
+      break;
+    case 'done':
+      setCompare({ phase: 'done', done: event.done, progress: event.done, version: s.version + 1 });
+      break;
+    case 'failed':
+      setCompare({ phase: 'failed', message: event.message, version: s.version + 1 });
+      break;
+    case 'cancelled':
+      setCompare({
+        phase: 'cancelled',
+        message: 'Stopped: what was found so far is listed.',
+        version: s.version + 1,
+      });
+      break;
+  }
+}
+
+export function cancelCompare(): void {
+  compareClient().cancel();
+}
+
+// ---------------------------------------------------------------- the hash
+
+function placeText(image: number, layer: number | null): string {
+  return `${image}.${layer === null ? 't' : layer}`;
+}
+
+/** The hash keys of the comparison shown (none when the pane is closed or nothing ran). */
+export function compareLinkOf(): { compare?: string; comparePath?: string } {
+  const s = getCompare();
+  if (!s.open || s.phase === 'idle') return {};
+  const compare = `${placeText(s.a.image, s.a.layer)},${placeText(s.b.image, s.b.layer)}${s.b.archive === 'other' ? ',other' : ''}`;
+  return s.selected ? { compare, comparePath: s.selected } : { compare };
+}
+
+function parsePlace(text: string): { image: number; layer: number | null } {
+  const [image, layer] = text.split('.');
+  return { image: Number(image), layer: layer === 't' ? null : Number(layer) };
+}
+
+/**
+ * Once the archive a link names is read, a link with `compare` opens the pane and runs the
+ * comparison (B in another archive needs that archive opened again: the pane says so).
+ */
+function followLink(link: { compare?: string; comparePath?: string }): void {
+  if (!link.compare) return;
+  const [a, b, other] = link.compare.split(',');
+  setCompare({
+    open: true,
+    a: parsePlace(a),
+    b: { archive: other ? 'other' : 'current', ...parsePlace(b) },
+    selected: link.comparePath ?? null,
+  });
+  if (other) {
+    setCompare({ phase: 'idle', message: 'Open the second archive again to compare with it.' });
+    return;
+  }
+  runCompare();
+}
+
+// Read before anything rewrites the hash: the explorer's own sync drops keys it does not show yet.
+const initialLink = typeof location === 'undefined' ? {} : parseHash(location.hash);
+let followed = false;
+explorerStore.subscribe((s, prev) => {
+  // Another archive shown: a comparison of the last one means nothing now.
+  if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
+    client?.stop();
+    setCompare({ ...initialCompare(), other: getCompare().other });
+  }
+  if (followed || s.session.phase !== 'done' || prev.session.phase === 'done') return;
+  followed = true;
+  followLink(initialLink);
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { BlobSource } from '../core/bytes/byteSource';
+import { openArchive } from '../core/image/open';
+import { dockerArchive } from '../testing/archives';
+import type { BuildEntry } from '../testing/tarBuilder';
+import { CompareEngine, treeRows } from './compareEngine';
+import {
+  COMPARE_PROTOCOL_VERSION,
+  type CompareDone,
+  type CompareQuery,
+  type FileDiffPage,
+  type FromCompareWorker,
+} from './compareProtocol';
+
+const base: BuildEntry[] = [
+  { name: 'etc/', type: 'dir' },
+  { name: 'etc/conf', content: 'one\ntwo\nthree\n' },
+  { name: 'bin/', type: 'dir' },
+  { name: 'bin/tool', content: new Uint8Array([0, 1, 2, 3, 255]) },
+];
+const bytes = dockerArchive([
+  { tags: ['a:1'], layers: [base] },
+  {
+    tags: ['b:1'],
+    layers: [
+      base,
+      [
+        { name: 'etc/conf', content: 'one\n2\nthree\n' },
+        { name: 'bin/tool', content: new Uint8Array([0, 1, 2, 4, 255]) },
+        { name: 'srv/new/x', content: 'x' },
+      ],
+    ],
+  },
+]);
+
+function engine() {
+  const messages: FromCompareWorker[] = [];
+  let waiting: ((m: FromCompareWorker) => void) | null = null;
+  const e = new CompareEngine({
+    post: (m) => {
+      messages.push(m);
+      waiting?.(m);
+    },
+    makeSource: (spec) => {
+      if (spec.kind !== 'file') throw new Error('files only');
+      return new BlobSource(spec.file, spec.name);
+    },
+    openArchive: (source, signal) => openArchive(source, { signal }),
+    now: () => performance.now(),
+  });
+  const until = (pred: (m: FromCompareWorker) => boolean) =>
+    new Promise<FromCompareWorker>((resolve) => {
+      const found = messages.find(pred);
+      if (found) return resolve(found);
+      waiting = (m) => {
+        if (pred(m)) resolve(m);
+      };
+    });
+  let nextId = 1;
+  const ask = async <T>(query: CompareQuery): Promise<T> => {
+    const id = nextId++;
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'query', id, run: 1, query });
+    const m = await until((x) => x.type === 'result' && x.id === id);
+    if (m.type !== 'result' || !m.ok) throw new Error(m.type === 'result' && !m.ok ? m.error : 'no result');
+    return m.result as T;
+  };
+  return { e, messages, until, ask };
+}
+
+describe('the comparison worker', () => {
+  it('streams a comparison of two images of one archive and answers rows, text diffs and hex', async () => {
+    const { e, until, ask } = engine();
+    const file = new Blob([new Uint8Array(bytes)]);
+    e.handle({
+      v: COMPARE_PROTOCOL_VERSION,
+      type: 'start',
+      run: 1,
+      a: { source: { kind: 'file', file, name: 'x.tar' }, image: 0, layer: null },
+      b: { source: null, image: 1, layer: null },
+      settings: { includeTimes: false, exclude: [], includeUnchanged: false },
+    });
+    const done = (await until((m) => m.type === 'done')) as { done: CompareDone };
+    expect(done.done.totals).toMatchObject({ added: 3, removed: 0, changed: 2 });
+    const page = await ask<{ rows: { path: string; context?: boolean; depth: number }[]; complete: boolean }>(
+      {
+        kind: 'rows',
+        args: {
+          added: true,
+          removed: true,
+          changed: true,
+          unchanged: true,
+          filter: '',
+          offset: 0,
+          limit: 100,
+        },
+      },
+    );
+    expect(page.complete).toBe(true);
+    expect(page.rows.map((r) => [r.path, r.depth, r.context ?? false])).toEqual([
+      ['/bin', 0, true],
+      ['/bin/tool', 1, false],
+      ['/etc', 0, true],
+      ['/etc/conf', 1, false],
+      ['/srv', 0, false],
+      ['/srv/new', 1, false],
+      ['/srv/new/x', 2, false],
+    ]);
+    const text = await ask<FileDiffPage>({
+      kind: 'fileDiff',
+      args: { path: '/etc/conf', page: 0, linesPerPage: 50 },
+    });
+    expect(text.unavailable).toBeNull();
+    expect(text.lines.map((l) => `${l.kind}:${l.text}`)).toEqual([
+      'hunk:@@ -1,3 +1,3 @@',
+      'context:one',
+      'removed:two',
+      'added:2',
+      'context:three',
+    ]);
+    expect(text.comparison?.what).toEqual(['content', 'size']);
+    const binary = await ask<FileDiffPage>({
+      kind: 'fileDiff',
+      args: { path: '/bin/tool', page: 0, linesPerPage: 50 },
+    });
+    expect(binary.unavailable).toBe('a version is not text');
+    expect(binary.a?.digest).not.toBe(binary.b?.digest);
+    expect(binary.a?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const hex = await ask<{ rows: { hex: string }[] }>({
+      kind: 'hex',
+      args: { path: '/bin/tool', side: 'b', page: 0, rows: 4 },
+    });
+    expect(hex.rows[0].hex).toContain('00 01 02 04 ff');
+  });
+
+  it('keeps what was found when cancelled, and says so', async () => {
+    const { e, until } = engine();
+    const file = new Blob([new Uint8Array(bytes)]);
+    e.handle({
+      v: COMPARE_PROTOCOL_VERSION,
+      type: 'start',
+      run: 1,
+      a: { source: { kind: 'file', file, name: 'x.tar' }, image: 0, layer: null },
+      b: { source: null, image: 1, layer: null },
+      settings: { includeTimes: false, exclude: [], includeUnchanged: false },
+    });
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'cancel', run: 1 });
+    const end = await until((m) => m.type === 'cancelled' || m.type === 'done');
+    expect(end.type).toBe('cancelled');
+  });
+});
+
+describe('treeRows', () => {
+  it('puts each result under the directories that hold it, filtered by kind and path', () => {
+    const state = { type: 'file' as const, size: 1, mode: 0o644, uid: 0, gid: 0, linkTarget: '' };
+    const results = [
+      { path: '/a/b/c', change: 'added' as const, what: [], a: null, b: state },
+      { path: '/a/b/d', change: 'removed' as const, what: [], a: state, b: null },
+      { path: '/z', change: 'changed' as const, what: ['content' as const], a: state, b: state },
+    ];
+    const all = { added: true, removed: true, changed: true, unchanged: true, filter: '' };
+    expect(treeRows(results, all).map((r) => `${r.depth}${r.context ? '·' : ''}${r.path}`)).toEqual([
+      '0·/a',
+      '1·/a/b',
+      '2/a/b/c',
+      '2/a/b/d',
+      '0/z',
+    ]);
+    expect(treeRows(results, { ...all, added: false, filter: 'D' }).map((r) => r.path)).toEqual([
+      '/a',
+      '/a/b',
+      '/a/b/d',
+    ]);
+  });
+});

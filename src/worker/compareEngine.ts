@@ -1,0 +1,349 @@
+/**
+ * The comparison worker's logic, free of worker globals so tests can drive it: opens A's and
+ * B's archives (one archive once when both sides are in it), streams the comparison into a
+ * result list kept here, and answers pages of it, text diffs and hex views of either side.
+ */
+import type { ByteSource } from '../core/bytes/byteSource';
+import {
+  type CompareSide,
+  compareImageMetadata,
+  digestOf,
+  openSide,
+  type PathComparison,
+  TreeComparison,
+} from '../core/compare/index';
+import {
+  decodeWindows1252,
+  diffLines,
+  escapeControls,
+  openFileBytes,
+  readHexPage,
+  SNIFF_BYTES,
+  sniffContent,
+  splitLines,
+  type TextDiff,
+} from '../core/content';
+import { messageOf } from '../core/errors';
+import type { ImageArchive } from '../core/image/model';
+import {
+  COMPARE_PROTOCOL_VERSION,
+  type CompareEvent,
+  type ComparePage,
+  type ComparePlace,
+  type CompareQuery,
+  type CompareQueryMap,
+  type CompareRow,
+  type CompareSettings,
+  type CompareSideInfo,
+  type FileDiffPage,
+  type FromCompareWorker,
+  type RowFilter,
+  type SideContent,
+  type ToCompareWorker,
+} from './compareProtocol';
+import type { SourceSpec } from './protocol';
+
+export interface CompareEngineDeps {
+  post(message: FromCompareWorker): void;
+  makeSource(spec: SourceSpec, signal: AbortSignal): ByteSource | Promise<ByteSource>;
+  openArchive(source: ByteSource, signal: AbortSignal): Promise<ImageArchive>;
+  now(): number;
+}
+
+/** Versions bigger than this are not diffed as text (each is read whole to diff it). */
+const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+/** Progress events at most this often. */
+const PROGRESS_MS = 100;
+
+class Run {
+  readonly controller = new AbortController();
+  sides: [CompareSide, CompareSide] | null = null;
+  readonly results: PathComparison[] = [];
+  complete = false;
+  /** The last rows answer, kept while nothing changed (a scroll asks for page after page). */
+  rowsCache: { key: string; count: number; rows: CompareRow[] } | null = null;
+  readonly diffs = new Map<string, FileDiffPage & { all: TextDiff['lines'] }>();
+  constructor(readonly id: number) {}
+}
+
+export class CompareEngine {
+  private run: Run | null = null;
+
+  constructor(private readonly deps: CompareEngineDeps) {}
+
+  handle(message: unknown): void {
+    const m = message as Partial<ToCompareWorker> | null;
+    if (!m || typeof m !== 'object' || m.v !== COMPARE_PROTOCOL_VERSION) return;
+    const msg = m as ToCompareWorker;
+    if (msg.type === 'start') void this.start(msg.run, msg.a, msg.b, msg.settings);
+    else if (msg.type === 'cancel') {
+      if (this.run?.id === msg.run) this.run.controller.abort(new DOMException('cancelled', 'AbortError'));
+    } else if (msg.type === 'query') void this.answer(msg.id, msg.run, msg.query);
+  }
+
+  private emit(run: Run, event: CompareEvent): void {
+    if (this.run !== run) return;
+    this.deps.post({ v: COMPARE_PROTOCOL_VERSION, run: run.id, ...event });
+  }
+
+  private async start(
+    id: number,
+    a: ComparePlace,
+    b: ComparePlace,
+    settings: CompareSettings,
+  ): Promise<void> {
+    this.run?.controller.abort(new DOMException('superseded', 'AbortError'));
+    const run = new Run(id);
+    this.run = run;
+    const { signal } = run.controller;
+    const started = this.deps.now();
+    try {
+      if (!a.source) throw new Error('A names no archive');
+      this.emit(run, { type: 'opening', phase: 'Reading A…' });
+      const archiveA = await this.deps.openArchive(await this.deps.makeSource(a.source, signal), signal);
+      let archiveB = archiveA;
+      if (b.source) {
+        this.emit(run, { type: 'opening', phase: 'Reading B…' });
+        archiveB = await this.deps.openArchive(await this.deps.makeSource(b.source, signal), signal);
+      }
+      const sideA = await this.side(archiveA, a, 'A');
+      const sideB =
+        archiveB === archiveA && b.image === a.image
+          ? await this.side(archiveB, b, 'B', sideA)
+          : await this.side(archiveB, b, 'B');
+      run.sides = [sideA, sideB];
+      const meta = compareImageMetadata(sideA, sideB);
+      this.emit(run, { type: 'meta', meta: { a: info(sideA), b: info(sideB), ...meta } });
+      const comparison = new TreeComparison(sideA, sideB, { ...settings, signal });
+      let lastProgress = 0;
+      let firstMs: number | null = null;
+      for await (const batch of comparison.batches()) {
+        for (const result of batch) run.results.push(result);
+        run.rowsCache = null;
+        if (firstMs === null && batch.some((r) => r.change !== 'unchanged'))
+          firstMs = this.deps.now() - started;
+        const now = this.deps.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          this.emit(run, {
+            type: 'progress',
+            progress: {
+              pathsCompared: comparison.pathsCompared,
+              found: run.results.length,
+              totals: { ...comparison.totals },
+            },
+          });
+        }
+      }
+      run.complete = true;
+      run.rowsCache = null;
+      this.emit(run, {
+        type: 'done',
+        done: {
+          pathsCompared: comparison.pathsCompared,
+          found: run.results.length,
+          totals: { ...comparison.totals },
+          byDirectory: comparison.topLevel(),
+          warnings: comparison.warnings,
+          elapsedMs: this.deps.now() - started,
+          firstMs,
+        },
+      });
+    } catch (error) {
+      run.complete = true;
+      if (signal.aborted) this.emit(run, { type: 'cancelled' });
+      else this.emit(run, { type: 'failed', message: messageOf(error) });
+    }
+  }
+
+  private async side(
+    archive: ImageArchive,
+    place: ComparePlace,
+    which: string,
+    same?: CompareSide,
+  ): Promise<CompareSide> {
+    const image = archive.images[place.image];
+    if (!image) throw new Error(`${which}: ${archive.name} has no image ${place.image}`);
+    const layer = place.layer ?? image.layers.length - 1;
+    if (layer < 0 || layer >= image.layers.length)
+      throw new Error(`${which}: the image has no layer ${layer} (0..${image.layers.length - 1})`);
+    return openSide(archive, place.image, layer, same?.fs, same?.reader);
+  }
+
+  private async answer(id: number, runId: number, query: CompareQuery): Promise<void> {
+    try {
+      const run = this.run;
+      if (!run || run.id !== runId) throw new Error('stale comparison');
+      let result: CompareQueryMap[keyof CompareQueryMap]['result'];
+      if (query.kind === 'rows') result = this.rows(run, query.args);
+      else if (query.kind === 'fileDiff') result = await this.fileDiff(run, query.args);
+      else result = await this.hex(run, query.args);
+      this.deps.post({ v: COMPARE_PROTOCOL_VERSION, type: 'result', id, ok: true, result });
+    } catch (error) {
+      this.deps.post({ v: COMPARE_PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
+    }
+  }
+
+  private rows(run: Run, a: RowFilter & { offset: number; limit: number }): ComparePage {
+    const key = `${+a.added}${+a.removed}${+a.changed}${+a.unchanged}\n${a.filter}`;
+    let cache = run.rowsCache;
+    if (!cache || cache.key !== key || cache.count !== run.results.length) {
+      cache = { key, count: run.results.length, rows: treeRows(run.results, a) };
+      run.rowsCache = cache;
+    }
+    const offset = Math.max(0, Math.floor(a.offset));
+    const limit = Math.max(0, Math.min(Math.floor(a.limit), 2000));
+    return {
+      total: cache.rows.length,
+      offset,
+      rows: cache.rows.slice(offset, offset + limit),
+      complete: run.complete,
+    };
+  }
+
+  private sidesOf(run: Run): [CompareSide, CompareSide] {
+    if (!run.sides) throw new Error('the archives are still being read');
+    return run.sides;
+  }
+
+  private async fileDiff(run: Run, a: CompareQueryMap['fileDiff']['args']): Promise<FileDiffPage> {
+    let known = run.diffs.get(a.path);
+    if (!known) {
+      known = await this.computeDiff(this.sidesOf(run), a.path);
+      known.comparison = run.results.find((r) => r.path === a.path) ?? null;
+      run.diffs.set(a.path, known);
+      if (run.diffs.size > 16) run.diffs.delete(run.diffs.keys().next().value as string);
+    }
+    const perPage = Math.max(1, Math.min(Math.floor(a.linesPerPage), 2000));
+    const pageCount = Math.max(1, Math.ceil(known.all.length / perPage));
+    const page = Math.max(0, Math.min(Math.floor(a.page), pageCount - 1));
+    const { all, ...rest } = known;
+    return {
+      ...rest,
+      page,
+      pageCount,
+      totalLines: all.length,
+      lines: all.slice(page * perPage, (page + 1) * perPage),
+    };
+  }
+
+  private async computeDiff(
+    sides: [CompareSide, CompareSide],
+    path: string,
+  ): Promise<FileDiffPage & { all: TextDiff['lines'] }> {
+    const texts: (string[] | null)[] = [];
+    const contents: (SideContent | null)[] = [];
+    let unavailable: string | null = null;
+    for (const side of sides) {
+      const ref = side.fs.contentSource(side.layer, 'merged', path);
+      if (!ref) {
+        contents.push(null);
+        texts.push([]);
+        continue;
+      }
+      const bytes = openFileBytes(side.reader, side.archive, side.imageIndex, ref, null);
+      const layer = side.archive.images[side.imageIndex].layers[ref.layer];
+      const table = side.archive.blobs.get(layer.blob)?.entries;
+      const digest = await digestOf({
+        side,
+        location: {
+          blobKey: layer.blob,
+          entryIndex: ref.entryIndex,
+          diffId: layer.diffId,
+          entryName: table?.names[ref.entryIndex] ?? path,
+          sparse: false,
+        },
+        size: bytes.size,
+      });
+      if (bytes.size > MAX_DIFF_BYTES) {
+        contents.push({ size: bytes.size, digest, text: false });
+        texts.push(null);
+        unavailable ??= 'a version is over 4 MiB, too big to diff as text';
+        continue;
+      }
+      const all = await bytes.read(0, bytes.size);
+      const kind = sniffContent(all.subarray(0, SNIFF_BYTES), path, bytes.size);
+      const text = kind.view === 'text';
+      contents.push({ size: bytes.size, digest, text });
+      if (!text) {
+        texts.push(null);
+        unavailable ??= 'a version is not text';
+        continue;
+      }
+      const decoded =
+        kind.encoding === 'utf-8' ? new TextDecoder('utf-8').decode(all) : decodeWindows1252(all);
+      texts.push(splitLines(decoded).map(escapeControls));
+    }
+    const [ca, cb] = contents;
+    if (!ca && !cb) unavailable = 'neither side has contents at this path';
+    let diff: TextDiff | null = null;
+    if (!unavailable && texts[0] && texts[1]) {
+      diff = diffLines(texts[0], texts[1]);
+      if (diff.tooDifferent) {
+        unavailable = 'the versions differ in too many lines to diff';
+        diff = null;
+      }
+    }
+    return {
+      path,
+      comparison: null,
+      a: ca,
+      b: cb,
+      unavailable,
+      added: diff?.added ?? 0,
+      removed: diff?.removed ?? 0,
+      page: 0,
+      pageCount: 1,
+      totalLines: 0,
+      lines: [],
+      all: diff?.lines ?? [],
+    };
+  }
+
+  private async hex(run: Run, a: CompareQueryMap['hex']['args']): Promise<CompareQueryMap['hex']['result']> {
+    const side = this.sidesOf(run)[a.side === 'a' ? 0 : 1];
+    const ref = side.fs.contentSource(side.layer, 'merged', a.path);
+    if (!ref) return null;
+    const bytes = openFileBytes(side.reader, side.archive, side.imageIndex, ref);
+    return readHexPage(
+      bytes,
+      Math.max(0, Math.floor(a.page)),
+      Math.max(1, Math.min(Math.floor(a.rows), 1024)),
+    );
+  }
+}
+
+function info(side: CompareSide): CompareSideInfo {
+  const image = side.archive.images[side.imageIndex];
+  return {
+    archive: side.archive.name,
+    image: side.imageIndex,
+    label: image.tags[0] ?? image.id.slice(0, 19),
+    layer: side.layer,
+    layerCount: image.layers.length,
+  };
+}
+
+/**
+ * The rows of the filtered results as a tree: each kept result at its depth, and before it the
+ * directories above it that are not results themselves (context rows), once each.
+ */
+export function treeRows(results: readonly PathComparison[], f: RowFilter): CompareRow[] {
+  const needle = f.filter.toLowerCase();
+  const rows: CompareRow[] = [];
+  const open: string[] = [];
+  for (const result of results) {
+    if (!f[result.change]) continue;
+    if (needle && !result.path.toLowerCase().includes(needle)) continue;
+    while (open.length > 0 && !result.path.startsWith(`${open[open.length - 1]}/`)) open.pop();
+    const segments = result.path.split('/');
+    for (let depth = open.length; depth < segments.length - 2; depth++) {
+      const ancestor = segments.slice(0, depth + 2).join('/');
+      rows.push({ path: ancestor, depth, context: true });
+      open.push(ancestor);
+    }
+    rows.push({ ...result, depth: segments.length - 2 });
+    open.push(result.path);
+  }
+  return rows;
+}
