@@ -7,6 +7,11 @@ missing=()
 command -v zstd >/dev/null || missing+=(zstd)
 command -v tar >/dev/null || missing+=(tar)
 command -v gzip >/dev/null || missing+=(gzip)
+# The package readers' tests build real RPM databases: rpmbuild and rpm write rpmdb.sqlite,
+# sqlite3 dumps its header blobs and Berkeley DB's db5.3_load writes them as a `Packages` file.
+command -v rpmbuild >/dev/null || missing+=(rpm)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
+command -v db5.3_load >/dev/null || missing+=(db5.3-util)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -63,7 +63,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   );
   for (const db of result.databases)
     out.push(
-      `  ${db.ecosystem.padEnd(6)} ${visible(db.path)} written by layer ${db.layer}: ${db.count} packages`,
+      `  ${db.ecosystem.padEnd(6)} ${visible(db.path)} written by layer ${db.layer}: ${db.count} package${db.count === 1 ? '' : 's'}`,
     );
   out.push('');
   out.push('layer  +added  ^up  vdown  -removed  command');

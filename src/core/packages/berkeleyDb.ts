@@ -58,7 +58,10 @@ export function readBerkeleyDbValues(bytes: Uint8Array): BerkeleyDbScan {
     magic = view.getUint32(12, false);
   }
   if (magic !== HASH_MAGIC && magic !== BTREE_MAGIC)
-    throw new BerkeleyDbError(12, `not a Berkeley DB hash or btree file (magic 0x${magic.toString(16)})`);
+    throw new BerkeleyDbError(
+      12,
+      `not a Berkeley DB hash or btree file (magic 0x${magic.toString(16)}, the bytes ${JSON.stringify(String.fromCharCode(...bytes.subarray(12, 16)).replace(/[^\x20-\x7e]/g, '.'))})`,
+    );
   const kind = magic === HASH_MAGIC ? 'hash' : 'btree';
   const pageSize = view.getUint32(20, little);
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
@@ -70,6 +73,12 @@ export function readBerkeleyDbValues(bytes: Uint8Array): BerkeleyDbScan {
 
   const problems: BerkeleyDbScan['problems'] = [];
   const values: BerkeleyDbValue[] = [];
+  const lastPage = u32(32);
+  if (lastPage >= pageCount)
+    problems.push({
+      offset: pageCount * pageSize,
+      message: `the file ends after ${pageCount} pages; its metadata says the last is page ${lastPage}`,
+    });
 
   const overflow = (first: number, length: number, from: number): Uint8Array | null => {
     if (length > bytes.length) {

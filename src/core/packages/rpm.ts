@@ -33,6 +33,12 @@ export function parseRpmSqlite(bytes: Uint8Array, wal: Uint8Array | null = null)
   const blobs: { blob: Uint8Array; offset: number }[] = [];
   try {
     const file = new SqliteFile(bytes, wal);
+    const declared = file.declaredPageCount;
+    if (declared !== null && declared > file.pageCount)
+      problems.push({
+        offset: file.pageCount * file.pageSize,
+        message: `the file ends after ${file.pageCount} pages; its header says ${declared}`,
+      });
     const root = file.tableRoot('Packages');
     if (root === null) return { packages: [], problems: [{ offset: 0, message: 'no Packages table' }] };
     for (const row of file.rows(root)) {

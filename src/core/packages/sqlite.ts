@@ -68,6 +68,16 @@ export class SqliteFile {
     return (page - 1) * this.pageSize + within;
   }
 
+  /**
+   * Pages the header says the database has, when that count is valid (its change counter agrees,
+   * SQLite 3.7.0+), else null: a file cut short has fewer.
+   */
+  get declaredPageCount(): number | null {
+    const b = this.bytes;
+    const valid = u32(b, 24) === u32(b, 92) && u32(b, 28) > 0;
+    return valid && this.walPages.size === 0 ? u32(b, 28) : null;
+  }
+
   /** The root page of a table, from the schema table (`sqlite_master`, page 1). */
   tableRoot(name: string): number | null {
     for (const { values } of this.rows(1)) {
