@@ -407,8 +407,7 @@ export function PackagesPanel() {
                             <div role="cell" className="pkg-cell pkg-col-layer">
                               {row.lastChange && (
                                 <span className={`badge ${CHANGE_CLASS[row.lastChange.change]}`}>
-                                  {CHANGE_MARK[row.lastChange.change]}
-                                  {row.lastChange.layer}
+                                  {CHANGE_MARK[row.lastChange.change]} L{row.lastChange.layer}
                                 </span>
                               )}
                             </div>
