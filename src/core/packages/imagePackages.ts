@@ -43,6 +43,8 @@ export interface PackageAnalysisInput {
   fs: PackageFileSystem;
   /** Up to `limit` bytes of a file; `size` is the file's whole size (to tell a cut read). */
   read(ref: ContentRef, limit: number): Promise<{ bytes: Uint8Array; size: number }>;
+  /** A hint: these files of one layer are read next, in this order (the reader may fetch them at once). */
+  prefetch?(refs: readonly ContentRef[]): Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -187,6 +189,14 @@ export async function analyzePackages(input: PackageAnalysisInput): Promise<Imag
     events.sort((a, b) =>
       a.ref && b.ref ? a.ref.layer - b.ref.layer || a.ref.entryIndex - b.ref.entryIndex : a.ref ? -1 : 1,
     );
+    const toRead = events.flatMap((event) =>
+      event.ref && event.kind.format !== 'rpm-sqlite-wal' ? [event.ref] : [],
+    );
+    try {
+      await input.prefetch?.(toRead);
+    } catch {
+      // Only a hint: each file is then read on its own, and its own error says what went wrong.
+    }
     const dirty = new Map<string, boolean>();
     for (const event of events) {
       let group = groups.get(event.kind.group);

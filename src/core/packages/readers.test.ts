@@ -61,6 +61,12 @@ describe('dpkg status', () => {
     expect(parsed.problems[0].offset).toBe('Package: a\nVersion: 1\n'.length);
   });
 
+  it('counts offsets in bytes past non-ASCII text', () => {
+    const head = 'Package: a\nMaintainer: Jörg Müller 😀\nVersion: 1\n';
+    const parsed = parseDpkgStatus(text(`${head}bad\n`));
+    expect(parsed.problems[0].offset).toBe(text(head).length);
+  });
+
   it('reads a distroless status.d stanza (no Status field)', () => {
     const parsed = parseDpkgStatus(text('Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n'));
     expect(parsed.packages).toMatchObject([

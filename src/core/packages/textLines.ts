@@ -6,14 +6,44 @@ export interface OffsetLine {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-/** Splits on LF (a CR before it is dropped); decodes each line as UTF-8, bad bytes as U+FFFD. */
+/** Bytes of a string in UTF-8 (a lone surrogate, as U+FFFD, is 3). */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 2; // the pair is 4 bytes for 2 code units
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Splits on LF (a CR before it is dropped). The text is decoded once, not per line: a browser's
+ * TextDecoder costs microseconds a call, and a dpkg status has tens of thousands of lines. Offsets
+ * are exact for valid UTF-8; after an invalid byte (read as U+FFFD) they are near, not exact.
+ */
 export function* offsetLines(bytes: Uint8Array): Generator<OffsetLine> {
+  const text = decoder.decode(bytes);
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
   let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    yield { text: decoder.decode(bytes.subarray(start, stop)), offset: start };
+  let offset = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const raw = text.slice(start, end);
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    yield { text: line, offset };
+    offset += (ascii ? raw.length : utf8Length(raw)) + 1;
     start = end + 1;
   }
 }
