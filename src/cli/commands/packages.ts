@@ -53,6 +53,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       warnings,
     };
     io.stdout(`${terminalSafeJson(doc, 2)}\n`);
+    if (problems.length > 0)
+      io.stderr(`${path}: the list is incomplete:\n${problems.map((p) => `  ${p}\n`).join('')}`);
     return problems.length > 0 ? 2 : 0;
   }
 
