@@ -12,6 +12,11 @@ command -v gzip >/dev/null || missing+=(gzip)
 # xmllint checks that the JUnit reports are well-formed XML; podman answers the engine test's API.
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v podman >/dev/null || missing+=(podman)
+# The package readers' tests build real RPM databases: rpmbuild and rpm write rpmdb.sqlite,
+# sqlite3 dumps its header blobs and Berkeley DB's db5.3_load writes them as a `Packages` file.
+command -v rpmbuild >/dev/null || missing+=(rpm)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
+command -v db5.3_load >/dev/null || missing+=(db5.3-util)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -134,3 +134,18 @@ export const IMPORT_RULES: ImportRule[] = [
     why: 'decompression turns bytes into bytes; what the bytes mean is decided above it',
   },
 ];
+
+// Package databases and risky files read the stacked file system and file contents; nothing below
+// them may know of them.
+IMPORT_RULES.push(
+  {
+    from: 'core/packages',
+    forbidden: ['core/analysis', 'core/content', 'core/export'],
+    why: 'package readers stand on the file system and the content reader; the summaries and exports above them are their clients',
+  },
+  ...['core/bytes', 'core/tar', 'core/compress', 'core/image', 'core/fs'].map((from) => ({
+    from,
+    forbidden: ['core/packages'],
+    why: 'package databases are read from the stacked file system, so the layers below it cannot depend on them',
+  })),
+);

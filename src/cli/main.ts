@@ -20,6 +20,7 @@ Commands:
   cat <archive> <path>   a file's bytes as of a layer (links followed)
   export <archive>       a layer's changes, the merged filesystem or a directory, as a tar
   diff <archiveA> <archiveB>   what differs between two images or layers (files, config, history)
+  packages <archive>     packages per layer (dpkg, apk, rpm, Python, npm) and the layers that changed them
 
 Options for every command:
   --max-expansion <ratio>  the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes
@@ -55,6 +56,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   cat: () => import('./commands/cat'),
   export: () => import('./commands/export'),
   diff: () => import('./commands/diff'),
+  packages: () => import('./commands/packages'),
 };
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */

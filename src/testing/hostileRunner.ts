@@ -119,6 +119,7 @@ export function commandsFor(testCase: HostileCase, archive: string): { label: st
     { label: 'export', args: ['export', archive, ...layer, '-o', 'out.tar'] },
     { label: 'export --merged', args: ['export', archive, ...layer, '--merged', '-o', 'out.tar'] },
     { label: 'ci', args: ['ci', archive] },
+    { label: 'packages --json', args: ['packages', archive, '--json'] },
   ];
   if (testCase.catPath) commands.push({ label: 'cat', args: ['cat', archive, ...layer, testCase.catPath] });
   return commands;

@@ -8,6 +8,7 @@ import { selectLayer, useExplorer } from '../store';
 import type { HistoryStep, ImageSummary } from '../worker/protocol';
 import { countsSentence } from './changeLabels';
 import { buildArgsOf, cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
+import { packageCountsText, packageCountsWords, usePackageSummary } from './packagesData';
 
 export type HistoryItem =
   | { kind: 'layer'; layer: number; steps: HistoryStep[] }
@@ -50,6 +51,7 @@ export function LayerList() {
   const stats = useExplorer((s) => s.stats[s.selection.image]);
   const listRef = useRef<HTMLDivElement>(null);
   const image = archive?.images[selection.image];
+  const packageLayers = usePackageSummary().data?.layers;
 
   const items = useMemo(() => (image ? historyItems(image) : []), [image]);
   const maxSize = useMemo(() => {
@@ -144,6 +146,7 @@ export function LayerList() {
               aria-description={
                 [
                   buildArgs.length ? `build args ${buildArgs.join(' ')}` : '',
+                  packageCountsWords(packageLayers?.[item.layer]),
                   item.steps.length
                     ? `then ${item.steps.map((s) => cleanCommand(s.createdBy)).join('; ')}`
                     : '',
@@ -191,6 +194,11 @@ export function LayerList() {
                     )}
                   </span>
                 )}
+                {packageCountsText(packageLayers?.[item.layer]) && (
+                  <span className="layer-packages" aria-hidden="true">
+                    {packageCountsText(packageLayers?.[item.layer])}
+                  </span>
+                )}{' '}
                 {buildArgs.length > 0 && (
                   <span className="build-args" title={`Build arguments of this step: ${buildArgs.join(' ')}`}>
                     {plural(buildArgs.length, 'build arg', 'build args')}

@@ -9,11 +9,14 @@ import { useExplorer } from '../store';
 import { ContentViewer } from './ContentViewer';
 import { ExportPanel } from './ExportPanel';
 import { FileDetails } from './FileDetails';
+import { FilePackage } from './FilePackage';
 import { FileTree } from './FileTree';
 import { ImageSummary } from './ImageSummary';
 import { LayerDetails } from './LayerDetails';
 import { LayerList } from './LayerList';
 import { LayerTree } from './LayerTree';
+import { PackagesPanel } from './PackagesPanel';
+import { RiskyFiles } from './RiskyFiles';
 import { SearchPanel } from './SearchPanel';
 import { SizeMap } from './SizeMap';
 import { Splitter } from './Splitter';
@@ -201,6 +204,7 @@ export function Workspace() {
         {stage >= 2 && <SearchPanel />}
         {stage >= 2 && <FileTree />}
         {!wide && stage >= 3 && <FileDetails />}
+        {!wide && stage >= 3 && <FilePackage />}
         {stage >= 3 && <ContentViewer />}
       </div>
       {wide && (
@@ -217,6 +221,9 @@ export function Workspace() {
       <div className="col col-right" id="pane-summary" {...panelProps('summary')}>
         {stage >= 2 && <ImageSummary />}
         {wide && stage >= 3 && <FileDetails />}
+        {wide && stage >= 3 && <FilePackage />}
+        {stage >= 4 && <PackagesPanel />}
+        {stage >= 4 && <RiskyFiles />}
         {stage >= 4 && <SizeMap />}
         {stage >= 5 && <ExportPanel />}
       </div>

@@ -10,6 +10,7 @@ import type { IndexStore } from '../storage/indexStore';
 import { FileViews, toRow } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
 import { Inside, transferables } from './inside';
+import { PackagesService } from './packagesService';
 import {
   type ArchiveSummary,
   type BlobSummary,
@@ -83,6 +84,7 @@ class Session {
   readonly stats = new Map<number, Promise<ImageStats>>();
   /** Contents, searches, size maps and exports, made on first use. */
   inside: Inside | null = null;
+  packages: PackagesService | null = null;
   constructor(readonly id: number) {}
 
   get size(): number {
@@ -411,8 +413,42 @@ export class Engine {
         return this.stats(s, query.args.image);
       case 'verify':
         return this.verify(s);
+      case 'packageSummary':
+      case 'packageRows':
+      case 'packageDetail':
+      case 'fileOwners':
+      case 'riskyFiles':
+        return this.packages(s, query);
       default:
         return this.lookInside(s, query);
+    }
+  }
+
+  private packages(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
+    const archive = s.archive;
+    if (!archive) return Promise.reject(new Error('no archive is open'));
+    s.packages ??= new PackagesService(
+      archive,
+      (image) => {
+        if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
+        return this.fsFor(s, image);
+      },
+      () => this.deps.now(),
+    );
+    const service = s.packages;
+    switch (query.kind) {
+      case 'packageSummary':
+        return service.summary(query.args);
+      case 'packageRows':
+        return service.rows(query.args);
+      case 'packageDetail':
+        return service.detail(query.args);
+      case 'fileOwners':
+        return service.owners(query.args);
+      case 'riskyFiles':
+        return service.riskyFiles(query.args);
+      default:
+        return Promise.reject(new Error(`not a packages query: ${query.kind}`));
     }
   }
 

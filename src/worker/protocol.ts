@@ -13,6 +13,14 @@ import type { LinkFailure, LinkStep } from '../core/fs/links';
 import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
 import type { VerifyProgress } from '../core/image/verify';
+import type { RiskyFiles } from '../core/packages/risky';
+import type {
+  DatabaseVersion,
+  Ecosystem,
+  LayerPackageCounts,
+  PackageChange,
+  PackageHistoryStep,
+} from '../core/packages/types';
 import type { EntryType } from '../core/tar/types';
 import type { StoredIndex } from '../storage/indexStore';
 import type {
@@ -265,6 +273,79 @@ export interface QueryMap {
   /** The next piece of the tar (about 1 MiB, transferred), null once it is complete. */
   exportNext: { args: { id: number }; result: { chunk: Uint8Array | null } };
   exportCancel: { args: { id: number }; result: Record<string, never> };
+
+  // Packages and risky files (added in version 3 without a bump: an older worker answers
+  // "unknown query", which the Packages view shows as an error, and nothing else changed).
+  /** Computes the image's packages once (after indexing): counts per layer, databases, warnings. */
+  packageSummary: { args: { image: number }; result: PackageSummary };
+  /** A page of the packages, filtered and sorted. */
+  packageRows: { args: PackageRowsArgs; result: { total: number; offset: number; rows: PackageRow[] } };
+  /** One package: its history with each layer's command, and its files (first MAX_PACKAGE_FILES) with their layers. */
+  packageDetail: { args: { image: number; id: number }; result: PackageDetail };
+  /** The packages that own a path. */
+  fileOwners: { args: { image: number; path: string }; result: PackageRow[] };
+  /** setuid/setgid executables, world-writable paths, unknown owners, in the merged view at the layer. */
+  riskyFiles: { args: { image: number; layer: number }; result: RiskyFilesResult };
+}
+
+export type { DatabaseVersion, Ecosystem, LayerPackageCounts, PackageChange, PackageHistoryStep };
+export type RiskyFilesResult = RiskyFiles;
+
+export interface PackageSummary {
+  total: number;
+  present: number;
+  byEcosystem: Partial<Record<Ecosystem, number>>;
+  /** Per layer of the image. */
+  layers: LayerPackageCounts[];
+  databases: DatabaseVersion[];
+  warnings: string[];
+  /** The worker's time to read the databases, after the file system was built. */
+  elapsedMs: number;
+}
+
+export type PackageSortKey = 'name' | 'version' | 'layer' | 'size' | 'ecosystem';
+
+export interface PackageRowsArgs {
+  image: number;
+  /** Empty: every ecosystem. */
+  ecosystems: Ecosystem[];
+  /** A change in the package's history (in `layer` when set), or whether it is in the final image. */
+  change: PackageChange | 'present' | 'gone' | 'all';
+  /** Packages whose history has this layer; null for all. */
+  layer: number | null;
+  /** Case-insensitive substring of the name. */
+  name: string;
+  sort: PackageSortKey;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
+
+export interface PackageRow {
+  id: number;
+  ecosystem: Ecosystem;
+  name: string;
+  version: string;
+  arch: string;
+  sizeBytes: number | null;
+  present: boolean;
+  /** The layer that first installed it. */
+  installedIn: number | null;
+  lastChange: PackageHistoryStep | null;
+  changes: PackageChange[];
+  changedIn: number[];
+  database: string;
+  fileCount: number;
+}
+
+export interface PackageDetail {
+  row: PackageRow;
+  history: (PackageHistoryStep & { command: string | null })[];
+  /** `layer`: the layer that last wrote the file in the final image; null when it is not there. */
+  files: { path: string; layer: number | null; type: EntryType | null }[];
+  fileCount: number;
+  /** npm: the package's directory. */
+  root: string | null;
 }
 
 export type {
