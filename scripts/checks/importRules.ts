@@ -57,6 +57,11 @@ export const IMPORT_RULES: ImportRule[] = [
     why: 'the stacked file system is the model that analysis, contents and export query; it cannot depend on its clients',
   },
   {
+    from: 'core/secrets',
+    forbidden: ['core/analysis', 'core/export'],
+    why: 'the secret scan is a client of the file system and the content reader, beside analysis and export: it reads layers and answers, and needs neither of its neighbours',
+  },
+  {
     from: 'ui',
     forbidden: ['worker'],
     except: ['worker/protocol.ts', 'worker/client.ts'],

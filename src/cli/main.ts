@@ -13,6 +13,8 @@ const USAGE = `usage:
   export <archive> [--image <tag|index>] --layer <n> [--merged] [--path <dir>] -o <file.tar|->
                                                      a layer's changes (with whiteouts), or with --merged the
                                                      filesystem at layer n, or one directory of either, as a tar
+  secrets <archive> [--image <tag|index>] [--json]   private keys, tokens and credentials in every layer (deleted
+                                                     files too) and the config; exit 1 when there is a finding
 options for every command:
   --max-expansion <ratio>   the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes out per
                             compressed byte read (default 1000; gzip cannot pass 1032:1, zstd bombs reach 32768:1)
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   ci: () => import('./commands/ci'),
   cat: () => import('./commands/cat'),
   export: () => import('./commands/export'),
+  secrets: () => import('./commands/secrets'),
 };
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */
