@@ -169,14 +169,14 @@ export const TEXT_RULES: readonly TextRule[] = [
  * the regular expression engine can skip ahead to a keyword instead of trying every position.
  */
 const SECRET_NAME =
-  /(?:secret_?key|secret|token|password|passwd|passphrase|api_?key|apikey|access_?key|private_?key|auth_?key|credentials?)["']?\s*(?::=|=>|=|:)\s*(?<quote>["']?)(?<secret>[^\s"'`]{12,256})\k<quote>/gi;
+  /(?:secret_?key|secret|token|password|passwd|passphrase|api_?key|apikey|access_?key|private_?key|auth_?key|credentials?)["']?\s*(?::=|=>|=|:)\s*(?<quote>["']?)(?<secret>[^\s"'`&]{12,256})\k<quote>/gi;
 
 /** Values that stand for a secret instead of being one: references, templates, examples. */
 const PLACEHOLDER =
   /^[$%]|\$\{|\$\(|\{\{|%\(|<|example|changeme|change_me|placeholder|xxxx|your[_-]|dummy|sample|redacted|\*\*\*|notreal|not_real|replace/i;
 
 /** Characters a key, token or password is written with: anything else means code or a path. */
-const SECRET_CHARS = /^[A-Za-z0-9+/=_\-.~!@#%^&*?]+$/;
+const SECRET_CHARS = /^[A-Za-z0-9+/=_\-.~!@#^*]+$/;
 
 /** Bits per character a value assigned to a secret name needs: above words, below random keys. */
 export const MIN_ENTROPY = 3.5;
