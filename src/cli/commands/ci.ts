@@ -8,19 +8,24 @@ import {
   evaluateCiRules,
   formatBytes,
   type ImageAnalysis,
+  noSecretsResult,
   parseDiveCiFile,
 } from '../../core/analysis';
 import type { ImageArchive } from '../../core/image/model';
 import { visible } from '../../core/visibleText';
 import { layerProblems, parseArgs, selectImage } from '../common';
 import type { CliIo } from '../io';
+import { findingPlace, hiddenText, scanArchive } from './secrets';
 
 const USAGE = `usage: ci <archive> [--image <tag|index>] [--ci-config <path>] [--lowest-efficiency 0.9]
-          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1]
+          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1] [--no-secrets]
 Rules and defaults are dive's; a .dive-ci file in the current directory is read when present.
+--no-secrets (or noSecrets: true under rules: in .dive-ci) also fails on any secret the scan finds.
 `;
 /** Inefficient files shown per image; the rest are summed up in one line. */
 const WORST_FILES = 20;
+/** Secret findings listed per image under the noSecrets rule. */
+const SECRETS_LISTED = 20;
 
 /** Our flag names and dive's own spelling of them, so existing dive invocations carry over. */
 const RULE_FLAGS: Record<string, keyof CiConfig> = {
@@ -61,7 +66,12 @@ function imageLabel(archive: ImageArchive, index: number): string {
 }
 
 /** dive's CI report, with the configured thresholds shown next to each rule. */
-export function formatReport(label: string, analysis: ImageAnalysis, report: CiReport): string {
+export function formatReport(
+  label: string,
+  analysis: ImageAnalysis,
+  report: CiReport,
+  secretLines: readonly string[] = [],
+): string {
   const lines = [
     `Image: ${label}`,
     `  efficiency: ${percent(analysis.efficiency)}`,
@@ -81,6 +91,7 @@ export function formatReport(label: string, analysis: ImageAnalysis, report: CiR
     const rest = files.slice(WORST_FILES).reduce((sum, f) => sum + f.sizeBytes, 0);
     lines.push(`  … and ${files.length - WORST_FILES} more files (${formatBytes(rest)})`);
   }
+  lines.push(...secretLines);
   lines.push('Results:');
   for (const result of report.results) {
     const status = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', misconfigured: 'MISCONFIGURED' }[
@@ -104,11 +115,13 @@ export function formatReport(label: string, analysis: ImageAnalysis, report: CiR
 /** Rule values: dive's defaults, then the `.dive-ci` file, then flags. Or why they cannot be read. */
 async function loadConfig(
   flags: Map<string, string>,
+  switches: ReadonlySet<string>,
   env: CiEnvironment,
   io: CliIo,
-): Promise<{ config: CiConfig; errors: string[] } | { fatal: string }> {
+): Promise<{ config: CiConfig; errors: string[]; noSecrets: boolean } | { fatal: string }> {
   const config: CiConfig = { ...DEFAULT_CI_CONFIG };
   const errors: string[] = [];
+  let noSecrets = false;
   const explicit = flags.get('ci-config');
   const path =
     explicit === undefined
@@ -125,22 +138,24 @@ async function loadConfig(
     io.stdout(`Using CI config: ${path}\n`);
     const file = parseDiveCiFile(text);
     Object.assign(config, file.config);
+    noSecrets = file.noSecrets ?? false;
     errors.push(...file.errors.map((e) => `${path}: ${e}`));
   }
   for (const [flag, rule] of Object.entries(RULE_FLAGS)) {
     const value = flags.get(flag);
     if (value !== undefined) config[rule] = value;
   }
-  return { config, errors };
+  if (switches.has('no-secrets')) noSecrets = true;
+  return { config, errors, noSecrets };
 }
 
 export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEnvironment): Promise<number> {
-  const parsed = parseArgs(args, ['image', 'ci-config', ...Object.keys(RULE_FLAGS)], []);
+  const parsed = parseArgs(args, ['image', 'ci-config', ...Object.keys(RULE_FLAGS)], ['no-secrets']);
   if (typeof parsed === 'string' || parsed.positional.length !== 1) {
     io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${USAGE}`);
     return 2;
   }
-  const loaded = await loadConfig(parsed.values, env, io);
+  const loaded = await loadConfig(parsed.values, parsed.switches, env, io);
   if ('fatal' in loaded) {
     io.stderr(`${loaded.fatal}\n`);
     return 2;
@@ -182,7 +197,24 @@ export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEn
       report.misconfigured = true;
       report.pass = false;
     }
-    io.stdout(formatReport(imageLabel(archive, index), analysis, report));
+    const secretLines: string[] = [];
+    if (loaded.noSecrets && !report.misconfigured) {
+      const secrets = await scanArchive(archive, index);
+      const count = secrets.findings.length + secrets.findingsDropped;
+      secretLines.push('Secrets:');
+      if (count === 0) secretLines.push('None');
+      for (const f of secrets.findings.slice(0, SECRETS_LISTED)) {
+        const layer = f.where === 'file' ? ` (layer ${f.layer})` : '';
+        secretLines.push(
+          `  ${f.rule}  ${visible(findingPlace(f))}${layer}  ${visible(f.preview)}  ${hiddenText(f)}`,
+        );
+      }
+      if (count > SECRETS_LISTED) secretLines.push(`  … and ${count - SECRETS_LISTED} more`);
+      const result = noSecretsResult(count);
+      report.results.push(result);
+      if (result.status === 'fail') report.pass = false;
+    }
+    io.stdout(formatReport(imageLabel(archive, index), analysis, report, secretLines));
     if (!report.pass) failed = true;
   }
   for (const error of loaded.errors) io.stderr(`${error}\n`);

@@ -31,7 +31,8 @@ export function hiddenText(f: SecretFinding): string {
   return `${f.hiddenHow === 'overwritten' ? 'overwritten' : 'deleted'} in layer ${f.hiddenByLayer}, still in the archive`;
 }
 
-function place(f: SecretFinding): string {
+/** Where a finding is: `path:line`, `config Env`, `history step N`. */
+export function findingPlace(f: SecretFinding): string {
   switch (f.where) {
     case 'file':
       return `${f.path}:${f.line}`;
@@ -65,7 +66,7 @@ function textReport(archive: ImageArchive, imageIndex: number, report: SecretRep
   for (const f of report.findings) {
     const layer = f.layer === null ? '' : `  layer ${f.layer}`;
     const command = f.command && f.where === 'file' ? ` (${visible(f.command).slice(0, 60)})` : '';
-    lines.push(`  ${f.rule}  ${visible(place(f))}${layer}${command}`);
+    lines.push(`  ${f.rule}  ${visible(findingPlace(f))}${layer}${command}`);
     lines.push(`      ${visible(f.preview)}  ${hiddenText(f)}`);
   }
   if (report.findingsDropped > 0) lines.push(`  … and ${report.findingsDropped} more findings not listed`);
