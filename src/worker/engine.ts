@@ -29,6 +29,7 @@ import {
   type VerifyProgress,
   type VerifyResult,
 } from './protocol';
+import { SecretScans } from './secrets';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -78,6 +79,7 @@ class Session {
   readonly stats = new Map<number, Promise<ImageStats>>();
   /** Contents, searches, size maps and exports, made on first use. */
   inside: Inside | null = null;
+  secrets: SecretScans | null = null;
   constructor(readonly id: number) {}
 
   get size(): number {
@@ -352,6 +354,11 @@ export class Engine {
         return this.stats(s, query.args.image);
       case 'verify':
         return this.verify(s);
+      case 'secretsStart':
+      case 'secretsNext':
+      case 'secretsCancel':
+      case 'secretReveal':
+        return this.secrets(s, query);
       default:
         return this.lookInside(s, query);
     }
@@ -394,6 +401,32 @@ export class Engine {
         return Promise.reject(
           new Error(`unknown query ${JSON.stringify((query as { kind: unknown }).kind)}`),
         );
+    }
+  }
+
+  private secrets(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
+    const archive = s.archive;
+    if (!archive) return Promise.reject(new Error('no archive is open'));
+    s.secrets ??= new SecretScans(
+      archive,
+      (image) => {
+        if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
+        return this.fsFor(s, image);
+      },
+      () => this.deps.now(),
+    );
+    const scans = s.secrets;
+    switch (query.kind) {
+      case 'secretsStart':
+        return scans.start(query.args);
+      case 'secretsNext':
+        return scans.next(query.args);
+      case 'secretsCancel':
+        return Promise.resolve(scans.cancel(query.args));
+      case 'secretReveal':
+        return Promise.resolve().then(() => scans.reveal(query.args));
+      default:
+        return Promise.reject(new Error(`not a secrets query: ${query.kind}`));
     }
   }
 

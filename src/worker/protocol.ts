@@ -13,6 +13,7 @@ import type { LinkFailure, LinkStep } from '../core/fs/links';
 import type { SearchHit, SearchPage, SearchQuery } from '../core/fs/search';
 import type { ArchiveFormat, HistoryStep, Image, LayerTreeNode, OpenProgress } from '../core/image/model';
 import type { VerifyProgress } from '../core/image/verify';
+import type { SecretFinding, SecretReport, SecretScanProgress } from '../core/secrets';
 import type { EntryType } from '../core/tar/types';
 import type {
   ChangeNote,
@@ -248,6 +249,30 @@ export interface QueryMap {
   /** The next piece of the tar (about 1 MiB, transferred), null once it is complete. */
   exportNext: { args: { id: number }; result: { chunk: Uint8Array | null } };
   exportCancel: { args: { id: number }; result: Record<string, never> };
+
+  // Secrets: a scan of every file of every layer and the config, pulled a time slice at a time.
+  /** Starts the secret scan of an image once its layers are indexed. */
+  secretsStart: { args: { image: number }; result: { id: number } };
+  /** Scans for about `budgetMs` (at most 1000), then answers with the findings made since the last answer. */
+  secretsNext: { args: { id: number; budgetMs: number }; result: SecretsPage };
+  secretsCancel: { args: { id: number }; result: Record<string, never> };
+  /** The whole secret of finding `index` of a scan: only asked for by an explicit Reveal. */
+  secretReveal: { args: { id: number; index: number }; result: { secret: string } };
+}
+
+/** A finding as the page gets it: its preview, never the secret (see secretReveal). */
+export type SecretFindingView = Omit<SecretFinding, 'secret'> & { index: number };
+export type { SecretScanProgress };
+
+export interface SecretsPage {
+  /** Null before the first file. */
+  progress: SecretScanProgress | null;
+  /** The findings made since the previous answer, in order. */
+  findings: SecretFindingView[];
+  /** The scan ended and every finding was sent. */
+  done: boolean;
+  /** Once the scan ended: what was scanned and skipped. */
+  summary: Omit<SecretReport, 'findings'> | null;
 }
 
 export type {

@@ -79,6 +79,8 @@ export interface SecretScanOptions {
   /** Findings kept; past it they are only counted. Default 10,000. */
   maxFindings?: number;
   signal?: AbortSignal;
+  /** The array the report's findings are pushed into, to read them while the scan runs. */
+  sink?: SecretFinding[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -194,7 +196,7 @@ export async function* scanImageSecrets(
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxFindings = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   const report: SecretReport = {
-    findings: [],
+    findings: options.sink ?? [],
     scanned: { files: 0, bytes: 0, skipped: 0 },
     skippedBinary: 0,
     skippedLarge: 0,
