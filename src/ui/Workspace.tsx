@@ -15,6 +15,7 @@ import { LayerDetails } from './LayerDetails';
 import { LayerList } from './LayerList';
 import { LayerTree } from './LayerTree';
 import { SearchPanel } from './SearchPanel';
+import { SecretsPanel } from './SecretsPanel';
 import { SizeMap } from './SizeMap';
 import { Splitter } from './Splitter';
 
@@ -219,6 +220,7 @@ export function Workspace() {
         {wide && stage >= 3 && <FileDetails />}
         {stage >= 4 && <SizeMap />}
         {stage >= 5 && <ExportPanel />}
+        {stage >= 5 && <SecretsPanel />}
       </div>
     </div>
   );

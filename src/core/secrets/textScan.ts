@@ -18,6 +18,8 @@ interface Located {
   rule: string;
   title: string;
   index: number;
+  /** Where the match starts (a PEM block's BEGIN line): the line reported. */
+  lineAt: number;
   secret: string;
   /** Lower wins a tie on the same value: vendor formats, then file roles, then entropy. */
   rank: number;
@@ -28,13 +30,16 @@ function ruleMatches(rule: TextRule, text: string, rank: number, out: Located[])
   const pattern = rule.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    const secret = m.groups?.secret ?? m[0];
-    if (rule.accept && !rule.accept(secret, m)) {
+    const raw = m.groups?.secret ?? m[0];
+    if (rule.accept && !rule.accept(raw, m)) {
       // Retry from the next character: a rejected long match may hide a real one inside it.
       pattern.lastIndex = m.index + 1;
       continue;
     }
-    out.push({ rule: rule.id, title: rule.title, index: m.index + m[0].indexOf(secret), secret, rank });
+    // A PEM body is kept without the line breaks around it.
+    const secret = raw.trim();
+    const index = m.index + m[0].indexOf(raw) + raw.indexOf(secret);
+    out.push({ rule: rule.id, title: rule.title, index, lineAt: m.index, secret, rank });
   }
 }
 
@@ -49,18 +54,12 @@ export function scanText(text: string, role: FileRole | null): TextMatch[] {
     const hasKey = found.some((f) => f.rule === 'private-key');
     for (const m of roleMatches(effectiveRole, text)) {
       if (m.rule === 'ssh-private-key-file' && hasKey) continue;
-      found.push({ ...m, rank: 500 });
+      found.push({ ...m, lineAt: m.index, rank: 500 });
     }
   }
   found.sort((a, b) => a.index - b.index || a.rank - b.rank);
-  const kept: (Located & { line: number })[] = [];
-  let line = 1;
-  let counted = 0;
+  const kept: Located[] = [];
   for (const f of found) {
-    for (let i = text.indexOf('\n', counted); i >= 0 && i < f.index; i = text.indexOf('\n', i + 1)) {
-      line++;
-      counted = i + 1;
-    }
     // One value, one finding: of matches that overlap, the best-ranked rule's stays. Sorted by
     // start, so only the last few kept can overlap this one.
     let overlap = -1;
@@ -70,8 +69,24 @@ export function scanText(text: string, role: FileRole | null): TextMatch[] {
         break;
       }
     }
-    if (overlap < 0) kept.push({ ...f, line });
-    else if (f.rank < kept[overlap].rank) kept[overlap] = { ...f, line };
+    if (overlap < 0) kept.push(f);
+    else if (f.rank < kept[overlap].rank) kept[overlap] = f;
   }
-  return kept.map((k) => ({ rule: k.rule, title: k.title, line: k.line, secret: k.secret }));
+  // Lines, counted once through the text in the order the matches start.
+  const order = kept.map((_, i) => i).sort((a, b) => kept[a].lineAt - kept[b].lineAt);
+  const lines = new Array<number>(kept.length);
+  let line = 1;
+  let counted = 0;
+  for (const i of order) {
+    for (
+      let nl = text.indexOf('\n', counted);
+      nl >= 0 && nl < kept[i].lineAt;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
+      line++;
+      counted = nl + 1;
+    }
+    lines[i] = line;
+  }
+  return kept.map((k, i) => ({ rule: k.rule, title: k.title, line: lines[i], secret: k.secret }));
 }
