@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import { fake } from '../src/testing/fakeSecrets';
@@ -59,6 +60,15 @@ function secrets(page: Page) {
   return page.getByRole('region', { name: 'Secrets' });
 }
 
+/** axe-core on the Secrets region: its list, links and buttons, in the state shown. */
+async function expectAccessible(page: Page, state: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).include('.secrets-panel').analyze();
+  const summary = result.violations.map(
+    (v) => `${v.id} (${v.nodes.length}): ${v.nodes[0]?.target.join(' ')}`,
+  );
+  expect(summary, `axe violations, ${state}`).toEqual([]);
+}
+
 async function openLeaky(page: Page): Promise<void> {
   await page.goto('./');
   await openViaInput(page, writeArchive());
@@ -93,12 +103,14 @@ for (const width of [1280, 390]) {
     );
     await keyItem.scrollIntoViewIfNeeded();
     await shot(page, `secrets-${width}-redacted`);
+    await expectAccessible(page, `${width} px, redacted`);
 
     // Reveal: only on click, and Hide takes it away again.
     await keyItem.getByRole('button', { name: 'Reveal' }).click();
     await expect(keyItem).toContainText(keyBody.slice(0, 40));
     await expect(panel).not.toContainText(token);
     await shot(page, `secrets-${width}-revealed`);
+    await expectAccessible(page, `${width} px, revealed`);
     await keyItem.getByRole('button', { name: 'Hide' }).click();
     await expect(keyItem).not.toContainText(keyBody.slice(4, 40));
 
@@ -117,8 +129,11 @@ for (const width of [1280, 390]) {
   });
 }
 
-test('the layer link selects the layer, and Cancel / Scan again work', async ({ page }) => {
+test('the layer link selects the layer, Scan again works; dark at 1024 px', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1024, height: 768 });
   await openLeaky(page);
+  await page.getByRole('tab', { name: 'Summary' }).click();
   const panel = secrets(page);
   await expect(panel).toContainText('3 findings', { timeout: 30_000 });
   const keyItem = panel.getByRole('listitem').filter({ hasText: 'Private key' });
@@ -129,4 +144,7 @@ test('the layer link selects the layer, and Cancel / Scan again work', async ({ 
   await panel.getByRole('button', { name: 'Scan again' }).click();
   await expect(panel).toContainText('3 findings', { timeout: 30_000 });
   await expect(panel.getByRole('button', { name: 'Scan again' })).toBeVisible();
+  await panel.scrollIntoViewIfNeeded();
+  await shot(page, 'secrets-1024-dark');
+  await expectAccessible(page, '1024 px, dark');
 });
