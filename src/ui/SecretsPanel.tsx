@@ -263,7 +263,11 @@ export function SecretsPanel() {
                   )}
                 </div>
                 <div className="secret-value">
-                  <code className={secret === undefined ? 'secret-preview' : 'secret-revealed'}>
+                  {/* A long secret scrolls in its box: focusable, so the keyboard can scroll it too. */}
+                  <code
+                    className={secret === undefined ? 'secret-preview' : 'secret-revealed'}
+                    tabIndex={secret === undefined ? undefined : 0}
+                  >
                     {secret === undefined ? visible(f.preview) : secret.split('\n').map(visible).join('\n')}
                   </code>
                   <button type="button" className="btn small" onClick={() => void reveal(f)}>
