@@ -106,9 +106,13 @@ function layerCommand(image: Image, layer: number): string | null {
   return l?.createdBy ?? l?.comment ?? null;
 }
 
-function historyIndexOfLayer(image: Image, layer: number): number | null {
-  const i = image.history.findIndex((step) => step.layerIndex === layer);
-  return i < 0 ? null : i;
+/** For each layer, the history step that made it (one pass: images may have 300k steps). */
+function historyIndexByLayer(image: Image): Map<number, number> {
+  const byLayer = new Map<number, number>();
+  image.history.forEach((step, i) => {
+    if (step.layerIndex !== null && !byLayer.has(step.layerIndex)) byLayer.set(step.layerIndex, i);
+  });
+  return byLayer;
 }
 
 /** Findings in the config: each Env entry, each Label, each history step's command. */
@@ -240,6 +244,7 @@ export async function* scanImageSecrets(
   yield progress;
 
   const reader = new ContentReader(archive);
+  const historyOf = historyIndexByLayer(image);
   const decoder = new TextDecoder('utf-8');
   for (let layer = 0; layer < image.layers.length; layer++) {
     const blobKey = image.layers[layer].blob;
@@ -256,7 +261,7 @@ export async function* scanImageSecrets(
     if (list.length === 0) continue;
     progress.layer = layer;
     const command = layerCommand(image, layer);
-    const historyIndex = historyIndexOfLayer(image, layer);
+    const historyIndex = historyOf.get(layer) ?? null;
     const stream = reader.layerReader(blobKey);
     try {
       for (let c = 0; c < list.length; c++) {
