@@ -77,7 +77,9 @@ for (const size of [
         await page.waitForTimeout(1500);
         expect(await savedOnDevice(page)).toBe(0);
         const again = await openDialog(page);
-        await expect(again.getByRole('checkbox', { name: 'Remember indexes on this device' })).not.toBeChecked();
+        await expect(
+          again.getByRole('checkbox', { name: 'Remember indexes on this device' }),
+        ).not.toBeChecked();
       });
     });
   }

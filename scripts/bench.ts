@@ -25,6 +25,8 @@
  *   --json FILE           also write every raw measurement as JSON (default .cache/bench/last-run.json)
  *   --markdown            print the summary table as Markdown too (for README)
  *   --report FILE         print the tables of a saved run (a --json file) without measuring
+ *   --secrets             also time the secret scan of each archive beside `grep -rIE` with the same
+ *                         patterns over its layers unpacked to disk (scripts/bench/secrets.ts)
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -63,6 +65,8 @@ interface Args {
   markdown: boolean;
   /** Re-render the tables of a saved run instead of measuring. */
   report: string | null;
+  /** Also run the secret-scan case (scripts/bench/secrets.ts) on each archive. */
+  secrets: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -76,6 +80,7 @@ function parseArgs(argv: string[]): Args {
     json: join(CACHE_DIR, 'last-run.json'),
     markdown: false,
     report: null,
+    secrets: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -100,6 +105,7 @@ function parseArgs(argv: string[]): Args {
     } else if (arg === '--rebuild') a.rebuild = value() as Args['rebuild'];
     else if (arg === '--json') a.json = resolve(value());
     else if (arg === '--markdown') a.markdown = true;
+    else if (arg === '--secrets') a.secrets = true;
     else if (arg === '--report') a.report = resolve(value());
     else if (arg === '--help' || arg === '-h') {
       const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
@@ -711,6 +717,18 @@ async function main(): Promise<void> {
     `${JSON.stringify({ date: new Date().toISOString(), runs: args.runs, node: process.version, chromium: CHROMIUM, appSkip, results }, null, 2)}\n`,
   );
   log(`bench: raw measurements in ${args.json}`);
+  if (args.secrets) {
+    for (const { file } of targets) {
+      const r = await run(
+        process.execPath,
+        [...TSX, join(ROOT, 'scripts/bench/secrets.ts'), file, '--runs', String(args.runs)],
+        { cwd: ROOT },
+      );
+      process.stdout.write(
+        `\n${r.stdout}${r.code === 0 ? '' : `secrets case failed (exit ${r.code}): ${r.stderr.slice(-2000)}\n`}`,
+      );
+    }
+  }
 }
 
 main().catch((error: unknown) => {

@@ -62,6 +62,11 @@ export const IMPORT_RULES: ImportRule[] = [
     why: 'a saved index holds exactly what reading an archive produced; anything derived from it is rebuilt from it, so saving cannot depend on the layers above',
   },
   {
+    from: 'core/secrets',
+    forbidden: ['core/analysis', 'core/export'],
+    why: 'the secret scan is a client of the file system and the content reader, beside analysis and export: it reads layers and answers, and needs neither of its neighbours',
+  },
+  {
     from: 'ui',
     forbidden: ['worker'],
     except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts'],
@@ -70,7 +75,12 @@ export const IMPORT_RULES: ImportRule[] = [
   {
     from: 'store',
     forbidden: ['ui', 'worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts', 'worker/compareClient.ts'],
+    except: [
+      'worker/protocol.ts',
+      'worker/client.ts',
+      'worker/compareProtocol.ts',
+      'worker/compareClient.ts',
+    ],
     why: 'the store holds state and asks the worker for it; it must not depend on the components that draw it, nor run worker code in the page',
   },
   {

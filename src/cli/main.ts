@@ -21,6 +21,7 @@ Commands:
   export <archive>       a layer's changes, the merged filesystem or a directory, as a tar
   diff <archiveA> <archiveB>   what differs between two images or layers (files, config, history)
   packages <archive>     packages per layer (dpkg, apk, rpm, Python, npm) and the layers that changed them
+  secrets <archive>      secrets in every layer, deleted ones too, and in the config (exit 1 on a finding)
 
 Options for every command:
   --max-expansion <ratio>  the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   export: () => import('./commands/export'),
   diff: () => import('./commands/diff'),
   packages: () => import('./commands/packages'),
+  secrets: () => import('./commands/secrets'),
 };
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */

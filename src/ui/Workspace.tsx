@@ -18,6 +18,7 @@ import { LayerTree } from './LayerTree';
 import { PackagesPanel } from './PackagesPanel';
 import { RiskyFiles } from './RiskyFiles';
 import { SearchPanel } from './SearchPanel';
+import { SecretsPanel } from './SecretsPanel';
 import { SizeMap } from './SizeMap';
 import { Splitter } from './Splitter';
 
@@ -226,6 +227,7 @@ export function Workspace() {
         {stage >= 4 && <RiskyFiles />}
         {stage >= 4 && <SizeMap />}
         {stage >= 5 && <ExportPanel />}
+        {stage >= 5 && <SecretsPanel />}
       </div>
     </div>
   );

@@ -33,6 +33,7 @@ import {
   type VerifyResult,
 } from './protocol';
 import { SavedIndexes } from './savedIndexes';
+import { SecretScans } from './secrets';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -85,6 +86,7 @@ class Session {
   /** Contents, searches, size maps and exports, made on first use. */
   inside: Inside | null = null;
   packages: PackagesService | null = null;
+  secrets: SecretScans | null = null;
   constructor(readonly id: number) {}
 
   get size(): number {
@@ -419,6 +421,11 @@ export class Engine {
       case 'fileOwners':
       case 'riskyFiles':
         return this.packages(s, query);
+      case 'secretsStart':
+      case 'secretsNext':
+      case 'secretsCancel':
+      case 'secretReveal':
+        return this.secrets(s, query);
       default:
         return this.lookInside(s, query);
     }
@@ -489,6 +496,32 @@ export class Engine {
         return Promise.reject(
           new Error(`unknown query ${JSON.stringify((query as { kind: unknown }).kind)}`),
         );
+    }
+  }
+
+  private secrets(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
+    const archive = s.archive;
+    if (!archive) return Promise.reject(new Error('no archive is open'));
+    s.secrets ??= new SecretScans(
+      archive,
+      (image) => {
+        if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
+        return this.fsFor(s, image);
+      },
+      () => this.deps.now(),
+    );
+    const scans = s.secrets;
+    switch (query.kind) {
+      case 'secretsStart':
+        return scans.start(query.args);
+      case 'secretsNext':
+        return scans.next(query.args);
+      case 'secretsCancel':
+        return Promise.resolve(scans.cancel(query.args));
+      case 'secretReveal':
+        return Promise.resolve().then(() => scans.reveal(query.args));
+      default:
+        return Promise.reject(new Error(`not a secrets query: ${query.kind}`));
     }
   }
 

@@ -21,6 +21,7 @@ import type {
   PackageChange,
   PackageHistoryStep,
 } from '../core/packages/types';
+import type { SecretFinding, SecretReport, SecretScanProgress } from '../core/secrets';
 import type { EntryType } from '../core/tar/types';
 import type { StoredIndex } from '../storage/indexStore';
 import type {
@@ -286,6 +287,14 @@ export interface QueryMap {
   fileOwners: { args: { image: number; path: string }; result: PackageRow[] };
   /** setuid/setgid executables, world-writable paths, unknown owners, in the merged view at the layer. */
   riskyFiles: { args: { image: number; layer: number }; result: RiskyFilesResult };
+  // Secrets: a scan of every file of every layer and the config, pulled a time slice at a time.
+  /** Starts the secret scan of an image once its layers are indexed. */
+  secretsStart: { args: { image: number }; result: { id: number } };
+  /** Scans for about `budgetMs` (at most 1000), then answers with the findings made since the last answer. */
+  secretsNext: { args: { id: number; budgetMs: number }; result: SecretsPage };
+  secretsCancel: { args: { id: number }; result: Record<string, never> };
+  /** The whole secret of finding `index` of a scan: only asked for by an explicit Reveal. */
+  secretReveal: { args: { id: number; index: number }; result: { secret: string } };
 }
 
 export type { DatabaseVersion, Ecosystem, LayerPackageCounts, PackageChange, PackageHistoryStep };
@@ -346,6 +355,21 @@ export interface PackageDetail {
   fileCount: number;
   /** npm: the package's directory. */
   root: string | null;
+}
+
+/** A finding as the page gets it: its preview, never the secret (see secretReveal). */
+export type SecretFindingView = Omit<SecretFinding, 'secret'> & { index: number };
+export type { SecretScanProgress };
+
+export interface SecretsPage {
+  /** Null before the first file. */
+  progress: SecretScanProgress | null;
+  /** The findings made since the previous answer, in order. */
+  findings: SecretFindingView[];
+  /** The scan ended and every finding was sent. */
+  done: boolean;
+  /** Once the scan ended: what was scanned and skipped. */
+  summary: Omit<SecretReport, 'findings'> | null;
 }
 
 export type {

@@ -8,6 +8,8 @@ import {
   evaluateCiRules,
   formatBytes,
   type ImageAnalysis,
+  NO_SECRETS_RULE,
+  noSecretsResult,
   parseDiveCiFile,
 } from '../../core/analysis';
 import type { ImageArchive } from '../../core/image/model';
@@ -17,10 +19,13 @@ import { junitXml } from '../formats/junit';
 import { type SarifFinding, sarifLog } from '../formats/sarif';
 import type { CliIo } from '../io';
 import { packageVersion } from '../version';
+import { findingPlace, hiddenText, scanArchive } from './secrets';
 
 const USAGE = `usage: ci <archive> [--image <tag|index>] [--ci-config <path>] [--lowest-efficiency 0.9]
-          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1] [--format text|junit|sarif]
+          [--highest-wasted-bytes 20MB|disabled] [--highest-user-wasted-percent 0.1] [--no-secrets]
+          [--format text|junit|sarif]
 Rules and defaults are dive's; a .dive-ci file in the current directory is read when present.
+--no-secrets (or noSecrets: true under rules: in .dive-ci) also fails on any secret the scan finds.
 `;
 
 export const HELP = `Usage: image-layer-explorer ci <archive> [options]
@@ -36,6 +41,8 @@ Options:
   --highest-wasted-bytes <size>        fail above this many wasted bytes (20MB, 1GiB; default disabled)
   --highest-user-wasted-percent <ratio>
                                        fail above this share of the user layers wasted (default 0.1)
+  --no-secrets                         also fail on any secret the scan finds (also noSecrets: true
+                                       under rules: in .dive-ci)
   --format <text|junit|sarif>          text (dive's report), JUnit XML (a test case per rule and
                                        image) or SARIF 2.1.0 (a result per failed rule)
   --max-expansion <ratio>              the decompression-bomb bound (default 1000)
@@ -54,7 +61,9 @@ const FORMATS = ['text', 'junit', 'sarif'] as const;
 type CiFormat = (typeof FORMATS)[number];
 
 /** What each rule checks, for the SARIF rules table and JUnit's case names. */
-const RULE_DESCRIPTIONS: Record<keyof CiConfig, string> = {
+const RULE_DESCRIPTIONS: Record<keyof CiConfig | typeof NO_SECRETS_RULE, string> = {
+  [NO_SECRETS_RULE]:
+    'No secret (key, token, credential file) is found in any layer or in the config (--no-secrets)',
   lowestEfficiency:
     "The image's efficiency (bytes kept ÷ bytes stored across layers) is at least the threshold",
   highestWastedBytes:
@@ -64,6 +73,8 @@ const RULE_DESCRIPTIONS: Record<keyof CiConfig, string> = {
 };
 /** Inefficient files shown per image; the rest are summed up in one line. */
 const WORST_FILES = 20;
+/** Secret findings listed per image under the noSecrets rule. */
+const SECRETS_LISTED = 20;
 
 /** Our flag names and dive's own spelling of them, so existing dive invocations carry over. */
 const RULE_FLAGS: Record<string, keyof CiConfig> = {
@@ -188,7 +199,7 @@ export function ciSarif(
   return sarifLog({
     version,
     informationUri: 'https://github.com/wagoodman/dive#ci-integration',
-    rules: (Object.keys(RULE_DESCRIPTIONS) as (keyof CiConfig)[]).sort().map((id) => ({
+    rules: (Object.keys(RULE_DESCRIPTIONS) as (keyof typeof RULE_DESCRIPTIONS)[]).sort().map((id) => ({
       id,
       shortDescription: RULE_DESCRIPTIONS[id],
       level: 'error',
@@ -198,7 +209,12 @@ export function ciSarif(
 }
 
 /** dive's CI report, with the configured thresholds shown next to each rule. */
-export function formatReport(label: string, analysis: ImageAnalysis, report: CiReport): string {
+export function formatReport(
+  label: string,
+  analysis: ImageAnalysis,
+  report: CiReport,
+  secretLines: readonly string[] = [],
+): string {
   const lines = [
     `Image: ${label}`,
     `  efficiency: ${percent(analysis.efficiency)}`,
@@ -218,6 +234,7 @@ export function formatReport(label: string, analysis: ImageAnalysis, report: CiR
     const rest = files.slice(WORST_FILES).reduce((sum, f) => sum + f.sizeBytes, 0);
     lines.push(`  … and ${files.length - WORST_FILES} more files (${formatBytes(rest)})`);
   }
+  lines.push(...secretLines);
   lines.push('Results:');
   for (const result of report.results) {
     const status = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', misconfigured: 'MISCONFIGURED' }[
@@ -241,11 +258,13 @@ export function formatReport(label: string, analysis: ImageAnalysis, report: CiR
 /** Rule values: dive's defaults, then the `.dive-ci` file, then flags. Or why they cannot be read. */
 async function loadConfig(
   flags: Map<string, string>,
+  switches: ReadonlySet<string>,
   env: CiEnvironment,
   io: CliIo,
-): Promise<{ config: CiConfig; errors: string[] } | { fatal: string }> {
+): Promise<{ config: CiConfig; errors: string[]; noSecrets: boolean } | { fatal: string }> {
   const config: CiConfig = { ...DEFAULT_CI_CONFIG };
   const errors: string[] = [];
+  let noSecrets = false;
   const explicit = flags.get('ci-config');
   const path =
     explicit === undefined
@@ -262,17 +281,23 @@ async function loadConfig(
     io.stdout(`Using CI config: ${path}\n`);
     const file = parseDiveCiFile(text);
     Object.assign(config, file.config);
+    noSecrets = file.noSecrets ?? false;
     errors.push(...file.errors.map((e) => `${path}: ${e}`));
   }
   for (const [flag, rule] of Object.entries(RULE_FLAGS)) {
     const value = flags.get(flag);
     if (value !== undefined) config[rule] = value;
   }
-  return { config, errors };
+  if (switches.has('no-secrets')) noSecrets = true;
+  return { config, errors, noSecrets };
 }
 
 export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEnvironment): Promise<number> {
-  const parsed = parseArgs(args, ['image', 'ci-config', 'format', ...Object.keys(RULE_FLAGS)], []);
+  const parsed = parseArgs(
+    args,
+    ['image', 'ci-config', 'format', ...Object.keys(RULE_FLAGS)],
+    ['no-secrets'],
+  );
   if (typeof parsed === 'string' || parsed.positional.length !== 1) {
     io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${USAGE}`);
     return 2;
@@ -284,7 +309,7 @@ export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEn
   }
   // The report formats own stdout: dive's chatter goes to stderr then.
   const chatter: CliIo = format === 'text' ? io : { ...io, stdout: io.stderr };
-  const loaded = await loadConfig(parsed.values, env, chatter);
+  const loaded = await loadConfig(parsed.values, parsed.switches, env, chatter);
   if ('fatal' in loaded) {
     io.stderr(`${loaded.fatal}\n`);
     return 2;
@@ -327,7 +352,24 @@ export async function run(args: string[], io: CliIo, env: CiEnvironment = nodeEn
       report.misconfigured = true;
       report.pass = false;
     }
-    if (format === 'text') io.stdout(formatReport(imageLabel(archive, index), analysis, report));
+    const secretLines: string[] = [];
+    if (loaded.noSecrets && !report.misconfigured) {
+      const secrets = await scanArchive(archive, index);
+      const count = secrets.findings.length + secrets.findingsDropped;
+      secretLines.push('Secrets:');
+      if (count === 0) secretLines.push('None');
+      for (const f of secrets.findings.slice(0, SECRETS_LISTED)) {
+        const layer = f.where === 'file' ? ` (layer ${f.layer})` : '';
+        secretLines.push(
+          `  ${f.rule}  ${visible(findingPlace(f))}${layer}  ${visible(f.preview)}  ${hiddenText(f)}`,
+        );
+      }
+      if (count > SECRETS_LISTED) secretLines.push(`  … and ${count - SECRETS_LISTED} more`);
+      const result = noSecretsResult(count);
+      report.results.push(result);
+      if (result.status === 'fail') report.pass = false;
+    }
+    if (format === 'text') io.stdout(formatReport(imageLabel(archive, index), analysis, report, secretLines));
     checked.push({ index, label: shortLabel(archive, index), analysis, report });
     if (!report.pass) failed = true;
   }

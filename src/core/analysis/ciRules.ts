@@ -22,7 +22,7 @@ export const DEFAULT_CI_CONFIG: Readonly<CiConfig> = {
 export type CiStatus = 'pass' | 'fail' | 'skip' | 'misconfigured';
 
 export interface CiRuleResult {
-  rule: CiRuleName;
+  rule: CiRuleName | typeof NO_SECRETS_RULE;
   status: CiStatus;
   /** dive's wording: why it failed or is skipped; '' when it passed. */
   message: string;
@@ -43,6 +43,32 @@ const RULE_NAMES: readonly CiRuleName[] = [
   'highestWastedBytes',
   'lowestEfficiency',
 ];
+
+/**
+ * Our rule beside dive's: fail on any secret the scan finds (`ci --no-secrets`, or `noSecrets: true`
+ * under `rules:` in `.dive-ci`). Not one of dive's, so it is kept apart from CiConfig.
+ */
+export const NO_SECRETS_RULE = 'noSecrets';
+
+/** The noSecrets rule's result for the number of findings a scan made. */
+export function noSecretsResult(findings: number): CiRuleResult {
+  return findings === 0
+    ? { rule: NO_SECRETS_RULE, status: 'pass', message: '', threshold: 'true' }
+    : {
+        rule: NO_SECRETS_RULE,
+        status: 'fail',
+        message: `${findings} secret${findings === 1 ? '' : 's'} found (see the findings above; secrets <archive> lists them)`,
+        threshold: 'true',
+      };
+}
+
+/** YAML 1.1/1.2 booleans as viper reads them; null for anything else. */
+function parseYamlBool(value: string): boolean | null {
+  const v = value.toLowerCase();
+  if (['true', 'yes', 'on', 'y'].includes(v)) return true;
+  if (['false', 'no', 'off', 'n', 'disabled'].includes(v)) return false;
+  return null;
+}
 
 /** Go's strconv.ParseFloat, for the forms people write: decimals, exponents, inf and nan. */
 export function parseGoFloat(text: string): number | null {
@@ -180,11 +206,24 @@ export function evaluateCiRules(analysis: ImageAnalysis, config: CiConfig): CiRe
  * the YAML this file uses is understood: mappings, scalars (plain or quoted) and comments.
  * Keys match case-insensitively, as dive's config library (viper) does.
  */
-export function parseDiveCiFile(text: string): { config: Partial<CiConfig>; errors: string[] } {
+export function parseDiveCiFile(text: string): {
+  config: Partial<CiConfig>;
+  errors: string[];
+  /** `noSecrets:` under `rules:`, when the file sets it. */
+  noSecrets?: boolean;
+} {
   const config: Partial<CiConfig> = {};
   const errors: string[] = [];
+  let noSecrets: boolean | undefined;
   const setRule = (key: string, raw: string, line: number): void => {
     const name = unquote(key.trim());
+    if (name.toLowerCase() === NO_SECRETS_RULE.toLowerCase()) {
+      const value = parseYamlBool(unquote(raw.trim()));
+      if (value === null)
+        errors.push(`line ${line}: noSecrets must be true or false, got ${JSON.stringify(raw.trim())}`);
+      else noSecrets = value;
+      return;
+    }
     const rule = RULE_NAMES.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     if (!rule) {
       errors.push(`line ${line}: unknown rule ${JSON.stringify(name)}`);
@@ -230,7 +269,7 @@ export function parseDiveCiFile(text: string): { config: Partial<CiConfig>; erro
       }
     }
   }
-  return { config, errors };
+  return noSecrets === undefined ? { config, errors } : { config, errors, noSecrets };
 }
 
 function stripComment(line: string): string {

@@ -8,6 +8,8 @@ export {
   DEFAULT_CI_CONFIG,
   evaluateCiRules,
   formatBytes,
+  NO_SECRETS_RULE,
+  noSecretsResult,
   parseBytes,
   parseDiveCiFile,
 } from './ciRules';

@@ -124,6 +124,14 @@ export class ContentReader {
     );
   }
 
+  /**
+   * A forward reader of the layer's tar from its start, of its own (no shared cursor): for a pass
+   * that reads every file's bytes in archive order, decompressing the layer once.
+   */
+  layerReader(blobKey: string): SequentialReader {
+    return this.layerStream(this.blob(blobKey));
+  }
+
   private async positioned(blobKey: string, offset: number): Promise<SequentialReader> {
     const blob = this.blob(blobKey);
     const randomAccess = this.archive.outerCompression === 'none' && blob.compression === 'none';

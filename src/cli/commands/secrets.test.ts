@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { parseDiveCiFile } from '../../core/analysis';
+import { MemorySource } from '../../core/bytes/byteSource';
+import type { ImageArchive } from '../../core/image/model';
+import { ArchiveReadError, openArchive } from '../../core/image/open';
+import { dockerArchive, type TestImage } from '../../testing/archives';
+import { fake } from '../../testing/fakeSecrets';
+import type { CliIo } from '../io';
+import { run as ci } from './ci';
+import { run } from './secrets';
+
+function ioFor(bytes: Uint8Array | null) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    openArchive: async (path): Promise<ImageArchive> => {
+      if (!bytes) throw new ArchiveReadError(`cannot open ${path}`);
+      return openArchive(new MemorySource(bytes, path));
+    },
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+const key = fake.pemPrivateKey('OPENSSH ');
+const token = fake.githubToken(77);
+
+/** Layer 1 adds a private key, layer 2 deletes it. */
+const leaky: TestImage = {
+  tags: ['leaky:1'],
+  layers: [
+    [{ name: 'etc/hostname', content: 'box\n' }],
+    [
+      { name: 'root/.ssh/', type: 'dir' },
+      { name: 'root/.ssh/id_ed25519', content: key },
+    ],
+    [{ name: 'root/.ssh/.wh.id_ed25519', content: '' }],
+  ],
+  config: { Env: [`GITHUB_TOKEN=${token}`] },
+};
+const clean: TestImage = { tags: ['clean:1'], layers: [[{ name: 'etc/hostname', content: 'box\n' }]] };
+
+const noDiveCi = { cwd: '/p', readText: async () => null };
+
+describe('secrets', () => {
+  it('prints the contract JSON, previews only, and exits 1 on a finding', async () => {
+    const cap = ioFor(dockerArchive([leaky, clean]));
+    expect(await run(['a.tar', '--json'], cap.io)).toBe(1);
+    const doc = JSON.parse(cap.stdout());
+    expect(doc).toEqual({
+      findings: [
+        {
+          rule: 'github-token',
+          where: 'env',
+          path: null,
+          layer: null,
+          line: null,
+          preview: `${token.slice(0, 4)}…${token.slice(-4)}`,
+          visibleInFinalImage: true,
+          hiddenByLayer: null,
+        },
+        {
+          rule: 'private-key',
+          where: 'file',
+          path: '/root/.ssh/id_ed25519',
+          layer: 1,
+          line: 1,
+          preview: expect.any(String),
+          visibleInFinalImage: false,
+          hiddenByLayer: 2,
+        },
+      ],
+      scanned: { files: 2, bytes: 4 + key.length, skipped: 0 },
+    });
+    // No secret whole anywhere in what was printed.
+    expect(cap.stdout()).not.toContain(token);
+    const body = key.split('\n')[1];
+    expect(cap.stdout()).not.toContain(body.slice(0, 16));
+  });
+
+  it('text: the layer, its command and where the file stands', async () => {
+    const cap = ioFor(dockerArchive([leaky]));
+    expect(await run(['a.tar'], cap.io)).toBe(1);
+    expect(cap.stdout()).toContain(
+      'private-key  /root/.ssh/id_ed25519:1  layer 1 (/bin/sh -c #(nop) STEP 1)',
+    );
+    expect(cap.stdout()).toContain('deleted in layer 2, still in the archive');
+    expect(cap.stdout()).toMatch(/2 findings; scanned 2 files \(\d+ bytes\); skipped 0\n$/);
+  });
+
+  it('exits 0 with no finding, 2 on an unreadable archive or a bad image', async () => {
+    const cap = ioFor(dockerArchive([leaky, clean]));
+    expect(await run(['a.tar', '--image', 'clean:1', '--json'], cap.io)).toBe(0);
+    expect(JSON.parse(cap.stdout()).findings).toEqual([]);
+    await expect(run(['gone.tar'], ioFor(null).io)).rejects.toThrow(ArchiveReadError);
+    const bad = ioFor(dockerArchive([clean]));
+    expect(await run(['a.tar', '--image', 'nope:1'], bad.io)).toBe(2);
+    expect(await run(['a.tar', '--bogus'], bad.io)).toBe(2);
+  });
+});
+
+describe('ci --no-secrets', () => {
+  it('fails on any finding, and passes a clean image', async () => {
+    const cap = ioFor(dockerArchive([leaky]));
+    const flags = ['--lowest-efficiency', '0', '--highest-user-wasted-percent', '1'];
+    expect(await ci(['a.tar', ...flags], cap.io, noDiveCi)).toBe(0);
+    const strict = ioFor(dockerArchive([leaky]));
+    expect(await ci(['a.tar', ...flags, '--no-secrets'], strict.io, noDiveCi)).toBe(1);
+    expect(strict.stdout()).toContain('  FAIL: noSecrets (threshold true): 2 secrets found');
+    expect(strict.stdout()).toContain('private-key  /root/.ssh/id_ed25519:1 (layer 1)');
+    expect(strict.stdout()).not.toContain(token);
+    const ok = ioFor(dockerArchive([clean]));
+    expect(await ci(['a.tar', '--no-secrets'], ok.io, noDiveCi)).toBe(0);
+    expect(ok.stdout()).toContain('  PASS: noSecrets (threshold true)');
+  });
+
+  it('reads noSecrets from .dive-ci', async () => {
+    expect(parseDiveCiFile('rules:\n  noSecrets: true\n')).toEqual({
+      config: {},
+      errors: [],
+      noSecrets: true,
+    });
+    expect(parseDiveCiFile('rules: {NoSecrets: "false", lowestEfficiency: 0.5}')).toEqual({
+      config: { lowestEfficiency: '0.5' },
+      errors: [],
+      noSecrets: false,
+    });
+    expect(parseDiveCiFile('rules:\n  noSecrets: maybe\n').errors).toEqual([
+      'line 2: noSecrets must be true or false, got "maybe"',
+    ]);
+    const cap = ioFor(dockerArchive([leaky]));
+    const env = {
+      cwd: '/p',
+      readText: async () =>
+        'rules:\n  lowestEfficiency: 0\n  highestUserWastedPercent: 1\n  noSecrets: true\n',
+    };
+    expect(await ci(['a.tar'], cap.io, env)).toBe(1);
+    expect(cap.stdout()).toContain('FAIL: noSecrets');
+  });
+});
