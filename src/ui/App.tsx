@@ -299,7 +299,7 @@ function StatusBar() {
           {s.warnings.length} {s.warnings.length === 1 ? 'warning' : 'warnings'}
         </span>
       )}
-      <span className="muted small">
+      <span className="muted small privacy-note">
         {s.url
           ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
           : 'Read locally · nothing leaves this page'}
