@@ -256,20 +256,39 @@ test.describe('wide screens', () => {
     await waitIndexed(page);
     const tree = layerTree(page);
     const nodes = tree.getByRole('button', { name: /^Layer \d+:/ });
-    const all = await nodes.count();
-    expect(all).toBeGreaterThan(5);
+    // every image's layers drawn before counting them (on a loaded machine they arrive in turns)
+    await expect(nodes.first()).toBeVisible();
+    await expect.poll(() => nodes.count()).toBeGreaterThan(5);
+    let all = 0;
+    await expect
+      .poll(async () => {
+        const before = all;
+        all = await nodes.count();
+        return all === before;
+      })
+      .toBe(true);
     for (let i = 0; i < 4; i++) await tree.getByRole('button', { name: 'Zoom out', exact: true }).click();
     await expect(tree).toHaveAttribute('data-level', 'overview');
     await expect(tree.locator('.tree-run').first()).toBeAttached();
-    expect(await nodes.count()).toBeLessThan(all);
+    await expect.poll(() => nodes.count()).toBeLessThan(all);
     await shot(page, 'layout-1440-light-multi-overview');
     for (let i = 0; i < 7; i++) await tree.getByRole('button', { name: 'Zoom in', exact: true }).click();
     await expect(tree).toHaveAttribute('data-level', 'detail');
     await expect(nodes).toHaveCount(all);
     await expect(tree.locator('.counts-text').first()).toBeAttached();
     await tree.getByRole('button', { name: 'Fit', exact: true }).click();
-    await page.waitForTimeout(400);
+    // the fit animates: hover once the node has stopped moving
     const node = nodes.first();
+    let last = '';
+    await expect
+      .poll(async () => {
+        const box = await node.boundingBox();
+        const now = JSON.stringify(box && [Math.round(box.x), Math.round(box.y), Math.round(box.width)]);
+        const still = now === last;
+        last = now;
+        return still;
+      })
+      .toBe(true);
     await node.hover();
     const card = page.getByRole('tooltip');
     await expect(card).toBeVisible();

@@ -60,7 +60,6 @@ export function FileRowView({
       className={`file-row change-${row.change}${row.note ? ` note-${row.note}` : ''}${below ? ' subtree-changed' : ''}${active ? ' active' : ''}${selected ? ' selected' : ''}${flash ? ' revealed' : ''}`}
       style={{ top: index * ROW_H }}
       onClick={onSelect}
-      onDoubleClick={isDir ? onToggle : undefined}
       title={visible(row.path)}
     >
       <span className="col-name" style={{ paddingLeft: 6 + row.depth * 16 }}>

@@ -576,6 +576,9 @@ export function FileTree() {
                   activeRef.current = i;
                   setActive(i);
                   selectPath(row.path);
+                  // A tap on a closed folder opens it too: on a phone the chevron is a small
+                  // target, and a folder is tapped to see inside it (closing: the chevron, ← or Space).
+                  if (row.type === 'dir' && row.childCount > 0 && !row.expanded) setExpanded(row.path, true);
                 }}
                 onToggle={() => setExpanded(row.path, !row.expanded)}
               />
