@@ -303,7 +303,7 @@ function StatusBar() {
           {s.warnings.length} {s.warnings.length === 1 ? 'warning' : 'warnings'}
         </span>
       )}
-      <span className="muted small status-origin">
+      <span className="muted small privacy-note">
         {s.url
           ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
           : 'Read locally · nothing leaves this page'}
