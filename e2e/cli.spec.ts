@@ -131,7 +131,7 @@ test('the packed, installed command serves an archive that Chromium opens', asyn
   const running = await startCommand([archive, '--no-open', '--port', String(PORT)]);
   const { origin } = new URL(running.url);
   expect(origin).toBe(`http://127.0.0.1:${PORT}`);
-  const archiveUrl = new URL(running.url).searchParams.get('url')!;
+  const archiveUrl = new URL(new URL(running.url).searchParams.get('url')!, running.url).href;
   expect(archiveUrl).toMatch(new RegExp(`^${origin}/[\\w-]{24}/app_image\\.tar$`));
 
   await page.goto(running.url);
@@ -154,8 +154,15 @@ test('the packed, installed command serves an archive that Chromium opens', asyn
   expect(await get(archiveUrl, 'attacker.example')).toBe(421);
   expect(await get(`${origin}/`, `rebound.example:${PORT}`)).toBe(421);
 
-  // The last page closes: the command stops by itself.
+  // The same page by the name localhost works too (the archive's address is relative to the page);
+  // closing one of two pages keeps the server, closing the last stops the command by itself.
+  const second = await page.context().newPage();
+  await second.goto(running.url.replace('127.0.0.1', 'localhost'));
+  expect(await waitIndexed(second)).toBe(gnuTarEntries(archive));
   await page.close();
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(running.child.exitCode).toBeNull();
+  await second.close();
   expect(await running.exited).toBe(0);
   expect(running.stderr()).toContain('The last tab closed: stopped.');
 });
