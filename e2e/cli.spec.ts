@@ -18,13 +18,16 @@ import { ROOT, waitIndexed } from './helpers';
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
-const work = mkdtempSync(join(tmpdir(), 'ilx-e2e-cli-'));
-const prefix = join(work, 'prefix');
-const bin = join(prefix, 'bin', 'image-layer-explorer');
+// Made in beforeAll: Playwright loads this file in more processes than the one that runs it.
+let work = '';
+let bin = '';
 /** The port the tests give the command (E2E_PORT + 1: the range given to this suite). */
 const PORT = Number(process.env.E2E_PORT ?? 4321) + 1;
 
 test.beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'ilx-e2e-cli-'));
+  const prefix = join(work, 'prefix');
+  bin = join(prefix, 'bin', 'image-layer-explorer');
   // `npm run test:e2e` has built dist/ already, and other specs are using it: rebuilding it here
   // (prepack's `npm run build`) would swap its files under them. So this builds dist-cli/ only and
   // packs without the lifecycle scripts; the tarball is otherwise what `npm pack` makes, and it
@@ -46,7 +49,9 @@ test.beforeAll(() => {
   });
 });
 
-test.afterAll(() => rmSync(work, { recursive: true, force: true }));
+test.afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 interface Running {
   child: ChildProcess;
