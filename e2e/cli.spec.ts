@@ -18,13 +18,16 @@ import { ROOT, waitIndexed } from './helpers';
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
-const work = mkdtempSync(join(tmpdir(), 'ilx-e2e-cli-'));
-const prefix = join(work, 'prefix');
-const bin = join(prefix, 'bin', 'image-layer-explorer');
+// Made in beforeAll: Playwright loads this file in more processes than the one that runs it.
+let work = '';
+let bin = '';
 /** The port the tests give the command (E2E_PORT + 1: the range given to this suite). */
 const PORT = Number(process.env.E2E_PORT ?? 4321) + 1;
 
 test.beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'ilx-e2e-cli-'));
+  const prefix = join(work, 'prefix');
+  bin = join(prefix, 'bin', 'image-layer-explorer');
   // `npm run test:e2e` has built dist/ already, and other specs are using it: rebuilding it here
   // (prepack's `npm run build`) would swap its files under them. So this builds dist-cli/ only and
   // packs without the lifecycle scripts; the tarball is otherwise what `npm pack` makes, and it
@@ -46,7 +49,9 @@ test.beforeAll(() => {
   });
 });
 
-test.afterAll(() => rmSync(work, { recursive: true, force: true }));
+test.afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 interface Running {
   child: ChildProcess;
@@ -131,7 +136,7 @@ test('the packed, installed command serves an archive that Chromium opens', asyn
   const running = await startCommand([archive, '--no-open', '--port', String(PORT)]);
   const { origin } = new URL(running.url);
   expect(origin).toBe(`http://127.0.0.1:${PORT}`);
-  const archiveUrl = new URL(running.url).searchParams.get('url')!;
+  const archiveUrl = new URL(new URL(running.url).searchParams.get('url')!, running.url).href;
   expect(archiveUrl).toMatch(new RegExp(`^${origin}/[\\w-]{24}/app_image\\.tar$`));
 
   await page.goto(running.url);
@@ -154,8 +159,15 @@ test('the packed, installed command serves an archive that Chromium opens', asyn
   expect(await get(archiveUrl, 'attacker.example')).toBe(421);
   expect(await get(`${origin}/`, `rebound.example:${PORT}`)).toBe(421);
 
-  // The last page closes: the command stops by itself.
+  // The same page by the name localhost works too (the archive's address is relative to the page);
+  // closing one of two pages keeps the server, closing the last stops the command by itself.
+  const second = await page.context().newPage();
+  await second.goto(running.url.replace('127.0.0.1', 'localhost'));
+  expect(await waitIndexed(second)).toBe(gnuTarEntries(archive));
   await page.close();
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(running.child.exitCode).toBeNull();
+  await second.close();
   expect(await running.exited).toBe(0);
   expect(running.stderr()).toContain('The last tab closed: stopped.');
 });

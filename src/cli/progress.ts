@@ -64,7 +64,7 @@ export function terminalProgress(
       last = t;
       const line = progressText(label, state, (t - start) / 1000).slice(
         0,
-        Math.max(20, (stream.columns ?? 80) - 1),
+        Math.max(20, (stream.columns || 80) - 1),
       );
       stream.write(`\r\x1b[2K${line}`);
       shown = true;

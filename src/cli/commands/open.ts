@@ -156,16 +156,27 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       archivePath = saved;
     }
 
+    let hash = '';
+    if (platform !== undefined) {
+      const chosen = await imageForPlatform(archivePath, platform);
+      if (typeof chosen === 'string') {
+        io.stderr(`${chosen}\n`);
+        return 2;
+      }
+      if (chosen.warning) io.stderr(`warning: ${chosen.warning}\n`);
+      if (chosen.index > 0) hash = `#image=${chosen.index}`;
+    }
+
     const server = await startAppServer({ appDir: appDirectory(), archivePath, port });
     const stay = parsed.switches.has('stay');
     io.stderr(
       `Serving ${visible(archivePath)} at ${server.origin}/ (127.0.0.1 only). ${stay ? 'Ctrl-C stops it.' : 'It stops when the last tab closes, or on Ctrl-C.'}\n`,
     );
     if (parsed.switches.has('no-open')) {
-      io.stdout(`${server.pageUrl}\n`);
-    } else if (!(await openBrowser(server.pageUrl))) {
+      io.stdout(`${server.pageUrl}${hash}\n`);
+    } else if (!(await openBrowser(`${server.pageUrl}${hash}`))) {
       io.stderr(`Could not start a browser; open this address:\n`);
-      io.stdout(`${server.pageUrl}\n`);
+      io.stdout(`${server.pageUrl}${hash}\n`);
     }
     const idle = new Promise<'idle'>((resolvePromise) => {
       if (!stay) server.onIdle(() => resolvePromise('idle'));
@@ -185,6 +196,45 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     removeTemporary();
     process.off('exit', removeTemporary);
   }
+}
+
+/**
+ * The image of the archive whose platform is `platform` (`linux/arm64` matches `linux/arm64/v8`),
+ * read from the archive's metadata only (reading stops once the images are known); or why none is.
+ * An archive of one image for another platform is kept, with a warning: the engine may have
+ * ignored the platform (Podman's compatible API does).
+ */
+async function imageForPlatform(
+  archivePath: string,
+  platform: string,
+): Promise<{ index: number; warning?: string } | string> {
+  const { openArchive } = await import('../../core/image/open');
+  const { NodeFileSource } = await import('../nodeFileSource');
+  const source = new NodeFileSource(archivePath);
+  const stop = new AbortController();
+  let platforms: string[] | null = null;
+  try {
+    await openArchive(source, {
+      signal: stop.signal,
+      onImages: (archive) => {
+        platforms = archive.images.map((image) => image.platform);
+        stop.abort();
+      },
+    });
+  } catch (error) {
+    if (platforms === null) throw error;
+  } finally {
+    source.close();
+  }
+  const found: string[] = platforms ?? [];
+  const index = found.findIndex((p) => p === platform || p.startsWith(`${platform}/`));
+  if (index >= 0) return { index };
+  if (found.length === 1)
+    return {
+      index: 0,
+      warning: `the image is for ${visible(found[0])}, not ${platform} (the engine did not choose)`,
+    };
+  return `no image for ${platform} in ${visible(archivePath)} (platforms: ${found.map(visible).join(', ') || 'none'})`;
 }
 
 /**

@@ -69,7 +69,9 @@ describe('the local server', () => {
   it('listens on 127.0.0.1 and names the archive under a random token', () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.archiveUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{24}\/my_archive\.tar$/);
-    expect(new URL(server.pageUrl).searchParams.get('url')).toBe(server.archiveUrl);
+    expect(new URL(new URL(server.pageUrl).searchParams.get('url')!, server.pageUrl).href).toBe(
+      server.archiveUrl,
+    );
   });
 
   it('serves byte ranges of the archive, and all of it', async () => {

@@ -51,7 +51,7 @@ export interface AppServerOptions {
 }
 
 export interface AppServer {
-  /** The page to open: the app with `?url=` naming the archive. */
+  /** The page to open: the app with `?url=` naming the archive (relative to the page). */
   pageUrl: string;
   origin: string;
   archiveUrl: string;
@@ -255,7 +255,9 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
   return {
     origin,
     archiveUrl,
-    pageUrl: `${origin}/?url=${encodeURIComponent(archiveUrl)}`,
+    // Relative, so the page works at localhost:<port> too (an absolute 127.0.0.1 address would then
+    // be another origin, which this server sends no CORS headers for).
+    pageUrl: `${origin}/?url=${encodeURIComponent(`.${archiveRoute}`)}`,
     onIdle: (listener) => idleListeners.push(listener),
     close: () =>
       new Promise<void>((resolvePromise) => {
