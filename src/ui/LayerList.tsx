@@ -195,9 +195,11 @@ export function LayerList() {
                   </span>
                 )}
                 {packageCountsText(packageLayers?.[item.layer]) && (
-                  <span className="layer-packages" aria-hidden="true">
-                    {packageCountsText(packageLayers?.[item.layer])}
-                  </span>
+                  <span
+                    className="layer-packages"
+                    aria-hidden="true"
+                    data-count={packageCountsText(packageLayers?.[item.layer])}
+                  />
                 )}{' '}
                 {buildArgs.length > 0 && (
                   <span className="build-args" title={`Build arguments of this step: ${buildArgs.join(' ')}`}>

@@ -383,6 +383,9 @@ export function PackagesPanel() {
                         {row ? (
                           <>
                             <div role="cell" className="pkg-cell pkg-col-name">
+                              <span className={`pkg-eco eco-${row.ecosystem}`} aria-hidden="true">
+                                {row.ecosystem}
+                              </span>
                               <button
                                 type="button"
                                 className="pkg-pick"
@@ -391,9 +394,6 @@ export function PackagesPanel() {
                                 title={visible(`${row.name} ${row.version}`)}
                                 onClick={() => selectPackage(row.id === selected ? null : row.id)}
                               >
-                                <span className={`pkg-eco eco-${row.ecosystem}`} aria-hidden="true">
-                                  {row.ecosystem}
-                                </span>
                                 <span className="pkg-name">{visible(row.name)}</span>
                               </button>
                             </div>
