@@ -6,10 +6,12 @@ import { cancelOpen, openFile, openSample } from '../store/opening';
 import { runVerify } from '../store/verify';
 import type { OpenProgress } from '../worker/protocol';
 import { AlertIcon } from './AlertIcon';
+import { CompareButton, ComparePane, useCompareOpen } from './compare/mount';
 import { formatBytes, formatCount, formatSeconds, plural, visible } from './format';
 import { ImagePicker } from './ImagePicker';
 import { KeyboardShortcuts } from './KeyboardShortcuts';
 import { OpenNotice, ResumeHint } from './OpenNotice';
+import { SavedIndexes } from './SavedIndexes';
 import { Workspace } from './Workspace';
 
 const FORMAT_LABEL: Record<string, string> = {
@@ -23,6 +25,7 @@ export function App() {
   const hasArchive = useExplorer((s) => s.archive !== null && s.archive.images.length > 0);
   const name = useExplorer((s) => s.session.name);
   const inputRef = useRef<HTMLInputElement>(null);
+  const comparing = useCompareOpen();
 
   useEffect(() => {
     document.title = name ? `${visible(name)} — Image Layer Explorer` : 'Image Layer Explorer';
@@ -35,7 +38,15 @@ export function App() {
       <VerifyAlert />
       <OpenNotice />
       <main className={hasArchive ? 'workspace-main' : 'welcome-wrap'}>
-        {hasArchive ? <Workspace /> : <Welcome onChoose={() => inputRef.current?.click()} />}
+        {hasArchive ? (
+          comparing ? (
+            <ComparePane />
+          ) : (
+            <Workspace />
+          )
+        ) : (
+          <Welcome onChoose={() => inputRef.current?.click()} />
+        )}
       </main>
       <StatusBar />
       <DropZone />
@@ -103,6 +114,7 @@ function Header({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | nul
           </span>
         </button>
       )}
+      {archive && <CompareButton />}
       {archive && (
         <button type="button" className="btn ghost" onClick={() => void openSample()}>
           <svg viewBox="0 0 16 16" aria-hidden="true">
@@ -196,6 +208,9 @@ function Welcome({ onChoose }: { onChoose: () => void }) {
           Save one with <code>docker save -o app.tar app:latest</code>, <code>podman save</code> or{' '}
           <code>skopeo copy … oci-archive:app.tar</code>.
         </p>
+        <p className="muted small">
+          <SavedIndexes variant="welcome" />
+        </p>
       </div>
     </section>
   );
@@ -240,7 +255,7 @@ function sessionText(s: ReturnType<typeof useSessionView>): string {
       return `Indexing layers ${progress.layersDone} of ${progress.layersTotal} · ${formatCount(progress.entries)} entries · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}`;
     }
     case 'done':
-      return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}`;
+      return `Indexed ${entries ?? 0} entries in ${s.layers} ${s.layers === 1 ? 'layer' : 'layers'}${elapsedMs !== null ? ` · ${formatSeconds(elapsedMs)}` : ''}${s.fromSavedIndex ? ' · from the index saved on this device' : ''}`;
     case 'cancelled':
       return `Stopped: ${formatCount(entries ?? 0)} entries read from ${progress?.layersDone ?? 0} of ${plural(progress?.layersTotal ?? 0, 'layer', 'layers')}`;
     case 'failed':
@@ -304,6 +319,7 @@ function StatusBar() {
           ? `Read from ${visible(new URL(s.url).host)} · nothing is uploaded`
           : 'Read locally · nothing leaves this page'}
       </span>
+      {!s.url && <SavedIndexes variant="status" />}
       <KeyboardShortcuts />
     </footer>
   );
