@@ -199,11 +199,17 @@ export function ciSarif(
   return sarifLog({
     version,
     informationUri: 'https://github.com/wagoodman/dive#ci-integration',
-    rules: (Object.keys(RULE_DESCRIPTIONS) as (keyof typeof RULE_DESCRIPTIONS)[]).sort().map((id) => ({
-      id,
-      shortDescription: RULE_DESCRIPTIONS[id],
-      level: 'error',
-    })),
+    // noSecrets is a rule only where it was asked for (--no-secrets, or noSecrets in .dive-ci)
+    rules: (Object.keys(RULE_DESCRIPTIONS) as (keyof typeof RULE_DESCRIPTIONS)[])
+      .filter(
+        (id) => id !== NO_SECRETS_RULE || checked.some((c) => c.report.results.some((r) => r.rule === id)),
+      )
+      .sort()
+      .map((id) => ({
+        id,
+        shortDescription: RULE_DESCRIPTIONS[id],
+        level: 'error',
+      })),
     findings,
   });
 }
