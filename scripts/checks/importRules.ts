@@ -65,7 +65,12 @@ export const IMPORT_RULES: ImportRule[] = [
   {
     from: 'store',
     forbidden: ['ui', 'worker'],
-    except: ['worker/protocol.ts', 'worker/client.ts', 'worker/compareProtocol.ts', 'worker/compareClient.ts'],
+    except: [
+      'worker/protocol.ts',
+      'worker/client.ts',
+      'worker/compareProtocol.ts',
+      'worker/compareClient.ts',
+    ],
     why: 'the store holds state and asks the worker for it; it must not depend on the components that draw it, nor run worker code in the page',
   },
   {
