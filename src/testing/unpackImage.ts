@@ -39,12 +39,14 @@ export function unpackImage(
   layers: readonly LayerMember[],
   target: string,
   scratch: string,
+  /** Called after each layer is applied, with its index (to snapshot the tree at every layer). */
+  afterLayer?: (index: number) => void,
 ): void {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   mkdirSync(scratch, { recursive: true });
   const layerTar = join(scratch, 'layer.tar');
-  for (const layer of layers) {
+  for (const [index, layer] of layers.entries()) {
     sh(
       `tar ${OUTER[outer]} -xOf ${quote(archive)} ${quote(layer.member)} ${INNER[layer.compression]} > ${quote(layerTar)}`,
     );
@@ -80,6 +82,7 @@ export function unpackImage(
       }
     }
     sh(`tar -xf ${quote(layerTar)} -C ${quote(target)} --exclude='.wh.*' --same-owner --numeric-owner -p`);
+    afterLayer?.(index);
   }
 }
 
@@ -93,6 +96,12 @@ function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
 
 function isDir(path: string): boolean {
   return lstatOrNull(path)?.isDirectory() ?? false;
+}
+
+/** A copy of a tree as it is (owners, modes, links kept), for comparing it with a later state. */
+export function snapshotTree(from: string, to: string): void {
+  rmSync(to, { recursive: true, force: true });
+  sh(`cp -a ${quote(from)} ${quote(to)}`);
 }
 
 export interface DiskState {

@@ -24,6 +24,7 @@ import {
   type TextDiff,
 } from '../core/content';
 import { messageOf } from '../core/errors';
+import { ContentReader } from '../core/image/content';
 import type { ImageArchive } from '../core/image/model';
 import {
   COMPARE_PROTOCOL_VERSION,
@@ -58,6 +59,8 @@ const PROGRESS_MS = 100;
 class Run {
   readonly controller = new AbortController();
   sides: [CompareSide, CompareSide] | null = null;
+  /** Readers of their own for the file views: a view must not move the comparison's cursors. */
+  viewers: [ContentReader, ContentReader] | null = null;
   readonly results: PathComparison[] = [];
   complete = false;
   /** The last rows answer, kept while nothing changed (a scroll asks for page after page). */
@@ -112,6 +115,10 @@ export class CompareEngine {
           ? await this.side(archiveB, b, 'B', sideA)
           : await this.side(archiveB, b, 'B');
       run.sides = [sideA, sideB];
+      run.viewers = [
+        new ContentReader(archiveA),
+        archiveB === archiveA ? new ContentReader(archiveA) : new ContentReader(archiveB),
+      ];
       const meta = compareImageMetadata(sideA, sideB);
       this.emit(run, { type: 'meta', meta: { a: info(sideA), b: info(sideB), ...meta } });
       const comparison = new TreeComparison(sideA, sideB, { ...settings, signal });
@@ -209,7 +216,7 @@ export class CompareEngine {
   private async fileDiff(run: Run, a: CompareQueryMap['fileDiff']['args']): Promise<FileDiffPage> {
     let known = run.diffs.get(a.path);
     if (!known) {
-      known = await this.computeDiff(this.sidesOf(run), a.path);
+      known = await this.computeDiff(this.sidesOf(run), run.viewers!, a.path);
       known.comparison = run.results.find((r) => r.path === a.path) ?? null;
       run.diffs.set(a.path, known);
       if (run.diffs.size > 16) run.diffs.delete(run.diffs.keys().next().value as string);
@@ -229,12 +236,14 @@ export class CompareEngine {
 
   private async computeDiff(
     sides: [CompareSide, CompareSide],
+    viewers: [ContentReader, ContentReader],
     path: string,
   ): Promise<FileDiffPage & { all: TextDiff['lines'] }> {
     const texts: (string[] | null)[] = [];
     const contents: (SideContent | null)[] = [];
     let unavailable: string | null = null;
-    for (const side of sides) {
+    for (const [index, sideOfRun] of sides.entries()) {
+      const side = { ...sideOfRun, reader: viewers[index] };
       const ref = side.fs.contentSource(side.layer, 'merged', path);
       if (!ref) {
         contents.push(null);
@@ -301,10 +310,11 @@ export class CompareEngine {
   }
 
   private async hex(run: Run, a: CompareQueryMap['hex']['args']): Promise<CompareQueryMap['hex']['result']> {
-    const side = this.sidesOf(run)[a.side === 'a' ? 0 : 1];
+    const which = a.side === 'a' ? 0 : 1;
+    const side = this.sidesOf(run)[which];
     const ref = side.fs.contentSource(side.layer, 'merged', a.path);
     if (!ref) return null;
-    const bytes = openFileBytes(side.reader, side.archive, side.imageIndex, ref);
+    const bytes = openFileBytes(run.viewers![which], side.archive, side.imageIndex, ref);
     return readHexPage(
       bytes,
       Math.max(0, Math.floor(a.page)),

@@ -12,8 +12,12 @@ import type { CompareSide, ContentLocation } from './side';
 type Sha256 = Awaited<ReturnType<typeof createSHA256>>;
 
 const READ_CHUNK = 1 << 20;
-/** Layers read at the same time; each compressed one holds a decompression cursor. */
-const PARALLEL_BLOBS = 4;
+/**
+ * Layers read at the same time: one. A ContentReader keeps a few decompression cursors and
+ * closes the least recently made one when it needs another, even while it is being read; two
+ * runners going through many compressed blobs could close each other's cursor mid-file.
+ */
+const PARALLEL_BLOBS = 1;
 
 /** True when the bytes are the same without reading them; null when they must be read. */
 export function provablySame(
