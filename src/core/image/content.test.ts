@@ -140,3 +140,41 @@ describe('ContentReader on a large compressed layer', () => {
     });
   }
 });
+
+describe('ContentReader with more compressed layers in use at once than it keeps cursors', () => {
+  it('never closes a cursor under a read that is still running, and reuse keeps a cursor recent', async () => {
+    // Six gzip layers, each with a 2 MB file: six reads at once, each one pausing between chunks,
+    // so every layer's cursor is in use while the others ask for theirs.
+    const payload = (seed: number) => {
+      const b = new Uint8Array(2_000_000);
+      for (let i = 0; i < b.length; i++) b[i] = (i * 31 + seed * 17) % 253;
+      return b;
+    };
+    const layers = Array.from({ length: 6 }, (_, i) => [
+      { name: `l${i}/`, type: 'dir' as const },
+      { name: `l${i}/data.bin`, content: payload(i) },
+    ]);
+    const archive = await openArchive(new MemorySource(ociArchive([{ tags: ['many:1'], layers }], 'gzip')));
+    expect(archive.errors).toEqual([]);
+    const reader = new ContentReader(archive);
+    const reads = archive.images[0].layers.map(async (layer, i) => {
+      const entries = archive.blobs.get(layer.blob)?.entries;
+      const index = entries?.names.findIndex((n) => n.endsWith('data.bin')) ?? -1;
+      const parts: Uint8Array[] = [];
+      // in four pieces, so the reads of all layers interleave
+      for (let offset = 0; offset < 2_000_000; offset += 500_000) {
+        parts.push(await reader.read(layer.blob, index, offset, 500_000));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const whole = new Uint8Array(2_000_000);
+      let at = 0;
+      for (const p of parts) {
+        whole.set(p, at);
+        at += p.length;
+      }
+      // compared as one Buffer: a deep equal of 2 million elements takes most of a minute
+      expect(Buffer.compare(whole, payload(i))).toBe(0);
+    });
+    await Promise.all(reads);
+  });
+});

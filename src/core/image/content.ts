@@ -52,6 +52,8 @@ export class ContentReader {
   private readonly cursors = new Map<string, SequentialReader>();
   /** The last operation queued per streamed layer: its cursor serves one read at a time. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Layers whose cursor an operation is using now: never closed to make room for another. */
+  private readonly busy = new Set<string>();
 
   constructor(private readonly archive: ImageArchive) {}
 
@@ -64,7 +66,16 @@ export class ContentReader {
     const blob = this.blob(blobKey);
     if (this.archive.outerCompression === 'none' && blob.compression === 'none') return work();
     const previous = this.queues.get(blobKey) ?? Promise.resolve();
-    const result = previous.then(work, work);
+    const guarded = async (): Promise<T> => {
+      this.busy.add(blobKey);
+      try {
+        return await work();
+      } finally {
+        this.busy.delete(blobKey);
+        this.evictIdle();
+      }
+    };
+    const result = previous.then(guarded, guarded);
     const settled = result.then(
       () => undefined,
       () => undefined,
@@ -139,19 +150,29 @@ export class ContentReader {
     if (!cursor || cursor.position > offset) {
       cursor?.close?.();
       cursor = this.layerStream(blob);
-      if (!randomAccess) {
-        this.cursors.delete(blobKey);
-        this.cursors.set(blobKey, cursor);
-        if (this.cursors.size > MAX_CURSORS) {
-          // Closed, not just dropped: a zstd cursor holds its window (up to 128 MiB) in WASM memory.
-          const oldest = this.cursors.keys().next().value as string;
-          this.cursors.get(oldest)?.close?.();
-          this.cursors.delete(oldest);
-        }
-      }
+    }
+    if (!randomAccess) {
+      // Most recently used last, so that eviction takes the one idle longest.
+      this.cursors.delete(blobKey);
+      this.cursors.set(blobKey, cursor);
+      this.evictIdle();
     }
     await cursor.skip(offset - cursor.position);
     return cursor;
+  }
+
+  /**
+   * Closes the least recently used cursors past MAX_CURSORS, skipping any an operation is reading
+   * from now (closing one under a running read would cut that file short); they go once released.
+   * Closed, not just dropped: a zstd cursor holds its window (up to 128 MiB) in WASM memory.
+   */
+  private evictIdle(): void {
+    for (const key of this.cursors.keys()) {
+      if (this.cursors.size <= MAX_CURSORS) return;
+      if (this.busy.has(key)) continue;
+      this.cursors.get(key)?.close?.();
+      this.cursors.delete(key);
+    }
   }
 
   /**
