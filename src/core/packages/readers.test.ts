@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED } from '../../testing/gnuTar';
 import {
   berkeleyToolsPresent,
@@ -251,6 +251,9 @@ describe.skipIf(!rpmToolsPresent)('rpm databases written by rpm', () => {
   beforeAll(() => {
     fixture = buildRpmFixture();
   });
+  afterAll(() => {
+    if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
+  });
 
   it('reads rpmdb.sqlite as rpm -qa and rpm -ql see it (a header spilling over pages too)', () => {
     const parsed = parseRpmSqlite(fixture.sqlite);
@@ -327,16 +330,16 @@ describe('rpm header and file formats built in code', () => {
       `CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB); INSERT INTO Packages VALUES (1, x'0102'), (7, CAST('${big}' AS BLOB)), (9, NULL); CREATE TABLE other(a);`,
     ]);
     expect(r.status).toBe(0);
-    const file = new SqliteFile(new Uint8Array(readFileSync(path)));
+    const bytes = new Uint8Array(readFileSync(path));
+    rmSync(path, { force: true });
+    const file = new SqliteFile(bytes);
     const root = file.tableRoot('packages')!;
     const rows = [...file.rows(root)];
     expect(rows.map((row) => row.rowid)).toEqual([1, 7, 9]);
     expect(rows[0].values).toEqual([null, new Uint8Array([1, 2])]);
     expect((rows[1].values[1] as Uint8Array).length).toBe(20000);
     expect(rows[2].values[1]).toBeNull();
-    expect(parseRpmSqlite(new Uint8Array(readFileSync(path))).problems[0].message).toMatch(
-      /header blob of 2 bytes|row 9/,
-    );
+    expect(parseRpmSqlite(bytes).problems[0].message).toMatch(/header blob of 2 bytes|row 9/);
   });
 
   it('says what is wrong with a file that is not SQLite or Berkeley DB', () => {
