@@ -80,10 +80,20 @@ export function summary(page: Page): Locator {
 export async function pickImage(page: Page, tag: string): Promise<void> {
   const select = page.getByRole('combobox', { name: 'Image' });
   if ((await select.count()) === 0) return;
-  const options = await select.locator('option').allTextContents();
-  const index = options.findIndex(
-    (o) => o.startsWith(`${tag} `) || o.startsWith(`${tag}\u00a0`) || o.split(' ')[0] === tag,
-  );
+  const find = async () => {
+    const options = await select.locator('option').allTextContents();
+    const index = options.findIndex(
+      (o) => o.startsWith(`${tag} `) || o.startsWith(`${tag}\u00a0`) || o.split(' ')[0] === tag,
+    );
+    return { options, index };
+  };
+  // Just after another archive was handed over, the one shown may still be the last one (it stays
+  // until the new one's images are known): wait for the tag rather than fail at once.
+  await expect
+    .poll(async () => (await find()).index, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(0)
+    .catch(() => {});
+  const { options, index } = await find();
   if (index < 0) throw new Error(`no image ${tag} among ${options.join(' | ')}`);
   await select.selectOption({ index });
 }
