@@ -2,8 +2,9 @@
  * The page-wide keys, and the Keyboard shortcuts dialog that `?` (or the button) opens: a modal
  * dialog listing every key, which Escape closes, giving focus back to where it was.
  */
-import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
+import { Fragment, useCallback } from 'react';
 import { SHORTCUTS, type Shortcut, useGlobalKeys } from './keyboard';
+import { useModalDialog } from './useModalDialog';
 
 function Keys({ keys }: { keys: string[] }) {
   return (
@@ -36,28 +37,9 @@ function Row({ shortcut }: { shortcut: Shortcut }) {
 }
 
 export function KeyboardShortcuts() {
-  const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  /** Where focus was when the dialog opened, to give it back on close. */
-  const returnTo = useRef<HTMLElement | null>(null);
-  const openHelp = useCallback(() => setOpen(true), []);
+  const { setOpen, dialogRef, onClose } = useModalDialog();
+  const openHelp = useCallback(() => setOpen(true), [setOpen]);
   useGlobalKeys(openHelp);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-    } else if (!open && dialog.open) dialog.close();
-  }, [open]);
-
-  const onClose = () => {
-    setOpen(false);
-    const back = returnTo.current;
-    returnTo.current = null;
-    if (back?.isConnected) back.focus();
-  };
 
   return (
     <>

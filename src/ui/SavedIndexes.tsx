@@ -2,7 +2,7 @@
  * The Saved indexes dialog: "Remember indexes on this device", the space the saved indexes take,
  * and Forget for one archive or all. Opened from the status bar or the welcome card.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useExplorer } from '../store';
 import {
   forgetSavedIndexes,
@@ -12,6 +12,7 @@ import {
 } from '../store/savedIndexes';
 import type { StoredIndex } from '../worker/protocol';
 import { formatBytes, formatCount, visible } from './format';
+import { useModalDialog } from './useModalDialog';
 
 function useSavedIndexes(open: boolean) {
   const [stored, setStored] = useState<StoredIndex[] | null>(null);
@@ -38,29 +39,11 @@ function savedOn(ms: number): string {
 }
 
 export function SavedIndexes({ variant }: { variant: 'status' | 'welcome' }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, dialogRef, onClose } = useModalDialog();
   const [remember, setRemember] = useState(rememberIndexes);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const returnTo = useRef<HTMLElement | null>(null);
   const current = useExplorer((s) => s.session.savedIndexKey);
   const fromSaved = useExplorer((s) => s.session.fromSavedIndex);
   const { stored, error, forget } = useSavedIndexes(open);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-    } else if (!open && dialog.open) dialog.close();
-  }, [open]);
-
-  const onClose = () => {
-    setOpen(false);
-    const back = returnTo.current;
-    returnTo.current = null;
-    if (back?.isConnected) back.focus();
-  };
 
   const total = stored?.reduce((n, s) => n + s.bytes, 0) ?? 0;
   return (

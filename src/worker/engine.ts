@@ -431,17 +431,18 @@ export class Engine {
     }
   }
 
+  /** An image's file system for the services that look inside files: refused while it is being read. */
+  private readyFs(s: Session): (image: number) => Promise<FileSystemView> {
+    return (image) => {
+      if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
+      return this.fsFor(s, image);
+    };
+  }
+
   private packages(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
     const archive = s.archive;
     if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.packages ??= new PackagesService(
-      archive,
-      (image) => {
-        if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
-        return this.fsFor(s, image);
-      },
-      () => this.deps.now(),
-    );
+    s.packages ??= new PackagesService(archive, this.readyFs(s), () => this.deps.now());
     const service = s.packages;
     switch (query.kind) {
       case 'packageSummary':
@@ -462,10 +463,7 @@ export class Engine {
   private lookInside(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
     const archive = s.archive;
     if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.inside ??= new Inside(archive, (image) => {
-      if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
-      return this.fsFor(s, image);
-    });
+    s.inside ??= new Inside(archive, this.readyFs(s));
     const inside = s.inside;
     switch (query.kind) {
       case 'content':
@@ -502,14 +500,7 @@ export class Engine {
   private secrets(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
     const archive = s.archive;
     if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.secrets ??= new SecretScans(
-      archive,
-      (image) => {
-        if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
-        return this.fsFor(s, image);
-      },
-      () => this.deps.now(),
-    );
+    s.secrets ??= new SecretScans(archive, this.readyFs(s), () => this.deps.now());
     const scans = s.secrets;
     switch (query.kind) {
       case 'secretsStart':
