@@ -25,11 +25,21 @@ export interface PanZoom {
 export function createPanZoom(element: SVGSVGElement, options: PanZoomOptions): PanZoom {
   const selection = select(element);
   let current: ZoomTransform = zoomIdentity;
+  /**
+   * The scale a zoom button's animation is heading for. A second press while it runs starts from
+   * there, not from the half-way scale it has reached (the new transition interrupts the old one):
+   * seven quick presses then zoom seven steps, however slowly the frames come.
+   */
+  let targetScale: number | null = null;
+  const clampScale = (k: number) => Math.min(options.maxZoom, Math.max(options.minZoom, k));
   const behavior = zoom<SVGSVGElement, unknown>()
     .scaleExtent([options.minZoom, options.maxZoom])
     .on('start', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
       // a sourceEvent means a wheel, pointer or touch: a person, not one of the calls below
-      if (event.sourceEvent) options.onUserGesture?.();
+      if (event.sourceEvent) {
+        targetScale = null;
+        options.onUserGesture?.();
+      }
     })
     .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
       current = event.transform;
@@ -39,14 +49,28 @@ export function createPanZoom(element: SVGSVGElement, options: PanZoomOptions): 
   return {
     transform: () => current,
     zoomBy(factor, durationMs = 200) {
-      if (durationMs > 0) selection.transition().duration(durationMs).call(behavior.scaleBy, factor);
-      else selection.call(behavior.scaleBy, factor);
+      const scale = clampScale((targetScale ?? current.k) * factor);
+      if (durationMs > 0) {
+        targetScale = scale;
+        selection
+          .transition()
+          .duration(durationMs)
+          .call(behavior.scaleTo, scale)
+          .on('end', () => {
+            if (targetScale === scale) targetScale = null;
+          });
+      } else {
+        targetScale = null;
+        selection.call(behavior.scaleTo, scale);
+      }
     },
     setTransform(transform, durationMs = 0) {
+      targetScale = null;
       if (durationMs > 0) selection.transition().duration(durationMs).call(behavior.transform, transform);
       else selection.call(behavior.transform, transform);
     },
     panBy(dx, dy, durationMs = 150) {
+      targetScale = null;
       if (durationMs > 0) selection.transition().duration(durationMs).call(behavior.translateBy, dx, dy);
       else selection.call(behavior.translateBy, dx, dy);
     },
