@@ -1,6 +1,7 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
 import type { ImageArchive } from '../core/image/model';
 import { familiarReference } from '../core/image/reference';
+import type { CliIo } from './io';
 
 /** Argument parsing and image selection shared by the commands. */
 
@@ -166,4 +167,28 @@ export function selectPlace(
   const layer = selectLayer(archive, image, values.get('layer'));
   if (typeof layer === 'string') return `${layer}\n${usage}`;
   return { image, layer };
+}
+
+/**
+ * `<archive> [--image <tag|index>] [--json]`, as packages and secrets take them: the archive opened
+ * and the image chosen, or the exit code after saying why (2: bad arguments or no such image).
+ */
+export async function openOneImage(
+  args: string[],
+  io: CliIo,
+  usage: string,
+): Promise<{ path: string; archive: ImageArchive; imageIndex: number; json: boolean } | number> {
+  const parsed = parseArgs(args, ['image'], ['json']);
+  if (typeof parsed === 'string' || parsed.positional.length !== 1) {
+    io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${usage}`);
+    return 2;
+  }
+  const [path] = parsed.positional;
+  const archive = await io.openArchive(path);
+  const imageIndex = selectImage(archive, parsed.values.get('image'));
+  if (typeof imageIndex === 'string') {
+    io.stderr(`${imageIndex}\n`);
+    return 2;
+  }
+  return { path, archive, imageIndex, json: parsed.switches.has('json') };
 }

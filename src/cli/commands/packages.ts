@@ -3,7 +3,7 @@ import { ContentReader } from '../../core/image/content';
 import { imagePackages } from '../../core/packages';
 import type { ImagePackage } from '../../core/packages/types';
 import { terminalSafeJson, visible } from '../../core/visibleText';
-import { layerProblems, parseArgs, selectImage } from '../common';
+import { layerProblems, openOneImage } from '../common';
 import type { CliIo } from '../io';
 import { formatBytes } from './inspect';
 
@@ -16,25 +16,16 @@ const USAGE = 'usage: packages <archive> [--image <tag|index>] [--json]\n';
  * one of the image's layers could not be read (what was read is still printed).
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(args, ['image'], ['json']);
-  if (typeof parsed === 'string' || parsed.positional.length !== 1) {
-    io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${USAGE}`);
-    return 2;
-  }
-  const [path] = parsed.positional;
-  const archive = await io.openArchive(path);
-  const imageIndex = selectImage(archive, parsed.values.get('image'));
-  if (typeof imageIndex === 'string') {
-    io.stderr(`${imageIndex}\n`);
-    return 2;
-  }
+  const opened = await openOneImage(args, io, USAGE);
+  if (typeof opened === 'number') return opened;
+  const { path, archive, imageIndex } = opened;
   const image = archive.images[imageIndex];
   const fs = await buildImageFileSystem(archive, imageIndex);
   const result = await imagePackages(archive, imageIndex, fs, new ContentReader(archive));
   const problems = layerProblems(archive, imageIndex, image.layers.length - 1);
   const warnings = [...problems, ...result.warnings];
 
-  if (parsed.switches.has('json')) {
+  if (opened.json) {
     const doc = {
       packages: result.packages.map((pkg) => ({
         ecosystem: pkg.ecosystem,

@@ -2,7 +2,7 @@ import { buildImageFileSystem } from '../../core/fs';
 import type { ImageArchive } from '../../core/image/model';
 import { runSecretScan, type SecretFinding, type SecretReport, scanImageSecrets } from '../../core/secrets';
 import { terminalSafeJson, visible } from '../../core/visibleText';
-import { parseArgs, selectImage } from '../common';
+import { openOneImage } from '../common';
 import type { CliIo } from '../io';
 
 const USAGE = `usage: secrets <archive> [--image <tag|index>] [--json]
@@ -82,20 +82,11 @@ export async function scanArchive(archive: ImageArchive, imageIndex: number): Pr
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(args, ['image'], ['json']);
-  if (typeof parsed === 'string' || parsed.positional.length !== 1) {
-    io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${USAGE}`);
-    return 2;
-  }
-  const [path] = parsed.positional;
-  const archive = await io.openArchive(path);
-  const imageIndex = selectImage(archive, parsed.values.get('image'));
-  if (typeof imageIndex === 'string') {
-    io.stderr(`${imageIndex}\n`);
-    return 2;
-  }
+  const opened = await openOneImage(args, io, USAGE);
+  if (typeof opened === 'number') return opened;
+  const { path, archive, imageIndex } = opened;
   const report = await scanArchive(archive, imageIndex);
-  if (parsed.switches.has('json')) {
+  if (opened.json) {
     io.stdout(
       `${terminalSafeJson({ findings: report.findings.map(findingJson), scanned: report.scanned }, 2)}\n`,
     );
