@@ -10,6 +10,7 @@ import { CompareClient, type CompareWorkerFactory } from '../worker/compareClien
 import type {
   CompareDone,
   CompareEvent,
+  CompareFold,
   CompareMeta,
   ComparePlace,
   CompareProgress,
@@ -45,7 +46,6 @@ export interface CompareState {
   b: { archive: 'current' | 'other'; image: number; layer: number | null };
   other: OtherArchive | null;
   includeTimes: boolean;
-  includeUnchanged: boolean;
   /** Exclude globs as typed: separated by commas, spaces or new lines. */
   exclude: string;
   phase: ComparePhase;
@@ -55,8 +55,11 @@ export interface CompareState {
   done: CompareDone | null;
   /** Counts up as results arrive, so the tree asks for its rows again. */
   version: number;
+  /** `unchanged` is "Show unchanged": a filter of the kept result, never a new run. */
   kinds: CompareKinds;
   filter: string;
+  /** Which folders of the result tree are open (the worker folds the rows). */
+  fold: CompareFold;
   selected: string | null;
   layout: 'unified' | 'split';
 }
@@ -68,7 +71,6 @@ export function initialCompare(): CompareState {
     b: { archive: 'current', image: 0, layer: null },
     other: null,
     includeTimes: false,
-    includeUnchanged: false,
     exclude: '',
     phase: 'idle',
     message: null,
@@ -76,8 +78,9 @@ export function initialCompare(): CompareState {
     progress: null,
     done: null,
     version: 0,
-    kinds: { added: true, removed: true, changed: true, unchanged: true },
+    kinds: { added: true, removed: true, changed: true, unchanged: false },
     filter: '',
+    fold: { open: true, except: [] },
     selected: null,
     layout: 'unified',
   };
@@ -135,14 +138,26 @@ export function setSideB(b: CompareState['b']): void {
   setCompare({ b });
 }
 
-export function setCompareOptions(
-  options: Partial<Pick<CompareState, 'includeTimes' | 'includeUnchanged' | 'exclude'>>,
-): void {
+export function setCompareOptions(options: Partial<Pick<CompareState, 'includeTimes' | 'exclude'>>): void {
   setCompare(options);
 }
 
 export function toggleCompareKind(kind: keyof CompareKinds): void {
   setCompare((s) => ({ kinds: { ...s.kinds, [kind]: !s.kinds[kind] } }));
+}
+
+/** Opens or closes one folder of the result tree. */
+export function setCompareFolder(path: string, open: boolean): void {
+  setCompare((s) => {
+    const except = s.fold.except.filter((p) => p !== path);
+    if (open !== s.fold.open) except.push(path);
+    return { fold: { open: s.fold.open, except } };
+  });
+}
+
+/** Opens (or closes) every folder of the result tree. */
+export function setCompareFoldAll(open: boolean): void {
+  setCompare({ fold: { open, except: [] } });
 }
 
 export function setCompareFilter(filter: string): void {
@@ -228,12 +243,7 @@ export function runCompare(): void {
     done: null,
     version: s.version + 1,
   });
-  compareClient().start(
-    a,
-    b,
-    { includeTimes: s.includeTimes, includeUnchanged: s.includeUnchanged, exclude: excludeGlobs(s.exclude) },
-    onEvent,
-  );
+  compareClient().start(a, b, { includeTimes: s.includeTimes, exclude: excludeGlobs(s.exclude) }, onEvent);
 }
 
 function onEvent(event: CompareEvent): void {

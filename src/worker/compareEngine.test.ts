@@ -3,7 +3,7 @@ import { BlobSource } from '../core/bytes/byteSource';
 import { openArchive } from '../core/image/open';
 import { dockerArchive } from '../testing/archives';
 import type { BuildEntry } from '../testing/tarBuilder';
-import { CompareEngine, treeRows } from './compareEngine';
+import { CompareEngine } from './compareEngine';
 import {
   COMPARE_PROTOCOL_VERSION,
   type CompareDone,
@@ -81,29 +81,32 @@ describe('the comparison worker', () => {
     });
     const done = (await until((m) => m.type === 'done')) as { done: CompareDone };
     expect(done.done.totals).toMatchObject({ added: 3, removed: 0, changed: 2 });
-    const page = await ask<{ rows: { path: string; context?: boolean; depth: number }[]; complete: boolean }>(
-      {
-        kind: 'rows',
-        args: {
-          added: true,
-          removed: true,
-          changed: true,
-          unchanged: true,
-          filter: '',
-          offset: 0,
-          limit: 100,
-        },
+    const page = await ask<{
+      rows: { path: string; context?: boolean; depth: number; change?: string }[];
+      complete: boolean;
+    }>({
+      kind: 'rows',
+      args: {
+        added: true,
+        removed: true,
+        changed: true,
+        unchanged: true,
+        filter: '',
+        fold: { open: true, except: [] },
+        offset: 0,
+        limit: 100,
       },
-    );
+    });
     expect(page.complete).toBe(true);
-    expect(page.rows.map((r) => [r.path, r.depth, r.context ?? false])).toEqual([
-      ['/bin', 0, true],
-      ['/bin/tool', 1, false],
-      ['/etc', 0, true],
-      ['/etc/conf', 1, false],
-      ['/srv', 0, false],
-      ['/srv/new', 1, false],
-      ['/srv/new/x', 2, false],
+    // The unchanged paths were kept by the same walk: shown here, with /bin and /etc no longer mere context.
+    expect(page.rows.map((r) => [r.path, r.depth, r.context ?? false, r.change ?? null])).toEqual([
+      ['/bin', 0, false, 'unchanged'],
+      ['/bin/tool', 1, false, 'changed'],
+      ['/etc', 0, false, 'unchanged'],
+      ['/etc/conf', 1, false, 'changed'],
+      ['/srv', 0, false, 'added'],
+      ['/srv/new', 1, false, 'added'],
+      ['/srv/new/x', 2, false, 'added'],
     ]);
     const text = await ask<FileDiffPage>({
       kind: 'fileDiff',
@@ -146,29 +149,5 @@ describe('the comparison worker', () => {
     e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'cancel', run: 1 });
     const end = await until((m) => m.type === 'cancelled' || m.type === 'done');
     expect(end.type).toBe('cancelled');
-  });
-});
-
-describe('treeRows', () => {
-  it('puts each result under the directories that hold it, filtered by kind and path', () => {
-    const state = { type: 'file' as const, size: 1, mode: 0o644, uid: 0, gid: 0, linkTarget: '' };
-    const results = [
-      { path: '/a/b/c', change: 'added' as const, what: [], a: null, b: state },
-      { path: '/a/b/d', change: 'removed' as const, what: [], a: state, b: null },
-      { path: '/z', change: 'changed' as const, what: ['content' as const], a: state, b: state },
-    ];
-    const all = { added: true, removed: true, changed: true, unchanged: true, filter: '' };
-    expect(treeRows(results, all).map((r) => `${r.depth}${r.context ? '·' : ''}${r.path}`)).toEqual([
-      '0·/a',
-      '1·/a/b',
-      '2/a/b/c',
-      '2/a/b/d',
-      '0/z',
-    ]);
-    expect(treeRows(results, { ...all, added: false, filter: 'D' }).map((r) => r.path)).toEqual([
-      '/a',
-      '/a/b',
-      '/a/b/d',
-    ]);
   });
 });

@@ -9,7 +9,6 @@ import {
   compareImageMetadata,
   digestOf,
   openSide,
-  type PathComparison,
   TreeComparison,
 } from '../core/compare/index';
 import {
@@ -33,7 +32,6 @@ import {
   type ComparePlace,
   type CompareQuery,
   type CompareQueryMap,
-  type CompareRow,
   type CompareSettings,
   type CompareSideInfo,
   type FileDiffPage,
@@ -42,6 +40,7 @@ import {
   type SideContent,
   type ToCompareWorker,
 } from './compareProtocol';
+import { CompareResults } from './compareRows';
 import type { SourceSpec } from './protocol';
 
 export interface CompareEngineDeps {
@@ -61,10 +60,8 @@ class Run {
   sides: [CompareSide, CompareSide] | null = null;
   /** Readers of their own for the file views: a view must not move the comparison's cursors. */
   viewers: [ContentReader, ContentReader] | null = null;
-  readonly results: PathComparison[] = [];
+  readonly results = new CompareResults();
   complete = false;
-  /** The last rows answer, kept while nothing changed (a scroll asks for page after page). */
-  rowsCache: { key: string; count: number; rows: CompareRow[] } | null = null;
   readonly diffs = new Map<string, FileDiffPage & { all: TextDiff['lines'] }>();
   constructor(readonly id: number) {}
 }
@@ -121,12 +118,17 @@ export class CompareEngine {
       ];
       const meta = compareImageMetadata(sideA, sideB);
       this.emit(run, { type: 'meta', meta: { a: info(sideA), b: info(sideB), ...meta } });
-      const comparison = new TreeComparison(sideA, sideB, { ...settings, signal });
+      // Unchanged paths are always kept (as bare paths): showing them is a filter, not a second walk.
+      const comparison = new TreeComparison(sideA, sideB, {
+        includeTimes: settings.includeTimes,
+        exclude: settings.exclude,
+        includeUnchanged: true,
+        signal,
+      });
       let lastProgress = 0;
       let firstMs: number | null = null;
       for await (const batch of comparison.batches()) {
-        for (const result of batch) run.results.push(result);
-        run.rowsCache = null;
+        for (const result of batch) run.results.add(result);
         if (firstMs === null && batch.some((r) => r.change !== 'unchanged'))
           firstMs = this.deps.now() - started;
         const now = this.deps.now();
@@ -136,19 +138,20 @@ export class CompareEngine {
             type: 'progress',
             progress: {
               pathsCompared: comparison.pathsCompared,
-              found: run.results.length,
+              found: run.results.differences,
+              unchanged: run.results.unchanged,
               totals: { ...comparison.totals },
             },
           });
         }
       }
       run.complete = true;
-      run.rowsCache = null;
       this.emit(run, {
         type: 'done',
         done: {
           pathsCompared: comparison.pathsCompared,
-          found: run.results.length,
+          found: run.results.differences,
+          unchanged: run.results.unchanged,
           totals: { ...comparison.totals },
           byDirectory: comparison.topLevel(),
           warnings: comparison.warnings,
@@ -183,6 +186,8 @@ export class CompareEngine {
       if (!run || run.id !== runId) throw new Error('stale comparison');
       let result: CompareQueryMap[keyof CompareQueryMap]['result'];
       if (query.kind === 'rows') result = this.rows(run, query.args);
+      else if (query.kind === 'locate')
+        result = { index: run.results.locate(query.args, query.args.fold, query.args.path) };
       else if (query.kind === 'fileDiff') result = await this.fileDiff(run, query.args);
       else result = await this.hex(run, query.args);
       this.deps.post({ v: COMPARE_PROTOCOL_VERSION, type: 'result', id, ok: true, result });
@@ -192,20 +197,10 @@ export class CompareEngine {
   }
 
   private rows(run: Run, a: RowFilter & { offset: number; limit: number }): ComparePage {
-    const key = `${+a.added}${+a.removed}${+a.changed}${+a.unchanged}\n${a.filter}`;
-    let cache = run.rowsCache;
-    if (!cache || cache.key !== key || cache.count !== run.results.length) {
-      cache = { key, count: run.results.length, rows: treeRows(run.results, a) };
-      run.rowsCache = cache;
-    }
     const offset = Math.max(0, Math.floor(a.offset));
     const limit = Math.max(0, Math.min(Math.floor(a.limit), 2000));
-    return {
-      total: cache.rows.length,
-      offset,
-      rows: cache.rows.slice(offset, offset + limit),
-      complete: run.complete,
-    };
+    const { total, rows } = run.results.page(a, a.fold, offset, limit);
+    return { total, offset, rows, complete: run.complete };
   }
 
   private sidesOf(run: Run): [CompareSide, CompareSide] {
@@ -217,7 +212,7 @@ export class CompareEngine {
     let known = run.diffs.get(a.path);
     if (!known) {
       known = await this.computeDiff(this.sidesOf(run), run.viewers!, a.path);
-      known.comparison = run.results.find((r) => r.path === a.path) ?? null;
+      known.comparison = run.results.difference(a.path);
       run.diffs.set(a.path, known);
       if (run.diffs.size > 16) run.diffs.delete(run.diffs.keys().next().value as string);
     }
@@ -332,28 +327,4 @@ function info(side: CompareSide): CompareSideInfo {
     layer: side.layer,
     layerCount: image.layers.length,
   };
-}
-
-/**
- * The rows of the filtered results as a tree: each kept result at its depth, and before it the
- * directories above it that are not results themselves (context rows), once each.
- */
-export function treeRows(results: readonly PathComparison[], f: RowFilter): CompareRow[] {
-  const needle = f.filter.toLowerCase();
-  const rows: CompareRow[] = [];
-  const open: string[] = [];
-  for (const result of results) {
-    if (!f[result.change]) continue;
-    if (needle && !result.path.toLowerCase().includes(needle)) continue;
-    while (open.length > 0 && !result.path.startsWith(`${open[open.length - 1]}/`)) open.pop();
-    const segments = result.path.split('/');
-    for (let depth = open.length; depth < segments.length - 2; depth++) {
-      const ancestor = segments.slice(0, depth + 2).join('/');
-      rows.push({ path: ancestor, depth, context: true });
-      open.push(ancestor);
-    }
-    rows.push({ ...result, depth: segments.length - 2 });
-    open.push(result.path);
-  }
-  return rows;
 }

@@ -11,13 +11,14 @@ import type {
   LayerSharing,
   PathChangeKind,
   PathComparison,
+  PathDifference,
   PathState,
   TopLevelSummary,
 } from '../core/compare/index';
 import type { DiffLine, HexPage } from '../core/content';
 import type { SourceSpec } from './protocol';
 
-export const COMPARE_PROTOCOL_VERSION = 1;
+export const COMPARE_PROTOCOL_VERSION = 2;
 
 export type {
   ConfigDifference,
@@ -28,6 +29,7 @@ export type {
   LayerSharing,
   PathChangeKind,
   PathComparison,
+  PathDifference,
   PathState,
   TopLevelSummary,
 };
@@ -43,7 +45,11 @@ export interface ComparePlace {
 export interface CompareSettings {
   includeTimes: boolean;
   exclude: string[];
-  includeUnchanged: boolean;
+  /**
+   * Ignored since protocol 2: the worker always keeps the unchanged paths (as bare paths), and
+   * the rows filter `unchanged` shows or hides them without a second walk.
+   */
+  includeUnchanged?: boolean;
 }
 
 export interface CompareSideInfo {
@@ -65,7 +71,10 @@ export interface CompareMeta {
 
 export interface CompareProgress {
   pathsCompared: number;
+  /** Differences found. */
   found: number;
+  /** Paths on both sides that do not differ (kept, shown when the rows filter asks). */
+  unchanged: number;
   totals: DifferenceCounts;
 }
 
@@ -81,16 +90,35 @@ export interface RowFilter {
   added: boolean;
   removed: boolean;
   changed: boolean;
-  /** Only found when the comparison ran with includeUnchanged. */
+  /** Paths that do not differ: kept by every run, shown on demand. */
   unchanged: boolean;
   /** Case-insensitive substring of the path. */
   filter: string;
+  fold: CompareFold;
 }
 
-/** A result row, or a directory shown only to place the rows below it (`context`). */
+/** Which folders are open: all (`open`) or none, except the listed paths. */
+export interface CompareFold {
+  open: boolean;
+  except: string[];
+}
+
+interface TreeBits {
+  depth: number;
+  /** Rows directly below it with this filter (0: not a folder). */
+  children: number;
+  /** A folder whose rows are shown. */
+  expanded: boolean;
+}
+
+/**
+ * A row of the result tree: a difference, a path that does not differ, or a directory shown only
+ * to place the rows below it (`context`).
+ */
 export type CompareRow =
-  | (PathComparison & { depth: number; context?: undefined })
-  | { path: string; depth: number; context: true };
+  | (PathDifference & TreeBits & { context?: undefined })
+  | ({ path: string; change: 'unchanged'; context?: undefined } & TreeBits)
+  | ({ path: string; context: true; change?: undefined } & TreeBits);
 
 export interface ComparePage {
   total: number;
@@ -108,8 +136,8 @@ export interface SideContent {
 
 export interface FileDiffPage {
   path: string;
-  /** The path's result row; null for a path that does not differ (or is not in either side). */
-  comparison: PathComparison | null;
+  /** The path's difference; null for a path that does not differ (or is not in either side). */
+  comparison: PathDifference | null;
   a: SideContent | null;
   b: SideContent | null;
   /** Why there is no text diff (not text, too big, only on one side…); null when there is one. */
@@ -124,6 +152,8 @@ export interface FileDiffPage {
 
 export interface CompareQueryMap {
   rows: { args: RowFilter & { offset: number; limit: number }; result: ComparePage };
+  /** The index of a path's row among the rows shown, -1 when not shown. */
+  locate: { args: RowFilter & { path: string }; result: { index: number } };
   fileDiff: { args: { path: string; page: number; linesPerPage: number }; result: FileDiffPage };
   hex: { args: { path: string; side: 'a' | 'b'; page: number; rows: number }; result: HexPage | null };
 }

@@ -84,7 +84,6 @@ export function ComparePane() {
       b: s.b,
       other: s.other,
       includeTimes: s.includeTimes,
-      includeUnchanged: s.includeUnchanged,
       exclude: s.exclude,
       phase: s.phase,
       message: s.message,
@@ -193,14 +192,6 @@ export function ComparePane() {
                 onChange={(e) => setCompareOptions({ includeTimes: e.target.checked })}
               />
               Include timestamps
-            </label>
-            <label className="cmp-check">
-              <input
-                type="checkbox"
-                checked={c.includeUnchanged}
-                onChange={(e) => setCompareOptions({ includeUnchanged: e.target.checked })}
-              />
-              Show unchanged
             </label>
             <label className="cmp-field">
               <span>Exclude paths</span>
