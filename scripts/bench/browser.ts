@@ -18,7 +18,7 @@ import { type Browser, type CDPSession, chromium, type Page } from 'playwright-c
 import type { Measurement } from './common';
 
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? null;
-const LAUNCH_ARGS = [
+export const LAUNCH_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -204,7 +204,7 @@ interface PageBench {
 }
 
 /** Renderer processes of a browser, from /proc (children of the browser process). */
-function rendererPids(browserPid: number): number[] {
+export function rendererPids(browserPid: number): number[] {
   const pids: number[] = [];
   const walk = (pid: number): void => {
     let children: string[] = [];
@@ -249,7 +249,7 @@ function treeCpuMs(root: number): number {
   return total;
 }
 
-function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+export function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
@@ -262,7 +262,7 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  * Talks to every dedicated worker of a page through CDP (non-flattened auto-attach, so it works
  * beside Playwright's own session): polls their JS heap and, on request, CPU-profiles them.
  */
-class WorkerProbe {
+export class WorkerProbe {
   peakUsed = 0;
   peakBacking = 0;
   samples = 0;
@@ -273,6 +273,8 @@ class WorkerProbe {
   constructor(
     private readonly cdp: CDPSession,
     private readonly profile: boolean,
+    /** Which workers to watch, by their CDP target info (default: all). */
+    private readonly watch: (target: { type: string; url: string; title: string }) => boolean = () => true,
   ) {}
 
   private send(sessionId: string, method: string, params: object = {}): Promise<unknown> {
@@ -289,18 +291,21 @@ class WorkerProbe {
   }
 
   async start(): Promise<void> {
-    this.cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
-      if (e.targetInfo.type !== 'worker') return;
-      this.sessions.add(e.sessionId);
-      if (this.profile) {
-        void (async () => {
-          await this.send(e.sessionId, 'Profiler.enable');
-          await this.send(e.sessionId, 'Profiler.setSamplingInterval', { interval: 200 });
-          await this.send(e.sessionId, 'Profiler.start');
-          await this.send(e.sessionId, 'Runtime.runIfWaitingForDebugger');
-        })();
-      }
-    });
+    this.cdp.on(
+      'Target.attachedToTarget',
+      (e: { sessionId: string; targetInfo: { type: string; url: string; title: string } }) => {
+        if (e.targetInfo.type !== 'worker' || !this.watch(e.targetInfo)) return;
+        this.sessions.add(e.sessionId);
+        if (this.profile) {
+          void (async () => {
+            await this.send(e.sessionId, 'Profiler.enable');
+            await this.send(e.sessionId, 'Profiler.setSamplingInterval', { interval: 200 });
+            await this.send(e.sessionId, 'Profiler.start');
+            await this.send(e.sessionId, 'Runtime.runIfWaitingForDebugger');
+          })();
+        }
+      },
+    );
     this.cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
       this.sessions.delete(e.sessionId);
     });
@@ -535,7 +540,7 @@ export async function measureInBrowser(options: BrowserRunOptions): Promise<Meas
 }
 
 /** The newest chromium browser process started by us (the one without --type=). */
-function findBrowserPid(): number | null {
+export function findBrowserPid(): number | null {
   let best: { pid: number; start: number } | null = null;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

@@ -3,13 +3,17 @@
  * disk, in the same run (unpacking is not timed for the peer; our time includes reading both
  * archives).
  *
- *   npx tsx scripts/bench/compare.ts [<archiveA> <archiveB>] [--small] [--runs N]
+ *   npx tsx scripts/bench/compare.ts [<archiveA> <archiveB>] [--small] [--runs N] [--no-browser]
  *
  * Without archives it compares the benchmark's docker-s100.tar (scripts/make-big.ts) with a
  * variant of it written once under .cache/bench/: the same layers plus one that rewrites 2,000
  * files with other bytes of the same size (so contents must be read), removes 500 and adds 500.
  * `--small` does the same with a small generated image (3,000 files), to check that the
  * benchmark works without taking minutes; its figures mean nothing.
+ *
+ * Beside the Node figure, the browser's comparison worker on the built app (browserCompare.ts):
+ * A opened as the page's archive, B through Open second archive, time from Run comparison to the
+ * first difference shown and to done, and that worker's JS heap. `--no-browser` leaves it out.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +27,8 @@ import { dockerArchive } from '../../src/testing/archives';
 import { type BuildEntry, buildTar } from '../../src/testing/tarBuilder';
 import { unpackImage } from '../../src/testing/unpackImage';
 import { CACHE_DIR, ensureArchive, ROOT } from '../make-big';
+import { CHROMIUM, ensureAppBuild, startServer } from './browser';
+import { type BrowserCompareResult, measureCompareInBrowser } from './browserCompare';
 import { fmtMB, fmtMs, fmtRatio, loadAverage, median, parseResult, run } from './common';
 import type { OursCompareResult } from './oursCompare';
 
@@ -188,6 +194,26 @@ async function main(): Promise<void> {
   }
   rmSync(treeA, { recursive: true, force: true });
   rmSync(treeB, { recursive: true, force: true });
+
+  const browser: BrowserCompareResult[] = [];
+  let browserSkip: string | null = argv.includes('--no-browser') ? 'left out (--no-browser)' : null;
+  if (!browserSkip && !CHROMIUM) browserSkip = 'no chromium at /usr/bin/chromium';
+  const app = browserSkip ? null : ensureAppBuild('auto');
+  if (app && 'skip' in app) browserSkip = app.skip;
+  if (app && 'dist' in app) {
+    const server = await startServer({ '/': app.dist });
+    try {
+      for (let i = 0; i < runs; i++) {
+        console.error(`compare bench: the browser's comparison worker, run ${i + 1} of ${runs}…`);
+        const r = await measureCompareInBrowser({ url: `${server.url}/`, fileA: pathA, fileB: pathB });
+        if (r.error) throw new Error(`the browser comparison failed: ${r.error}`);
+        browser.push(r);
+        load.push(loadAverage());
+      }
+    } finally {
+      await server.close();
+    }
+  }
   const oursMs = median(ours.map((r) => r.ms));
   const peerMs = median(peer.map((r) => r.ms));
   console.log(
@@ -201,6 +227,22 @@ async function main(): Promise<void> {
     `  diff -r           ${fmtMs(peerMs)}  (trees unpacked beforehand; peak RSS ${fmtMB(Math.max(...peer.map((r) => r.rss ?? 0)))})`,
   );
   console.log(`  ours / diff -r    ${fmtRatio(oursMs, peerMs)}`);
+  if (browser.length > 0) {
+    const med = (pick: (r: BrowserCompareResult) => number | null) =>
+      median(browser.map((r) => pick(r) ?? Number.NaN));
+    const peak = (pick: (r: BrowserCompareResult) => number | null) =>
+      Math.max(...browser.map((r) => pick(r) ?? 0));
+    console.log(
+      `  ours, Chromium    ${fmtMs(med((r) => r.ms))}  (Run comparison to the first difference shown ${fmtMs(med((r) => r.firstMs))}; comparison worker's JS heap peak ${fmtMB(peak((r) => r.workerHeapPeak))}, with buffers ${fmtMB(peak((r) => r.workerHeapWithBuffersPeak))}; B's manifest listed ${fmtMs(med((r) => r.bListedMs))} after it was handed over)`,
+    );
+    console.log(`  the page said     ${browser[browser.length - 1].status}`);
+    console.log(
+      `  Chromium / diff -r ${fmtRatio(
+        med((r) => r.ms),
+        peerMs,
+      )}`,
+    );
+  } else console.log(`  ours, Chromium    not measured: ${browserSkip}`);
 }
 
 await main();
