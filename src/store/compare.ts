@@ -5,6 +5,10 @@
  * page asks it for pages of rows. Deep-linked through the hash keys `compare` and `cpath`.
  */
 import { createStore, useStore } from 'zustand';
+import { BlobSource } from '../core/bytes/byteSource';
+import { messageOf } from '../core/errors';
+import { archiveKey } from '../core/persist/archiveKey';
+import { handleFor, handlesAvailable, rememberHandle } from '../storage/fileHandles';
 import { ExplorerClient } from '../worker/client';
 import { CompareClient, type CompareWorkerFactory } from '../worker/compareClient';
 import type {
@@ -18,17 +22,31 @@ import type {
   CompareQueryMap,
 } from '../worker/compareProtocol';
 import type { SourceSpec } from '../worker/protocol';
-import { parseHash } from './hash';
+import { archiveUrl, type DeepLink, parseHash } from './hash';
 import { store as explorerStore, getState as getExplorer } from './index';
-import { shownSource } from './opening';
+import { nameOfUrl, shownSource } from './opening';
+import { rememberIndexes } from './savedIndexes';
 
 export interface OtherArchive {
   name: string;
   source: SourceSpec;
+  /** What a link records of it: its address, or the file's name, size and archive key (null until hashed). */
+  origin: { url: string } | { file: string; size: number; key: string | null };
   /** Image labels and layer counts, once its manifest is read. */
   images: { label: string; layers: number }[];
   phase: 'reading' | 'ready' | 'failed';
   error: string | null;
+}
+
+/** A link's second archive, a local file, waiting to be opened again (the pane asks for it). */
+export interface Relink {
+  name: string;
+  size: number;
+  key: string;
+  /** This browser kept a handle to it: a click can reopen it (after the browser asks). */
+  handle: boolean;
+  /** Why the last file offered for it was not taken. */
+  error?: string;
 }
 
 export type ComparePhase = 'idle' | 'opening' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -45,6 +63,7 @@ export interface CompareState {
   a: { image: number; layer: number | null };
   b: { archive: 'current' | 'other'; image: number; layer: number | null };
   other: OtherArchive | null;
+  relink: Relink | null;
   includeTimes: boolean;
   /** Exclude globs as typed: separated by commas, spaces or new lines. */
   exclude: string;
@@ -70,6 +89,7 @@ export function initialCompare(): CompareState {
     a: { image: 0, layer: null },
     b: { archive: 'current', image: 0, layer: null },
     other: null,
+    relink: null,
     includeTimes: false,
     exclude: '',
     phase: 'idle',
@@ -173,17 +193,145 @@ export function setDiffLayout(layout: CompareState['layout']): void {
 }
 
 let otherReader: ExplorerClient | null = null;
+/** Set while following a link: run the comparison once B's images are listed, at the link's place. */
+let runWhenReady = false;
 
-/** Opens a second archive for B: its own worker reads its manifest, to list its images. */
-export function openOtherArchive(file: Blob, name = (file as File).name || 'archive.tar'): void {
+/** A handle the browser gave with a pick or a drop, so a link can reopen the file later. */
+export type PickedHandle = FileSystemFileHandle | null;
+
+/** The archive key of a local file (the saved index's key): what a link checks a file against. */
+function keyOfFile(file: Blob, name: string): Promise<string> {
+  return archiveKey(new BlobSource(file, name), {
+    name,
+    size: file.size,
+    lastModified: (file as File).lastModified ?? 0,
+  });
+}
+
+/**
+ * Opens a second archive for B from a file: its own worker reads its manifest, to list its
+ * images. When a link waits for a particular file, only that one (same archive key) is taken.
+ */
+export async function openOtherArchive(
+  file: Blob,
+  name = (file as File).name || 'archive.tar',
+  handle: PickedHandle = null,
+): Promise<void> {
+  const relink = getCompare().relink;
+  let key: string | null = null;
+  if (relink) {
+    const refuse = (why: string) =>
+      setCompare({ relink: { ...relink, error: `${name} was not taken: ${why}.` } });
+    try {
+      key = await keyOfFile(file, name);
+    } catch (error) {
+      refuse(`it could not be read (${messageOf(error)})`);
+      return;
+    }
+    if (key !== relink.key) {
+      refuse(
+        `it is not the archive this link was made with (${relink.name}, ${file.size === relink.size ? 'same size, other contents' : `${relink.size.toLocaleString('en-US')} bytes`})`,
+      );
+      return;
+    }
+    setCompare({ relink: null });
+  }
+  const source: SourceSpec = {
+    kind: 'file',
+    file,
+    name,
+    lastModified: (file as File).lastModified ?? 0,
+    remember: rememberIndexes(),
+  };
+  const origin = { file: name, size: file.size, key };
+  readOther(name, source, origin);
+  if (key === null) {
+    void keyOfFile(file, name)
+      .then((k) => {
+        const other = getCompare().other;
+        if (other?.source === source) setCompare({ other: { ...other, origin: { ...origin, key: k } } });
+        if (handle && handlesAvailable())
+          void rememberHandle({ key: k, name, size: file.size, handle }).catch(() => {});
+      })
+      .catch(() => {});
+  } else if (handle && handlesAvailable())
+    void rememberHandle({ key, name, size: file.size, handle }).catch(() => {});
+}
+
+/** Lets go of the file a link named: any archive may be opened for B again. */
+export function dropRelink(): void {
+  runWhenReady = false;
+  setCompare({ relink: null });
+}
+
+/** Opens a second archive for B from an http(s) address (a link re-fetches it). */
+export function openOtherUrl(address: string): void {
+  const url = archiveUrl(address, typeof document === 'undefined' ? undefined : document.baseURI);
+  if (!url) {
+    failOther(address, { url: address }, 'it is not an http or https address');
+    return;
+  }
+  readOther(nameOfUrl(url), { kind: 'url', url }, { url });
+}
+
+/** Reopens the file a link names through the handle this browser kept, after asking for permission. */
+export async function reopenRemembered(): Promise<void> {
+  const relink = getCompare().relink;
+  if (!relink) return;
+  const kept = await handleFor(relink.key);
+  if (!kept) {
+    setCompare({ relink: { ...relink, handle: false } });
+    return;
+  }
+  const handle = kept.handle as FileSystemFileHandle & {
+    queryPermission?(d: { mode: 'read' }): Promise<PermissionState>;
+    requestPermission?(d: { mode: 'read' }): Promise<PermissionState>;
+  };
+  try {
+    let permission = (await handle.queryPermission?.({ mode: 'read' })) ?? 'granted';
+    if (permission !== 'granted')
+      permission = (await handle.requestPermission?.({ mode: 'read' })) ?? 'denied';
+    if (permission !== 'granted') {
+      setCompare({
+        relink: { ...relink, error: 'The browser did not allow reading it: pick it below instead.' },
+      });
+      return;
+    }
+    const file = await handle.getFile();
+    await openOtherArchive(file, file.name || relink.name);
+  } catch (error) {
+    setCompare({
+      relink: {
+        ...relink,
+        handle: false,
+        error: `It could not be opened again (${messageOf(error)}): pick it below instead.`,
+      },
+    });
+  }
+}
+
+function failOther(name: string, origin: OtherArchive['origin'], error: string): void {
+  setCompare({
+    other: {
+      name,
+      source: { kind: 'url', url: 'about:blank' },
+      origin,
+      images: [],
+      phase: 'failed',
+      error,
+    },
+  });
+}
+
+function readOther(name: string, source: SourceSpec, origin: OtherArchive['origin']): void {
   otherReader?.dispose();
   const reader = new ExplorerClient();
   otherReader = reader;
-  const source: SourceSpec = { kind: 'file', file, name };
-  setCompare({
-    other: { name, source, images: [], phase: 'reading', error: null },
-    b: { archive: 'other', image: 0, layer: null },
-  });
+  // A link's own place for B stays; otherwise B starts at the new archive's first image.
+  setCompare((s) => ({
+    other: { name, source, origin, images: [], phase: 'reading', error: null },
+    b: runWhenReady ? { ...s.b, archive: 'other' } : { archive: 'other', image: 0, layer: null },
+  }));
   reader.open(source, (event) => {
     if (otherReader !== reader) return;
     const other = getCompare().other;
@@ -197,7 +345,12 @@ export function openOtherArchive(file: Blob, name = (file as File).name || 'arch
       // The list is all B needs here; the comparison's worker reads the archive itself.
       reader.dispose();
       otherReader = null;
+      if (runWhenReady) {
+        runWhenReady = false;
+        runCompare();
+      }
     } else if (event.type === 'failed' || (event.type === 'done' && event.archive.images.length === 0)) {
+      runWhenReady = false;
       setCompare({
         other: {
           ...other,
@@ -285,11 +438,20 @@ function placeText(image: number, layer: number | null): string {
 }
 
 /** The hash keys of the comparison shown (none when the pane is closed or nothing ran). */
-export function compareLinkOf(): { compare?: string; comparePath?: string } {
+export function compareLinkOf(): Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> {
   const s = getCompare();
-  if (!s.open || s.phase === 'idle') return {};
-  const compare = `${placeText(s.a.image, s.a.layer)},${placeText(s.b.image, s.b.layer)}${s.b.archive === 'other' ? ',other' : ''}`;
-  return s.selected ? { compare, comparePath: s.selected } : { compare };
+  if (!s.open || (s.phase === 'idle' && !s.relink)) return {};
+  const other = s.b.archive === 'other';
+  const link: Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> = {
+    compare: `${placeText(s.a.image, s.a.layer)},${placeText(s.b.image, s.b.layer)}${other ? ',other' : ''}`,
+  };
+  if (s.selected) link.comparePath = s.selected;
+  const origin = s.other?.phase === 'failed' ? null : s.other?.origin;
+  if (other && origin && 'url' in origin) link.compareB = { url: origin.url };
+  else if (other && origin && 'file' in origin && origin.key)
+    link.compareB = { file: origin.file, size: origin.size, key: origin.key };
+  else if (other && s.relink) link.compareB = { file: s.relink.name, size: s.relink.size, key: s.relink.key };
+  return link;
 }
 
 function parsePlace(text: string): { image: number; layer: number | null } {
@@ -299,9 +461,11 @@ function parsePlace(text: string): { image: number; layer: number | null } {
 
 /**
  * Once the archive a link names is read, a link with `compare` opens the pane and runs the
- * comparison (B in another archive needs that archive opened again: the pane says so).
+ * comparison. B in a second archive: an address is fetched again; a local file is reopened
+ * through the handle this browser kept (a click, for the browser's permission), or asked for by
+ * name and size and taken only if its archive key is the link's.
  */
-function followLink(link: { compare?: string; comparePath?: string }): void {
+function followLink(link: DeepLink): void {
   if (!link.compare) return;
   const [a, b, other] = link.compare.split(',');
   setCompare({
@@ -310,11 +474,26 @@ function followLink(link: { compare?: string; comparePath?: string }): void {
     b: { archive: other ? 'other' : 'current', ...parsePlace(b) },
     selected: link.comparePath ?? null,
   });
-  if (other) {
+  if (!other) {
+    runCompare();
+    return;
+  }
+  const from = link.compareB;
+  if (from && 'url' in from) {
+    runWhenReady = true;
+    openOtherUrl(from.url);
+    return;
+  }
+  if (!from) {
     setCompare({ phase: 'idle', message: 'Open the second archive again to compare with it.' });
     return;
   }
-  runCompare();
+  runWhenReady = true;
+  const relink: Relink = { name: from.file, size: from.size, key: from.key, handle: false };
+  setCompare({ phase: 'idle', message: null, relink });
+  void handleFor(from.key).then((kept) => {
+    if (kept && getCompare().relink === relink) setCompare({ relink: { ...relink, handle: true } });
+  });
 }
 
 // Read before anything rewrites the hash: the explorer's own sync drops keys it does not show yet.

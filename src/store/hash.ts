@@ -50,6 +50,8 @@ export interface DeepLink {
   compare?: string;
   /** The path selected in the comparison. */
   comparePath?: string;
+  /** Where a comparison's second archive (`,other`) came from: an address, or a file by its archive key. */
+  compareB?: { url: string } | { file: string; size: number; key: string };
 }
 
 function int(value: string | null, digits = 6): number | undefined {
@@ -112,6 +114,21 @@ export function parseHash(hash: string): DeepLink {
   if (compare && /^\d{1,6}\.(\d{1,6}|t),\d{1,6}\.(\d{1,6}|t)(,other)?$/.test(compare)) link.compare = compare;
   const comparePath = params.get('cpath');
   if (link.compare && comparePath?.startsWith('/')) link.comparePath = comparePath;
+  if (link.compare?.endsWith(',other')) {
+    const bUrl = archiveUrl(params.get('burl'));
+    const bFile = params.get('bfile');
+    const bSize = int(params.get('bsize'), 16);
+    const bKey = params.get('bkey');
+    if (bUrl) link.compareB = { url: bUrl };
+    else if (
+      bFile &&
+      bFile.length <= MAX_FILE_NAME &&
+      bSize !== undefined &&
+      bKey &&
+      /^[0-9a-f]{64}$/.test(bKey)
+    )
+      link.compareB = { file: bFile, size: bSize, key: bKey };
+  }
   return link;
 }
 
@@ -136,6 +153,13 @@ export function formatHash(link: DeepLink): string {
   if (link.path !== undefined) params.set('path', link.path);
   if (link.compare !== undefined) params.set('compare', link.compare);
   if (link.compare !== undefined && link.comparePath !== undefined) params.set('cpath', link.comparePath);
+  const b = link.compare?.endsWith(',other') ? link.compareB : undefined;
+  if (b && 'url' in b) params.set('burl', b.url);
+  else if (b) {
+    params.set('bfile', b.file);
+    params.set('bsize', String(b.size));
+    params.set('bkey', b.key);
+  }
   const s = params
     .toString()
     .replace(/%2F/g, '/')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BlobSource } from '../core/bytes/byteSource';
 import { openArchive } from '../core/image/open';
+import { MemoryIndexStore } from '../storage/indexStore';
 import { dockerArchive } from '../testing/archives';
 import type { BuildEntry } from '../testing/tarBuilder';
 import { CompareEngine } from './compareEngine';
@@ -149,5 +150,52 @@ describe('the comparison worker', () => {
     e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'cancel', run: 1 });
     const end = await until((m) => m.type === 'cancelled' || m.type === 'done');
     expect(end.type).toBe('cancelled');
+  });
+});
+
+describe('saved indexes in the comparison worker', () => {
+  it('keeps the index of a remembered file it read and restores it next time, with the same result', async () => {
+    const store = new MemoryIndexStore();
+    const file = new File([new Uint8Array(bytes)], 'x.tar', { lastModified: 1_700_000_000_000 });
+    let reads = 0;
+    const once = async () => {
+      const messages: FromCompareWorker[] = [];
+      const e = new CompareEngine({
+        post: (m) => messages.push(m),
+        makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, 'x.tar'),
+        openArchive: (source, signal) => {
+          reads++;
+          return openArchive(source, { signal });
+        },
+        now: () => performance.now(),
+        indexStore: store,
+      });
+      e.handle({
+        v: COMPARE_PROTOCOL_VERSION,
+        type: 'start',
+        run: 1,
+        a: {
+          source: { kind: 'file', file, name: 'x.tar', lastModified: file.lastModified, remember: true },
+          image: 0,
+          layer: null,
+        },
+        b: { source: null, image: 1, layer: null },
+        settings: { includeTimes: false, exclude: [] },
+      });
+      for (let i = 0; i < 500 && !messages.some((m) => m.type === 'done' || m.type === 'failed'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return messages;
+    };
+    const first = await once();
+    expect(reads).toBe(1);
+    await expect.poll(() => store.files.size).toBe(1);
+    const second = await once();
+    // Restored: the archive was not read again, and the comparison is the same.
+    expect(reads).toBe(1);
+    expect(second.some((m) => m.type === 'opening' && m.phase === 'A: its saved index restored…')).toBe(true);
+    const totals = (ms: FromCompareWorker[]) =>
+      (ms.find((m) => m.type === 'done') as { done: CompareDone } | undefined)?.done.totals;
+    expect(totals(second)).toEqual(totals(first));
+    expect(totals(first)).toMatchObject({ added: 3, removed: 0, changed: 2 });
   });
 });

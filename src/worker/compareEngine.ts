@@ -25,6 +25,7 @@ import {
 import { messageOf } from '../core/errors';
 import { ContentReader } from '../core/image/content';
 import type { ImageArchive } from '../core/image/model';
+import type { IndexStore } from '../storage/indexStore';
 import {
   COMPARE_PROTOCOL_VERSION,
   type CompareEvent,
@@ -42,12 +43,18 @@ import {
 } from './compareProtocol';
 import { CompareResults } from './compareRows';
 import type { SourceSpec } from './protocol';
+import { SavedIndexes } from './savedIndexes';
 
 export interface CompareEngineDeps {
   post(message: FromCompareWorker): void;
   makeSource(spec: SourceSpec, signal: AbortSignal): ByteSource | Promise<ByteSource>;
   openArchive(source: ByteSource, signal: AbortSignal): Promise<ImageArchive>;
   now(): number;
+  /**
+   * The saved indexes (OPFS in the browser): a remembered file's index is restored instead of
+   * reading the archive again, and one read here is kept for next time.
+   */
+  indexStore?: IndexStore;
 }
 
 /** Versions bigger than this are not diffed as text (each is read whole to diff it). */
@@ -68,8 +75,28 @@ class Run {
 
 export class CompareEngine {
   private run: Run | null = null;
+  private readonly saved: SavedIndexes | null;
 
-  constructor(private readonly deps: CompareEngineDeps) {}
+  constructor(private readonly deps: CompareEngineDeps) {
+    this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
+  }
+
+  /** Reads an archive, or restores its saved index when it is a remembered file that has one. */
+  private async read(spec: SourceSpec, signal: AbortSignal, run: Run, which: string): Promise<ImageArchive> {
+    const source = await this.deps.makeSource(spec, signal);
+    const saved = spec.kind === 'file' && spec.remember ? this.saved : null;
+    const key = saved && spec.kind === 'file' ? await saved.keyOf(source, spec).catch(() => null) : null;
+    if (saved && key) {
+      const restored = await saved.restore(key, source);
+      if (restored.archive) {
+        this.emit(run, { type: 'opening', phase: `${which}: its saved index restored…` });
+        return restored.archive;
+      }
+    }
+    const archive = await this.deps.openArchive(source, signal);
+    if (saved && key && spec.kind === 'file') void saved.save(key, archive, spec.name);
+    return archive;
+  }
 
   handle(message: unknown): void {
     const m = message as Partial<ToCompareWorker> | null;
@@ -100,11 +127,11 @@ export class CompareEngine {
     try {
       if (!a.source) throw new Error('A names no archive');
       this.emit(run, { type: 'opening', phase: 'Reading A…' });
-      const archiveA = await this.deps.openArchive(await this.deps.makeSource(a.source, signal), signal);
+      const archiveA = await this.read(a.source, signal, run, 'A');
       let archiveB = archiveA;
       if (b.source) {
         this.emit(run, { type: 'opening', phase: 'Reading B…' });
-        archiveB = await this.deps.openArchive(await this.deps.makeSource(b.source, signal), signal);
+        archiveB = await this.read(b.source, signal, run, 'B');
       }
       const sideA = await this.side(archiveA, a, 'A');
       const sideB =

@@ -7,6 +7,7 @@
 import { BlobSource } from '../core/bytes/byteSource';
 import { HttpRangeSource } from '../core/bytes/httpSource';
 import { openArchive } from '../core/image/open';
+import { OpfsIndexStore } from '../storage/indexStore';
 import { CompareEngine } from './compareEngine';
 import type { FromCompareWorker } from './compareProtocol';
 
@@ -23,6 +24,7 @@ const engine = new CompareEngine({
   },
   openArchive: (source, signal) => openArchive(source, { signal }),
   now: () => performance.now(),
+  indexStore: OpfsIndexStore.available() ? new OpfsIndexStore() : undefined,
 });
 
 self.addEventListener('message', (event: MessageEvent<unknown>) => engine.handle(event.data));

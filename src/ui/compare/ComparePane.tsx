@@ -4,13 +4,16 @@
  * that differ, the summary per top-level directory, the shared and unique layers, the config and
  * history differences, and the selected file's diff.
  */
-import { type ChangeEvent, useId } from 'react';
+import { type ChangeEvent, type DragEvent, type MouseEvent, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useExplorer } from '../../store';
 import {
   cancelCompare,
   closeCompare,
+  dropRelink,
   openOtherArchive,
+  openOtherUrl,
+  reopenRemembered,
   runCompare,
   setCompareOptions,
   setSideA,
@@ -83,6 +86,7 @@ export function ComparePane() {
       a: s.a,
       b: s.b,
       other: s.other,
+      relink: s.relink,
       includeTimes: s.includeTimes,
       exclude: s.exclude,
       phase: s.phase,
@@ -105,10 +109,45 @@ export function ComparePane() {
     })) ?? [];
   const bImages = c.b.archive === 'other' ? otherImages : images;
   const running = c.phase === 'opening' || c.phase === 'running';
+  const [address, setAddress] = useState('');
   const onOther = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
-    if (file) openOtherArchive(file);
+    if (file) void openOtherArchive(file);
     e.target.value = '';
+  };
+  // Where the browser has a file picker that gives a handle (Chromium), use it: the handle is kept
+  // so that a link can reopen this file later. Elsewhere the plain file input opens.
+  const onPick = (e: MouseEvent<HTMLLabelElement>) => {
+    const picker = (window as unknown as { showOpenFilePicker?: () => Promise<FileSystemFileHandle[]> })
+      .showOpenFilePicker;
+    if (!picker) return;
+    e.preventDefault();
+    picker()
+      .then(async ([handle]) => {
+        const file = await handle.getFile();
+        await openOtherArchive(file, file.name, handle);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DOMException && error.name === 'AbortError'))
+          document.getElementById(fileInput)?.click();
+      });
+  };
+  const onDrop = (e: DragEvent<HTMLFieldSetElement>) => {
+    const item = [...e.dataTransfer.items].find((i) => i.kind === 'file');
+    if (!item) return;
+    // B's archive, not a new archive for the page (the page's own drop target is around it).
+    e.preventDefault();
+    e.stopPropagation();
+    const file = item.getAsFile();
+    // Asked for inside the event: the browser gives the handle only while the drop is delivered.
+    const handle = (
+      item as DataTransferItem & { getAsFileSystemHandle?: () => Promise<FileSystemHandle | null> }
+    ).getAsFileSystemHandle?.();
+    void (async () => {
+      const h = await handle?.catch(() => null);
+      if (file)
+        await openOtherArchive(file, file.name, h?.kind === 'file' ? (h as FileSystemFileHandle) : null);
+    })();
   };
 
   return (
@@ -144,7 +183,13 @@ export function ComparePane() {
               onChange={(layer) => setSideA({ ...c.a, layer })}
             />
           </fieldset>
-          <fieldset className="cmp-side">
+          <fieldset
+            className="cmp-side cmp-drop"
+            onDragOver={(e) => {
+              if ([...e.dataTransfer.types].includes('Files')) e.preventDefault();
+            }}
+            onDrop={onDrop}
+          >
             <legend>B</legend>
             <label className="cmp-field">
               <span>Archive B</span>
@@ -160,10 +205,59 @@ export function ComparePane() {
                 </option>
               </select>
             </label>
-            <label className="btn small file-btn cmp-open" htmlFor={fileInput}>
+            {c.relink && (
+              <div className="cmp-relink" role="group" aria-label="Second archive of this link">
+                <p>
+                  This link compares with {visible(c.relink.name)} ({formatBytes(c.relink.size)}).{' '}
+                  {c.relink.handle
+                    ? 'This browser can reopen it once you allow it.'
+                    : 'Open that file again (here or by dropping it on B): only that archive is taken.'}
+                </p>
+                {c.relink.error && <p className="cmp-error">{visible(c.relink.error)}</p>}
+                <div className="cmp-actions">
+                  {c.relink.handle && (
+                    <button
+                      type="button"
+                      className="btn small primary"
+                      onClick={() => void reopenRemembered()}
+                    >
+                      Reopen {visible(c.relink.name)}
+                    </button>
+                  )}
+                  <button type="button" className="btn small" onClick={dropRelink}>
+                    Use another archive
+                  </button>
+                </div>
+              </div>
+            )}
+            {/* biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard reaches the file input itself, which opens the browser's own picker */}
+            <label className="btn small file-btn cmp-open" htmlFor={fileInput} onClick={onPick}>
               Open second archive
               <input id={fileInput} type="file" className="visually-hidden" onChange={onOther} />
             </label>
+            <div className="cmp-address">
+              <input
+                type="url"
+                aria-label="Address of archive B"
+                placeholder="https://…/image.tar"
+                value={address}
+                onChange={(e) => setAddress(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' && address.trim()) {
+                    e.preventDefault();
+                    openOtherUrl(address.trim());
+                  }
+                }}
+              />
+              <button
+                type="button"
+                className="btn small"
+                disabled={!address.trim()}
+                onClick={() => openOtherUrl(address.trim())}
+              >
+                Open address
+              </button>
+            </div>
             {c.other?.phase === 'reading' && <p className="muted">Reading {visible(c.other.name)}…</p>}
             {c.other?.phase === 'failed' && (
               <p className="cmp-error">

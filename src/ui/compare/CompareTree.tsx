@@ -191,6 +191,7 @@ export function CompareTree() {
   // The active row follows the selected path in every new answer; a path selected from outside
   // (a deep link) is scrolled to once its row exists.
   const revealed = useRef<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version and phase: the path's row may have arrived since
   useEffect(() => {
     const path = s.selected;
     if (path === null) {
@@ -213,7 +214,6 @@ export function CompareTree() {
     return () => {
       live = false;
     };
-    // version, phase: the path's row may have arrived since.
   }, [s.selected, filter, scrollToIndex, s.version, s.phase]);
 
   /** Makes row `index` the active one and selects its path. */
