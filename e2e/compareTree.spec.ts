@@ -126,3 +126,28 @@ test('101k added paths stay at a few dozen DOM rows, and End reaches the last on
   await expect(tree.getByRole('treeitem', { name: 'd000, added' })).toHaveAttribute('aria-expanded', 'false');
   await shot(page, 'compare-tree-101k');
 });
+
+test.describe('the tree at every width', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const width of [390, 1024, 1280, 1440]) {
+      test(`${scheme} ${width}`, async ({ page }) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto('./');
+        await page.getByRole('button', { name: 'Open sample' }).first().click();
+        await waitIndexed(page);
+        await compare(page, 'explorer/web:1.0', 'explorer/web:2.0');
+        const tree = page.getByRole('tree', { name: 'Differences' });
+        await tree.getByRole('treeitem', { name: 'usr', exact: true }).locator('.chevron').click();
+        await tree.getByRole('treeitem', { name: /^nginx\.conf, changed/ }).click();
+        await tree.scrollIntoViewIfNeeded();
+        await page.getByRole('heading', { name: 'Differences', exact: true }).scrollIntoViewIfNeeded();
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        await shot(page, `compare-tree-${scheme}-${width}`);
+      });
+    }
+  }
+});
