@@ -6,6 +6,7 @@
  * names the file and takes only that archive (same archive key).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import { type ArchiveServer, startArchiveServer } from './archiveServer';
@@ -111,6 +112,10 @@ test('B from a file without a handle: the link names it and takes only that arch
     page.getByRole('region', { name: 'Comparison progress' }).locator('[data-state]'),
   ).toHaveAttribute('data-state', 'idle');
   await shot(page, 'compare-relink');
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual(
+    [],
+  );
   await pane(page).getByLabel('Open second archive').setInputFiles(SECOND);
   await expectCompared(page);
   await expect(relink).toHaveCount(0);
