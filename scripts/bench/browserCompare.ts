@@ -16,6 +16,8 @@ export interface BrowserCompareResult {
   ms: number | null;
   /** From B handed to the input to Image B listing its images (its manifest read). */
   bListedMs: number | null;
+  /** From B handed to the input to the first difference shown (the listing and the click included). */
+  handedToFirstMs: number | null;
   /** The comparison worker's peak JS heap, and with its array buffers. */
   workerHeapPeak: number | null;
   workerHeapWithBuffersPeak: number | null;
@@ -128,6 +130,7 @@ export async function measureCompareInBrowser(options: {
       firstMs: b.firstAt !== null ? b.firstAt - run : null,
       ms: b.doneAt !== null ? b.doneAt - run : null,
       bListedMs: b.listedAt !== null && b.handedAt !== null ? b.listedAt - b.handedAt : null,
+      handedToFirstMs: b.firstAt !== null && b.handedAt !== null ? b.firstAt - b.handedAt : null,
       workerHeapPeak: probe.samples ? probe.peakUsed : null,
       workerHeapWithBuffersPeak: probe.samples ? probe.peakBacking : null,
       heapSamples: probe.samples,

@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     const peak = (pick: (r: BrowserCompareResult) => number | null) =>
       Math.max(...browser.map((r) => pick(r) ?? 0));
     console.log(
-      `  ours, Chromium    ${fmtMs(med((r) => r.ms))}  (Run comparison to the first difference shown ${fmtMs(med((r) => r.firstMs))}; comparison worker's JS heap peak ${fmtMB(peak((r) => r.workerHeapPeak))}, with buffers ${fmtMB(peak((r) => r.workerHeapWithBuffersPeak))}; B's manifest listed ${fmtMs(med((r) => r.bListedMs))} after it was handed over)`,
+      `  ours, Chromium    ${fmtMs(med((r) => r.ms))}  (Run comparison to the first difference shown ${fmtMs(med((r) => r.firstMs))}; comparison worker's JS heap peak ${fmtMB(peak((r) => r.workerHeapPeak))}, with buffers ${fmtMB(peak((r) => r.workerHeapWithBuffersPeak))}; B's manifest listed ${fmtMs(med((r) => r.bListedMs))} after it was handed over, its first difference shown ${fmtMs(med((r) => r.handedToFirstMs))} after)`,
     );
     console.log(`  the page said     ${browser[browser.length - 1].status}`);
     console.log(
