@@ -40,11 +40,12 @@ class FilteredTree {
       if (!f[results.changeAt(this.seen)]) continue;
       if (this.needle && !path.toLowerCase().includes(this.needle)) continue;
       const { open, rows } = this;
-      while (open.length > 0 && !path.startsWith(`${rows[open[open.length - 1]].path}/`)) open.pop();
-      const segments = path.split('/');
-      for (let depth = open.length; depth < segments.length - 2; depth++)
-        this.push({ path: segments.slice(0, depth + 2).join('/'), depth, entry: -1, children: 0 });
-      this.push({ path, depth: segments.length - 2, entry: this.seen, children: 0 });
+      while (open.length > 0 && !isBelow(path, rows[open[open.length - 1]].path)) open.pop();
+      // Depth 0 is a child of the root: one slash less than the path has.
+      const depth = slashesIn(path) - 1;
+      for (let d = open.length; d < depth; d++)
+        this.push({ path: path.slice(0, slashAt(path, d + 2)), depth: d, entry: -1, children: 0 });
+      this.push({ path, depth, entry: this.seen, children: 0 });
     }
   }
 
@@ -54,6 +55,23 @@ class FilteredTree {
     this.open.push(this.rows.length);
     this.rows.push(row);
   }
+}
+
+function isBelow(path: string, dir: string): boolean {
+  return path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
+}
+
+function slashesIn(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) n++;
+  return n;
+}
+
+/** Where the nth slash of the path is (the first, at 0, is n = 1). */
+function slashAt(path: string, n: number): number {
+  let i = -1;
+  for (let k = 0; k < n; k++) i = path.indexOf('/', i + 1);
+  return i;
 }
 
 /** The rows shown of a tree with some folders closed: indices into its rows, in order. */
