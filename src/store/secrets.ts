@@ -60,3 +60,7 @@ export function filterSecretsByLayer(layer: number | null, reveal = false): void
   }));
   if (reveal) requestPane('summary');
 }
+
+export function getSecretsUi(): SecretsUiState {
+  return secretsStore.getState();
+}
