@@ -151,6 +151,8 @@ test('the layer link selects the layer, Scan again works; dark at 1024 px', asyn
 
 for (const { width, scheme } of [
   { width: 1440, scheme: 'light' },
+  { width: 1280, scheme: 'dark' },
+  { width: 1024, scheme: 'light' },
   { width: 390, scheme: 'dark' },
 ] as const) {
   test(`each layer counts its secrets; a click on the count narrows Secrets to it (${width} px, ${scheme})`, async ({
@@ -159,8 +161,10 @@ for (const { width, scheme } of [
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
     await openLeaky(page);
+    // Below 1100 px Summary is a tab; below 720 px Layers is one too.
+    const summaryTab = width < 1100;
     const narrow = width < 720;
-    if (narrow) await page.getByRole('tab', { name: 'Summary' }).click();
+    if (summaryTab) await page.getByRole('tab', { name: 'Summary' }).click();
     const panel = secrets(page);
     await expect(panel).toContainText('3 findings', { timeout: 30_000 });
     if (narrow) await page.getByRole('tab', { name: 'Layers' }).click();
@@ -177,7 +181,7 @@ for (const { width, scheme } of [
       await expect(layers(page).getByRole('option', { selected: true })).toHaveAccessibleName(
         /^COPY secret-root/,
       );
-    if (narrow)
+    if (summaryTab)
       await expect(page.getByRole('tab', { name: 'Summary' })).toHaveAttribute('aria-selected', 'true');
     const show = panel.getByRole('combobox', { name: 'Show findings of' });
     await expect(show).toHaveValue('1');
