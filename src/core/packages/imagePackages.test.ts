@@ -1,8 +1,10 @@
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dockerArchive } from '../../testing/archives';
 import { packageImageArchive } from '../../testing/packageArchives';
 import { buildRpmFixture, sqliteToolPresent } from '../../testing/rpmFixtures';
+import type { BuildEntry } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { buildImageFileSystem } from '../fs';
 import { ContentReader } from '../image/content';
@@ -231,6 +233,41 @@ describe('older and other layouts', () => {
       `0 /${site} 2`,
       `1 /${site} 1`,
     ]);
+  });
+
+  // This machine's Debian python3-* packages install egg-info (files and directories); Python's own
+  // importlib.metadata says what they are.
+  const DIST = '/usr/lib/python3/dist-packages';
+  const eggs = existsSync(DIST) ? readdirSync(DIST).filter((n) => n.endsWith('.egg-info')) : [];
+  const python = spawnSync('python3', ['-c', 'import importlib.metadata']).status === 0;
+  it.skipIf(eggs.length === 0 || !python)(`reads ${DIST}'s egg-info as importlib.metadata does`, async () => {
+    const entries: BuildEntry[] = [{ name: `${DIST.slice(1)}/`, type: 'dir' }];
+    for (const name of eggs) {
+      const path = `${DIST}/${name}`;
+      if (statSync(path).isDirectory()) {
+        entries.push({ name: `${path.slice(1)}/`, type: 'dir' });
+        for (const inner of ['PKG-INFO', 'installed-files.txt'])
+          if (existsSync(`${path}/${inner}`))
+            entries.push({
+              name: `${path.slice(1)}/${inner}`,
+              content: new Uint8Array(readFileSync(`${path}/${inner}`)),
+            });
+      } else entries.push({ name: path.slice(1), content: new Uint8Array(readFileSync(path)) });
+    }
+    const { result } = await analyse(dockerArchive([{ tags: ['eggs:1'], layers: [entries] }]));
+    const listed = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import importlib.metadata as m
+for d in m.distributions(path=['${DIST}']):
+    if str(d._path).endswith('.egg-info'): print(d.metadata['Name'] + ' ' + d.version)`,
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
+    const expected = listed.trim().split('\n').sort();
+    expect(result.warnings).toEqual([]);
+    expect(result.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected);
   });
 
   it.skipIf(!sqliteToolPresent)("reads SUSE's ndb Packages.db under /usr/lib/sysimage/rpm", async () => {
