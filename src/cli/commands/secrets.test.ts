@@ -12,7 +12,7 @@ import { dockerArchive, type TestImage } from '../../testing/archives';
 import { fake } from '../../testing/fakeSecrets';
 import type { CliIo } from '../io';
 import { run as ci } from './ci';
-import { run } from './secrets';
+import { run, secretsJUnit } from './secrets';
 
 function ioFor(bytes: Uint8Array | null) {
   const out: string[] = [];
@@ -177,6 +177,25 @@ describe('secrets --format', () => {
     expect(xpath(ok.stdout(), 'string(/testsuites/@tests)')).toBe('1');
     expect(xpath(ok.stdout(), 'string(/testsuites/@failures)')).toBe('0');
     expect(xpath(ok.stdout(), 'string(//testcase/@name)')).toBe('no secrets');
+  });
+
+  it('junit: a layer that could not be read is an error case, so the scan does not pass', () => {
+    const xml = secretsJUnit('a.tar', 'x:1', 0, {
+      findings: [],
+      scanned: { files: 3, bytes: 30, skipped: 0 },
+      skippedBinary: 0,
+      skippedLarge: 0,
+      skippedUnreadable: 0,
+      maxFileBytes: 8 << 20,
+      findingsDropped: 4,
+      warnings: ['layer 1 (sha256:ab…): unexpected end of the gzip stream at byte 512'],
+      cancelled: false,
+    });
+    expect(xpath(xml, 'string(/testsuites/@errors)')).toBe('1');
+    expect(xpath(xml, 'string(/testsuites/@failures)')).toBe('1');
+    expect(xpath(xml, 'string(//error/@message)')).toContain('unexpected end of the gzip stream');
+    expect(xpath(xml, 'string(//failure/@message)')).toBe('4 more findings not listed');
+    expect(xpath(xml, 'count(//testcase[@name="no secrets"])')).toBe('0');
   });
 
   it('refuses an unknown format or two formats before opening the archive (exit 2)', async () => {
