@@ -148,3 +148,53 @@ test('the layer link selects the layer, Scan again works; dark at 1024 px', asyn
   await shot(page, 'secrets-1024-dark');
   await expectAccessible(page, '1024 px, dark');
 });
+
+for (const { width, scheme } of [
+  { width: 1440, scheme: 'light' },
+  { width: 1280, scheme: 'dark' },
+  { width: 1024, scheme: 'light' },
+  { width: 390, scheme: 'dark' },
+] as const) {
+  test(`each layer counts its secrets; a click on the count narrows Secrets to it (${width} px, ${scheme})`, async ({
+    page,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
+    await openLeaky(page);
+    // Below 1100 px Summary is a tab; below 720 px Layers is one too.
+    const summaryTab = width < 1100;
+    const narrow = width < 720;
+    if (summaryTab) await page.getByRole('tab', { name: 'Summary' }).click();
+    const panel = secrets(page);
+    await expect(panel).toContainText('3 findings', { timeout: 30_000 });
+    if (narrow) await page.getByRole('tab', { name: 'Layers' }).click();
+    // Layer 1 holds the key and the .env; the token is in the config, no layer's.
+    const layer1 = layers(page).getByRole('option', { name: /^COPY secret-root/ });
+    await expect(layer1).toHaveAccessibleName(/, 2 secrets, /);
+    await expect(layer1.locator('.layer-secrets')).toHaveText('2 secrets');
+    await expect(layers(page).getByRole('option', { name: /secrets?,/ })).toHaveCount(1);
+    await layer1.scrollIntoViewIfNeeded();
+    await shot(page, `secrets-${width}-${scheme}-layer-count`);
+    await layer1.locator('.layer-secrets').click();
+    // The click selects the layer too; on a phone it brings the Summary pane (where Secrets is) into sight.
+    if (!narrow)
+      await expect(layers(page).getByRole('option', { selected: true })).toHaveAccessibleName(
+        /^COPY secret-root/,
+      );
+    if (summaryTab)
+      await expect(page.getByRole('tab', { name: 'Summary' })).toHaveAttribute('aria-selected', 'true');
+    const show = panel.getByRole('combobox', { name: 'Show findings of' });
+    await expect(show).toHaveValue('1');
+    const list = panel.getByRole('list', { name: 'Secret findings' });
+    await expect(list.getByRole('listitem')).toHaveCount(2);
+    await expect(list).not.toContainText('GitHub token');
+    await expect(panel).toContainText('2 findings in layer 1');
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, `secrets-${width}-${scheme}-filtered`);
+    await expectAccessible(page, `${width} px ${scheme}, filtered to layer 1`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await show.selectOption('');
+    await expect(list.getByRole('listitem')).toHaveCount(3);
+  });
+}

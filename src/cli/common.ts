@@ -177,10 +177,22 @@ export async function openOneImage(
   args: string[],
   io: CliIo,
   usage: string,
-): Promise<{ path: string; archive: ImageArchive; imageIndex: number; json: boolean } | number> {
-  const parsed = parseArgs(args, ['image'], ['json']);
+  /** Valued options the command takes besides `--image` (`format`). */
+  valued: readonly string[] = [],
+  /** Checks those options before the archive is opened: an error message, or null. */
+  check: (values: Map<string, string>) => string | null = () => null,
+): Promise<
+  | { path: string; archive: ImageArchive; imageIndex: number; json: boolean; values: Map<string, string> }
+  | number
+> {
+  const parsed = parseArgs(args, ['image', ...valued], ['json']);
   if (typeof parsed === 'string' || parsed.positional.length !== 1) {
     io.stderr(`${typeof parsed === 'string' ? `${parsed}\n` : ''}${usage}`);
+    return 2;
+  }
+  const problem = check(parsed.values);
+  if (problem) {
+    io.stderr(`${problem}\n${usage}`);
     return 2;
   }
   const [path] = parsed.positional;
@@ -190,5 +202,5 @@ export async function openOneImage(
     io.stderr(`${imageIndex}\n`);
     return 2;
   }
-  return { path, archive, imageIndex, json: parsed.switches.has('json') };
+  return { path, archive, imageIndex, json: parsed.switches.has('json'), values: parsed.values };
 }

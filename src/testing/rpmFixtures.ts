@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeNdb } from './ndbWriter';
 
 /**
  * Test-only: real RPM databases written by Debian's `rpm` tools. A spec written here is built
@@ -9,12 +10,14 @@ import { join } from 'node:path';
  * header spills over pages), `rpm --initdb` makes an rpmdb.sqlite and `rpm -i --justdb --nodeps`
  * records the packages in it. rpm 4.16+ cannot write Berkeley DB, so the `Packages` file is
  * written by Berkeley DB's own `db5.3_load` from the header blobs `sqlite3` dumps out of the
- * SQLite database, keyed by record number as rpm keys them (native-endian 32-bit).
+ * SQLite database, keyed by record number as rpm keys them (native-endian 32-bit). Debian's rpm is
+ * built without ndb either, so SUSE's `Packages.db` is laid out by ndbWriter from the same blobs.
  */
 
 const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 export const rpmToolsPresent = have('rpm') && have('rpmbuild');
-export const berkeleyToolsPresent = rpmToolsPresent && have('sqlite3') && have('db5.3_load');
+export const sqliteToolPresent = rpmToolsPresent && have('sqlite3');
+export const berkeleyToolsPresent = sqliteToolPresent && have('db5.3_load');
 
 function run(cmd: string, args: string[], cwd?: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -67,6 +70,8 @@ export interface RpmFixture {
   /** Hash (as rpm writes it) and btree files; null when db5.3_load is not installed. */
   berkeley: Uint8Array | null;
   berkeleyBtree: Uint8Array | null;
+  /** An ndb Packages.db of the same header blobs; null without sqlite3. */
+  ndb: Uint8Array | null;
   /** What `rpm -qa` says, one `name\tepoch:version-release\tarch\tsize` line each, sorted. */
   expected: string[];
   /** `rpm -ql` per package. */
@@ -107,13 +112,20 @@ export function buildRpmFixture(): RpmFixture {
   const sqlite = new Uint8Array(readFileSync(join(db, 'rpmdb.sqlite')));
   let berkeley: Uint8Array | null = null;
   let berkeleyBtree: Uint8Array | null = null;
+  let ndb: Uint8Array | null = null;
+  const rows = sqliteToolPresent
+    ? run('sqlite3', [join(db, 'rpmdb.sqlite'), 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum'])
+        .trim()
+        .split('\n')
+    : [];
+  if (sqliteToolPresent)
+    ndb = writeNdb(
+      rows.map((row) => {
+        const [hnum, hex] = row.split('|');
+        return { index: Number(hnum), blob: new Uint8Array(Buffer.from(hex, 'hex')) };
+      }),
+    );
   if (berkeleyToolsPresent) {
-    const rows = run('sqlite3', [
-      join(db, 'rpmdb.sqlite'),
-      'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum',
-    ])
-      .trim()
-      .split('\n');
     const write = (type: 'hash' | 'btree') => {
       const dump = ['VERSION=3', 'format=bytevalue', `type=${type}`, 'db_pagesize=4096', 'HEADER=END'];
       for (const row of rows) {
@@ -130,5 +142,5 @@ export function buildRpmFixture(): RpmFixture {
     berkeley = write('hash');
     berkeleyBtree = write('btree');
   }
-  return { dir, sqlite, berkeley, berkeleyBtree, expected, files };
+  return { dir, sqlite, berkeley, berkeleyBtree, ndb, expected, files };
 }

@@ -5,6 +5,7 @@
  */
 import { type KeyboardEvent, useEffect, useMemo, useRef } from 'react';
 import { selectLayer, useExplorer } from '../store';
+import { filterSecretsByLayer, secretLayerCounts, useSecretsUi } from '../store/secrets';
 import type { HistoryStep, ImageSummary } from '../worker/protocol';
 import { countsSentence } from './changeLabels';
 import { buildArgsOf, cleanCommand, formatBytes, formatCount, layerLabel, plural, visible } from './format';
@@ -52,6 +53,8 @@ export function LayerList() {
   const listRef = useRef<HTMLDivElement>(null);
   const image = archive?.images[selection.image];
   const packageLayers = usePackageSummary().data?.layers;
+  const sessionId = useExplorer((s) => s.session.id);
+  const secretCounts = useSecretsUi((s) => secretLayerCounts(s, sessionId, selection.image));
 
   const items = useMemo(() => (image ? historyItems(image) : []), [image]);
   const maxSize = useMemo(() => {
@@ -129,10 +132,13 @@ export function LayerList() {
           const size = blob?.sizeBytes ?? null;
           const selected = item.layer === selection.layer;
           const pending = !blob || blob.state === 'pending';
+          const secrets = secretCounts?.[item.layer] ?? 0;
+          const secretsText = secrets ? plural(secrets, 'secret', 'secrets') : '';
           // The visible texts in their order (index and counts are drawn by CSS), then the counts in words.
           const aria =
             `${label}, ${pending ? 'reading' : formatBytes(size)}, ${pending ? '' : plural(blob?.entries, 'entry', 'entries')}` +
             (buildArgs.length ? `, ${plural(buildArgs.length, 'build arg', 'build args')}` : '') +
+            (secretsText ? `, ${secretsText}` : '') +
             (blob?.error ? `, incomplete, error: ${visible(blob.error)}` : '') +
             (counts ? `, ${countsSentence(counts)}` : '');
           return (
@@ -204,6 +210,19 @@ export function LayerList() {
                 {buildArgs.length > 0 && (
                   <span className="build-args" title={`Build arguments of this step: ${buildArgs.join(' ')}`}>
                     {plural(buildArgs.length, 'build arg', 'build args')}
+                  </span>
+                )}{' '}
+                {secretsText && (
+                  // The click selects the layer (the option's own) and narrows Secrets to it; from
+                  // the keyboard, the Secrets view's "Show findings of" does the same.
+                  // biome-ignore lint/a11y/useKeyWithClickEvents: a pointer shortcut inside an option, which must hold no focusable control
+                  // biome-ignore lint/a11y/noStaticElementInteractions: the same shortcut; the option is the control
+                  <span
+                    className="layer-secrets"
+                    title="Show this layer's secrets"
+                    onClick={() => filterSecretsByLayer(item.layer, true)}
+                  >
+                    {secretsText}
                   </span>
                 )}{' '}
                 {blob?.error && (

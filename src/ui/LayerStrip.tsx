@@ -210,7 +210,14 @@ export function LayerStrip() {
                 }}
                 className={`strip-node${isSelected ? ' selected' : ''}`}
                 role="button"
-                aria-label={nodeName(l.index, label, isTip ? tags : [], sizes[l.index], c)}
+                aria-label={nodeName(
+                  l.index,
+                  label,
+                  isTip ? tags : [],
+                  sizes[l.index],
+                  c,
+                  detail !== 'label',
+                )}
                 aria-pressed={isSelected}
                 tabIndex={isSelected ? 0 : -1}
                 onClick={() => choose(l.index)}

@@ -278,7 +278,7 @@ export function PackagesPanel() {
         {summary.error && <p className="c-error small">{visible(summary.error)}</p>}
         {s && s.total === 0 && (
           <p className="muted small">
-            No package database in this image (dpkg, apk, rpm, Python dist-info or node_modules).
+            No package database in this image (dpkg, apk, rpm, Python dist-info or egg-info, node_modules).
           </p>
         )}
         {s && s.warnings.length > 0 && (

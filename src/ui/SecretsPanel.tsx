@@ -19,6 +19,13 @@ import {
   useExplorer,
 } from '../store';
 import { isStale, query } from '../store/client';
+import {
+  clearSecretLayerCounts,
+  filterSecretsByLayer,
+  secretLayerFilter,
+  setSecretLayerCounts,
+  useSecretsUi,
+} from '../store/secrets';
 import type { SecretFindingView, SecretScanProgress, SecretsPage } from '../worker/protocol';
 import { formatBytes, formatCount, plural, visible } from './format';
 
@@ -105,6 +112,10 @@ export function SecretsPanel() {
   const archiveSize = useExplorer((s) => s.session.size);
   const image = useExplorer((s) => s.selection.image);
   const ready = useExplorer((s) => !!s.ready[s.selection.image]);
+  const layerCount = useExplorer((s) => s.archive?.images[s.selection.image]?.layers.length ?? 0);
+  const layerFilter = useSecretsUi((s) => secretLayerFilter(s, sessionId, image));
+  const revealSeq = useSecretsUi((s) => s.revealSeq);
+  const panelRef = useRef<HTMLElement>(null);
   const [scan, setScan] = useState<ScanState>(IDLE);
   const [revealed, setRevealed] = useState<Map<number, string>>(new Map());
   /** Bumped to stop the loop of the scan running. */
@@ -160,6 +171,21 @@ export function SecretsPanel() {
     void start(image);
   }, [scan.phase, ready, indexed, archiveSize, image, start]);
   useEffect(() => () => void generation.current++, []);
+  // The Layers list counts each layer's findings as they come in.
+  useEffect(() => {
+    if (scan.phase === 'idle') clearSecretLayerCounts();
+    else
+      setSecretLayerCounts(
+        sessionId,
+        image,
+        scan.findings.map((f) => (f.where === 'file' ? f.layer : null)),
+        layerCount,
+      );
+  }, [scan.findings, scan.phase, sessionId, image, layerCount]);
+  // A layer's count, clicked, narrows the view and brings it into sight.
+  useEffect(() => {
+    if (revealSeq > 0) panelRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [revealSeq]);
 
   const reveal = async (f: SecretFindingView) => {
     if (scan.id === null) return;
@@ -180,14 +206,23 @@ export function SecretsPanel() {
   };
 
   if (!ready) return null;
-  const { phase, progress, findings, summary } = scan;
-  const total = findings.length + (summary?.findingsDropped ?? 0);
+  const { phase, progress, summary } = scan;
+  const total = scan.findings.length + (summary?.findingsDropped ?? 0);
+  const findings =
+    layerFilter === null
+      ? scan.findings
+      : scan.findings.filter((f) => f.where === 'file' && f.layer === layerFilter);
+  const layersWithFindings = [
+    ...new Set(scan.findings.flatMap((f) => (f.where === 'file' && f.layer !== null ? [f.layer] : []))),
+  ].sort((a, b) => a - b);
+  const perLayer = (layer: number) =>
+    scan.findings.filter((f) => f.where === 'file' && f.layer === layer).length;
   let status: string;
   if (phase === 'idle')
     status = indexed ? 'Not scanned yet: the archive is large.' : 'Scans once every layer is read.';
   else if (phase === 'running')
     status = progress
-      ? `Scanning${progress.layer !== null ? ` layer ${progress.layer}` : ''}: ${formatCount(progress.filesDone)} of ${plural(progress.filesTotal, 'file', 'files')}, ${plural(findings.length, 'finding', 'findings')} so far`
+      ? `Scanning${progress.layer !== null ? ` layer ${progress.layer}` : ''}: ${formatCount(progress.filesDone)} of ${plural(progress.filesTotal, 'file', 'files')}, ${plural(scan.findings.length, 'finding', 'findings')} so far`
       : 'Scanning…';
   else if (phase === 'error') status = `The scan failed: ${scan.error}`;
   else {
@@ -198,7 +233,7 @@ export function SecretsPanel() {
   }
 
   return (
-    <section className="panel secrets-panel" aria-label="Secrets">
+    <section className="panel secrets-panel" aria-label="Secrets" ref={panelRef}>
       <header className="panel-head">
         <h2>Secrets</h2>
         {phase === 'running' ? (
@@ -225,6 +260,33 @@ export function SecretsPanel() {
           max={progress.bytesTotal}
           value={progress.bytesDone}
         />
+      )}
+      {(layersWithFindings.length > 0 || layerFilter !== null) && (
+        <div className="secrets-filter small">
+          <label>
+            Show{' '}
+            <select
+              aria-label="Show findings of"
+              value={layerFilter ?? ''}
+              onChange={(e) => filterSecretsByLayer(e.target.value === '' ? null : Number(e.target.value))}
+            >
+              <option value="">all layers and the config</option>
+              {[...new Set([...layersWithFindings, ...(layerFilter !== null ? [layerFilter] : [])])]
+                .sort((a, b) => a - b)
+                .map((layer) => (
+                  <option key={layer} value={layer}>
+                    {`layer ${layer} (${plural(perLayer(layer), 'finding', 'findings')})`}
+                  </option>
+                ))}
+            </select>
+          </label>
+          {layerFilter !== null && (
+            <span className="muted">
+              {' '}
+              {plural(findings.length, 'finding', 'findings')} in layer {layerFilter}
+            </span>
+          )}
+        </div>
       )}
       {findings.length > 0 && (
         <ul className="secrets-list" aria-label="Secret findings">
@@ -281,8 +343,12 @@ export function SecretsPanel() {
       )}
       {findings.length > MAX_SHOWN && (
         <p className="small muted secrets-more">
-          {plural(total - MAX_SHOWN, 'more finding', 'more findings')}: <code>secrets</code> on the command
-          line lists them all.
+          {plural(
+            (layerFilter === null ? total : findings.length) - MAX_SHOWN,
+            'more finding',
+            'more findings',
+          )}
+          : <code>secrets</code> on the command line lists them all.
         </p>
       )}
       {summary && summary.warnings.length > 0 && (

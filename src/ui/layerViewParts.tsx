@@ -55,7 +55,9 @@ export function tagTexts(
 
 /**
  * A node's accessible name holds its visible text in the order the DOM has it (command, tags,
- * size), so speech input can say what it sees: axe's label-content-name-mismatch.
+ * size), so speech input can say what it sees: axe's label-content-name-mismatch. A node that draws
+ * only its index beside its tags (`5 app:1`) says the tags right after the index, so that run of
+ * visible text is one run of its name too (axe compares them without punctuation).
  */
 export function nodeName(
   depth: number,
@@ -63,10 +65,12 @@ export function nodeName(
   tags: string[],
   size: number | null,
   counts: LayerChangeCounts | null,
+  tagsAfterIndex = false,
 ): string {
+  const tagText = tags.length ? tags.join(', ') : '';
   return (
-    `Layer ${depth}: ${label}` +
-    (tags.length ? `, ${tags.join(', ')}` : '') +
+    (tagsAfterIndex && tagText ? `Layer ${depth}: ${tagText}, ${label}` : `Layer ${depth}: ${label}`) +
+    (tagText && !tagsAfterIndex ? `, ${tagText}` : '') +
     `, ${formatBytes(size)}` +
     (counts ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed` : '')
   );

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { getState } from '../store';
 import { archiveUrl, formatHash, parseHash } from '../store/hash';
+import {
+  filterSecretsByLayer,
+  getSecretsUi,
+  secretLayerCounts,
+  secretLayerFilter,
+  setSecretLayerCounts,
+} from '../store/secrets';
 import { isOwnScriptUrl } from '../trustedTypes';
 import type { ImageSummary, LayerTreeNode } from '../worker/protocol';
 import { buildArgsOf, cleanCommand, formatBytes, layerLabel, modeString, visible } from './format';
 import { historyItems } from './LayerList';
 import { layoutLayerTree } from './layerTreeLayout';
+import { nodeName } from './layerViewParts';
 
 function node(chainId: string, parent: string | null, images: number[], tags: string[] = []): LayerTreeNode {
   return { chainId, diffId: chainId, parent, tags, blob: chainId, images };
@@ -200,5 +209,29 @@ describe('build arguments', () => {
       'RUN make make install',
     );
     expect(buildArgsOf('/bin/sh -c make')).toEqual([]);
+  });
+});
+
+describe('layer node names', () => {
+  it('hold the visible text in order; the tags right after the index when only the index is drawn', () => {
+    expect(nodeName(5, 'RUN pip install', ['app:1'], 94, null)).toBe('Layer 5: RUN pip install, app:1, 94 B');
+    expect(nodeName(5, 'RUN pip install', ['app:1'], 94, null, true)).toBe(
+      'Layer 5: app:1, RUN pip install, 94 B',
+    );
+    expect(nodeName(2, 'RUN x', [], 94, null, true)).toBe('Layer 2: RUN x, 94 B');
+  });
+});
+
+describe('secret counts per layer', () => {
+  it('counts file findings per layer for the session and image shown, and filters by layer', () => {
+    const { session, selection } = getState();
+    setSecretLayerCounts(session.id, selection.image, [1, 1, null, 3, 7], 4);
+    const state = getSecretsUi();
+    expect(secretLayerCounts(state, session.id, selection.image)).toEqual([0, 2, 0, 1]);
+    expect(secretLayerCounts(state, session.id + 1, selection.image)).toBeNull();
+    filterSecretsByLayer(1);
+    expect(secretLayerFilter(getSecretsUi(), session.id, selection.image)).toBe(1);
+    filterSecretsByLayer(null);
+    expect(secretLayerFilter(getSecretsUi(), session.id, selection.image)).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import { formatBytes } from './inspect';
 const USAGE = 'usage: packages <archive> [--image <tag|index>] [--json]\n';
 
 /**
- * The packages of an image's databases (dpkg, apk, rpm, Python dist-info, node_modules), each
+ * The packages of an image's databases (dpkg, apk, rpm, Python dist-info and egg-info, node_modules), each
  * with the layer that installed it and every layer that upgraded, downgraded or removed it.
  * Exit 0 with the list (databases that could not be parsed are warnings); 2 when the archive or
  * one of the image's layers could not be read (what was read is still printed).

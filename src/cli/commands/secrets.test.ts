@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parseDiveCiFile } from '../../core/analysis';
 import { MemorySource } from '../../core/bytes/byteSource';
@@ -7,7 +12,7 @@ import { dockerArchive, type TestImage } from '../../testing/archives';
 import { fake } from '../../testing/fakeSecrets';
 import type { CliIo } from '../io';
 import { run as ci } from './ci';
-import { run } from './secrets';
+import { run, secretsJUnit } from './secrets';
 
 function ioFor(bytes: Uint8Array | null) {
   const out: string[] = [];
@@ -97,6 +102,110 @@ describe('secrets', () => {
     const bad = ioFor(dockerArchive([clean]));
     expect(await run(['a.tar', '--image', 'nope:1'], bad.io)).toBe(2);
     expect(await run(['a.tar', '--bogus'], bad.io)).toBe(2);
+  });
+});
+
+// The published SARIF 2.1.0 schema as @microsoft/jest-sarif ships it (see ciFormats.test.ts).
+const require = createRequire(import.meta.url);
+const SCHEMA = JSON.parse(
+  readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+);
+const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+addFormats(ajv, { mode: 'full' });
+const validateSarif = ajv.compile(SCHEMA);
+
+/** xmllint (libxml2) reads the XML back: well-formed, and its counts as CI would see them. */
+function xpath(xml: string, expression: string): string {
+  return execFileSync('xmllint', ['--xpath', expression, '-'], { input: xml }).toString().trim();
+}
+
+describe('secrets --format', () => {
+  it('sarif: valid SARIF 2.1.0, one result per finding at its path, line and layer, exit 1', async () => {
+    const cap = ioFor(dockerArchive([leaky]));
+    expect(await run(['a.tar', '--format', 'sarif'], cap.io)).toBe(1);
+    const log = JSON.parse(cap.stdout());
+    expect(validateSarif(log), JSON.stringify(validateSarif.errors)).toBe(true);
+    const [sarifRun] = log.runs;
+    expect(sarifRun.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([
+      'github-token',
+      'private-key',
+    ]);
+    const results = sarifRun.results as {
+      ruleId: string;
+      ruleIndex: number;
+      message: { text: string };
+      locations: {
+        physicalLocation: {
+          artifactLocation: { uri: string; uriBaseId?: string };
+          region?: { startLine: number };
+        };
+        logicalLocations: { name: string }[];
+      }[];
+      properties: Record<string, unknown>;
+    }[];
+    const file = results.find((r) => r.ruleId === 'private-key');
+    expect(file?.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'root/.ssh/id_ed25519', uriBaseId: 'IMAGE_ROOT' },
+      region: { startLine: 1 },
+    });
+    expect(file?.locations[0].logicalLocations.map((l) => l.name)).toEqual(['leaky:1', 'layer 1']);
+    expect(file?.message.text).toContain('deleted in layer 2, still in the archive');
+    expect(file?.properties).toMatchObject({ where: 'file', visibleInFinalImage: false, hiddenByLayer: 2 });
+    const env = results.find((r) => r.ruleId === 'github-token');
+    expect(env?.locations[0].physicalLocation.artifactLocation.uri).toBe('a.tar');
+    expect(env?.message.text).toContain('config Env');
+    expect(cap.stdout()).not.toContain(token);
+    expect(cap.stdout()).not.toContain(key.split('\n')[1].slice(0, 16));
+  });
+
+  it('junit: a failed case per finding; a clean image has one passed case and exits 0', async () => {
+    const cap = ioFor(dockerArchive([leaky]));
+    expect(await run(['a.tar', '--format', 'junit'], cap.io)).toBe(1);
+    const xml = cap.stdout();
+    expect(xpath(xml, 'string(/testsuites/@tests)')).toBe('2');
+    expect(xpath(xml, 'string(/testsuites/@failures)')).toBe('2');
+    expect(xpath(xml, 'string(//testcase[failure/@type="private-key"]/@name)')).toBe(
+      'private-key /root/.ssh/id_ed25519:1',
+    );
+    expect(xpath(xml, 'string(//failure[@type="private-key"]/@message)')).toContain(
+      'deleted in layer 2, still in the archive',
+    );
+    expect(xml).not.toContain(token);
+
+    const ok = ioFor(dockerArchive([clean]));
+    expect(await run(['a.tar', '--format', 'junit'], ok.io)).toBe(0);
+    expect(xpath(ok.stdout(), 'string(/testsuites/@tests)')).toBe('1');
+    expect(xpath(ok.stdout(), 'string(/testsuites/@failures)')).toBe('0');
+    expect(xpath(ok.stdout(), 'string(//testcase/@name)')).toBe('no secrets');
+  });
+
+  it('junit: a layer that could not be read is an error case, so the scan does not pass', () => {
+    const xml = secretsJUnit('a.tar', 'x:1', 0, {
+      findings: [],
+      scanned: { files: 3, bytes: 30, skipped: 0 },
+      skippedBinary: 0,
+      skippedLarge: 0,
+      skippedUnreadable: 0,
+      maxFileBytes: 8 << 20,
+      findingsDropped: 4,
+      warnings: ['layer 1 (sha256:ab…): unexpected end of the gzip stream at byte 512'],
+      cancelled: false,
+    });
+    expect(xpath(xml, 'string(/testsuites/@errors)')).toBe('1');
+    expect(xpath(xml, 'string(/testsuites/@failures)')).toBe('1');
+    expect(xpath(xml, 'string(//error/@message)')).toContain('unexpected end of the gzip stream');
+    expect(xpath(xml, 'string(//failure/@message)')).toBe('4 more findings not listed');
+    expect(xpath(xml, 'count(//testcase[@name="no secrets"])')).toBe('0');
+  });
+
+  it('refuses an unknown format or two formats before opening the archive (exit 2)', async () => {
+    const never = ioFor(null);
+    expect(await run(['a.tar', '--format', 'html'], never.io)).toBe(2);
+    expect(never.stderr()).toContain('--format must be one of text, json, junit, sarif, got "html"');
+    expect(await run(['a.tar', '--format', 'json'], ioFor(dockerArchive([clean])).io)).toBe(0);
+    const both = ioFor(dockerArchive([clean]));
+    expect(await run(['a.tar', '--json', '--format', 'sarif'], both.io)).toBe(2);
+    expect(both.stderr()).toContain('ask for two formats');
   });
 });
 

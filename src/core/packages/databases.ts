@@ -8,7 +8,7 @@ import { parseApkInstalled } from './apk';
 import { parseDpkgStatus } from './dpkg';
 import { parseNpmPackageJson } from './npm';
 import { parsePythonMetadata } from './python';
-import { parseRpmBerkeleyDb, parseRpmSqlite } from './rpm';
+import { parseRpmBerkeleyDb, parseRpmNdb, parseRpmSqlite } from './rpm';
 import type { Ecosystem, ParsedDatabase } from './types';
 
 export type DatabaseFormat =
@@ -18,10 +18,12 @@ export type DatabaseFormat =
   | 'rpm-sqlite'
   | 'rpm-sqlite-wal'
   | 'rpm-bdb'
+  | 'rpm-ndb'
   | 'python-metadata'
   | 'npm-package'
   | 'dpkg-list'
-  | 'python-record';
+  | 'python-record'
+  | 'python-egg-files';
 
 export interface DatabasePath {
   ecosystem: Ecosystem;
@@ -36,16 +38,32 @@ export const DPKG_STATUS_D = '/var/lib/dpkg/status.d';
 export const DPKG_INFO = '/var/lib/dpkg/info/';
 export const RPM_GROUP = 'rpm';
 
-/** rpm's databases by preference: where rpm 4.16+ and Fedora 36+ put them first, the legacy last. */
+/**
+ * rpm's databases by preference: where rpm 4.16+ and Fedora 36+ put them first, then SUSE's ndb
+ * (`/var/lib/rpm` is a link to /usr/lib/sysimage/rpm there), the legacy Berkeley DB last.
+ */
 export const RPM_DATABASES: readonly string[] = [
   '/usr/lib/sysimage/rpm/rpmdb.sqlite',
   '/var/lib/rpm/rpmdb.sqlite',
+  '/usr/lib/sysimage/rpm/Packages.db',
+  '/var/lib/rpm/Packages.db',
   '/usr/lib/sysimage/rpm/Packages',
   '/var/lib/rpm/Packages',
 ];
 
+function rpmFormat(path: string): DatabaseFormat {
+  if (path.endsWith('.sqlite')) return 'rpm-sqlite';
+  return path.endsWith('.db') ? 'rpm-ndb' : 'rpm-bdb';
+}
+
 const APK_INSTALLED = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
 const DIST_INFO = /^(.*)\/[^/]+\.dist-info\/(METADATA|RECORD)$/;
+/**
+ * setuptools' older layout: `name.egg-info/PKG-INFO` (core metadata) with pip's
+ * `installed-files.txt` beside it, or a single `name-1.0.egg-info` file that is the PKG-INFO itself
+ * (distutils, and Debian's python3-* packages).
+ */
+const EGG_INFO = /^(.*)\/[^/]+\.egg-info(\/PKG-INFO|\/installed-files\.txt)?$/;
 const NODE_PACKAGE = /^(.*\/node_modules)\/(@[^/]+\/)?[^/@][^/]*\/package\.json$/;
 
 /** The database role of an absolute path, or null: called for every path of every layer, so cheap. */
@@ -62,6 +80,16 @@ export function databasePath(path: string): DatabasePath | null {
     return m[2] === 'METADATA'
       ? { ecosystem: 'python', format: 'python-metadata', group: m[1], role: 'db' }
       : { ecosystem: 'python', format: 'python-record', group: m[1], role: 'list' };
+  }
+  if (
+    (last === 0x4f /* O */ || last === 0x6f /* o */ || last === 0x74) /* t */ &&
+    path.includes('.egg-info')
+  ) {
+    const m = EGG_INFO.exec(path);
+    if (!m) return null;
+    return m[2] === '/installed-files.txt'
+      ? { ecosystem: 'python', format: 'python-egg-files', group: m[1], role: 'list' }
+      : { ecosystem: 'python', format: 'python-metadata', group: m[1], role: 'db' };
   }
   if (path.startsWith('/var/lib/dpkg/')) {
     if (path === DPKG_STATUS)
@@ -82,7 +110,7 @@ export function databasePath(path: string): DatabasePath | null {
   if (RPM_DATABASES.includes(path))
     return {
       ecosystem: 'rpm',
-      format: path.endsWith('.sqlite') ? 'rpm-sqlite' : 'rpm-bdb',
+      format: rpmFormat(path),
       group: RPM_GROUP,
       role: 'db',
     };
@@ -117,6 +145,8 @@ export function parseDatabase(
       return parseRpmSqlite(bytes, wal);
     case 'rpm-bdb':
       return parseRpmBerkeleyDb(bytes);
+    case 'rpm-ndb':
+      return parseRpmNdb(bytes);
     case 'python-metadata':
       return parsePythonMetadata(bytes);
     case 'npm-package': {

@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dockerArchive } from '../../testing/archives';
 import { packageImageArchive } from '../../testing/packageArchives';
+import { buildRpmFixture, sqliteToolPresent } from '../../testing/rpmFixtures';
+import type { BuildEntry } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { buildImageFileSystem } from '../fs';
 import { ContentReader } from '../image/content';
@@ -183,6 +187,109 @@ describe('packages across layers', () => {
     expect(result.warnings.some((w) => w.startsWith('/var/lib/dpkg/status (layer 0) at byte 0:'))).toBe(true);
     expect(result.warnings.some((w) => w.startsWith('/lib/apk/db/installed (layer 0) at byte'))).toBe(true);
     expect(result.warnings.filter((w) => w.includes('not valid JSON'))).toHaveLength(150);
+  });
+});
+
+describe('older and other layouts', () => {
+  const site = 'usr/lib/python3/dist-packages';
+  const pkgInfo = (name: string, version: string) =>
+    `Metadata-Version: 1.1\nName: ${name}\nVersion: ${version}\nSummary: s\n\nlong description\n`;
+
+  it('reads Python egg-info: a PKG-INFO with installed-files.txt, and a lone .egg-info file', async () => {
+    const layers = [
+      [
+        { name: `${site}/`, type: 'dir' as const },
+        { name: `${site}/six-1.16.0.egg-info`, content: pkgInfo('six', '1.16.0') },
+        { name: `${site}/attr/`, type: 'dir' as const },
+        { name: `${site}/attr/__init__.py`, content: '# attr\n' },
+        { name: `${site}/attrs.egg-info/`, type: 'dir' as const },
+        { name: `${site}/attrs.egg-info/PKG-INFO`, content: pkgInfo('attrs', '22.2.0') },
+        { name: `${site}/attrs.egg-info/installed-files.txt`, content: '../attr/__init__.py\nPKG-INFO\n\n' },
+      ],
+      [
+        { name: `${site}/`, type: 'dir' as const },
+        { name: `${site}/.wh.six-1.16.0.egg-info`, content: '' },
+        { name: `${site}/attrs.egg-info/`, type: 'dir' as const },
+        { name: `${site}/attrs.egg-info/PKG-INFO`, content: pkgInfo('attrs', '23.1.0') },
+      ],
+    ];
+    const { result } = await analyse(dockerArchive([{ tags: ['egg:1'], layers }]));
+    expect(result.warnings).toEqual([]);
+    const rows = result.packages.map((p) => [
+      p.ecosystem,
+      p.name,
+      p.present,
+      p.history.map((h) => `${h.layer} ${h.change} ${h.version}`),
+    ]);
+    expect(rows).toEqual([
+      ['python', 'attrs', true, ['0 added 22.2.0', '1 upgraded 23.1.0']],
+      ['python', 'six', false, ['0 added 1.16.0', '1 removed 1.16.0']],
+    ]);
+    expect(result.packages[0].files).toEqual([
+      `/${site}/attr/__init__.py`,
+      `/${site}/attrs.egg-info/PKG-INFO`,
+    ]);
+    expect(result.databases.map((d) => `${d.layer} ${d.path} ${d.count}`)).toEqual([
+      `0 /${site} 2`,
+      `1 /${site} 1`,
+    ]);
+  });
+
+  // This machine's Debian python3-* packages install egg-info (files and directories); Python's own
+  // importlib.metadata says what they are.
+  const DIST = '/usr/lib/python3/dist-packages';
+  const eggs = existsSync(DIST) ? readdirSync(DIST).filter((n) => n.endsWith('.egg-info')) : [];
+  const python = spawnSync('python3', ['-c', 'import importlib.metadata']).status === 0;
+  it.skipIf(eggs.length === 0 || !python)(`reads ${DIST}'s egg-info as importlib.metadata does`, async () => {
+    const entries: BuildEntry[] = [{ name: `${DIST.slice(1)}/`, type: 'dir' }];
+    for (const name of eggs) {
+      const path = `${DIST}/${name}`;
+      if (statSync(path).isDirectory()) {
+        entries.push({ name: `${path.slice(1)}/`, type: 'dir' });
+        for (const inner of ['PKG-INFO', 'installed-files.txt'])
+          if (existsSync(`${path}/${inner}`))
+            entries.push({
+              name: `${path.slice(1)}/${inner}`,
+              content: new Uint8Array(readFileSync(`${path}/${inner}`)),
+            });
+      } else entries.push({ name: path.slice(1), content: new Uint8Array(readFileSync(path)) });
+    }
+    const { result } = await analyse(dockerArchive([{ tags: ['eggs:1'], layers: [entries] }]));
+    const listed = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import importlib.metadata as m
+for d in m.distributions(path=['${DIST}']):
+    if str(d._path).endswith('.egg-info'): print(d.metadata['Name'] + ' ' + d.version)`,
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
+    const expected = listed.trim().split('\n').sort();
+    expect(result.warnings).toEqual([]);
+    expect(result.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected);
+  });
+
+  it.skipIf(!sqliteToolPresent)("reads SUSE's ndb Packages.db under /usr/lib/sysimage/rpm", async () => {
+    const fixture = buildRpmFixture();
+    try {
+      const layers = [
+        [
+          { name: 'usr/lib/sysimage/rpm/', type: 'dir' as const },
+          { name: 'usr/lib/sysimage/rpm/Packages.db', content: fixture.ndb! },
+        ],
+      ];
+      const { result } = await analyse(dockerArchive([{ tags: ['suse:1'], layers }]));
+      expect(result.warnings).toEqual([]);
+      expect(result.databases).toEqual([
+        { path: '/usr/lib/sysimage/rpm/Packages.db', layer: 0, ecosystem: 'rpm', count: 3 },
+      ]);
+      expect(result.packages.map((p) => `${p.name}\t${p.version}\t${p.arch}\t${p.sizeBytes}`).sort()).toEqual(
+        fixture.expected,
+      );
+    } finally {
+      rmSync(fixture.dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -20,7 +20,7 @@ import {
   sizeLimit,
 } from './databases';
 import { dpkgListNames, parseDpkgList } from './dpkg';
-import { normalizePythonName, parsePythonRecord } from './python';
+import { normalizePythonName, parseEggInstalledFiles, parsePythonRecord } from './python';
 import type {
   DatabaseVersion,
   Ecosystem,
@@ -142,6 +142,8 @@ export async function analyzePackages(input: PackageAnalysisInput): Promise<Imag
           const record = parsePythonRecord(bytes, event.kind.group);
           result.files = record.files;
           result.size = record.sizeBytes;
+        } else if (event.kind.format === 'python-egg-files') {
+          result.files = parseEggInstalledFiles(bytes, event.path.slice(0, event.path.lastIndexOf('/')));
         }
         return result;
       }
@@ -167,6 +169,8 @@ export async function analyzePackages(input: PackageAnalysisInput): Promise<Imag
       const kind = databasePath(node.path);
       if (!kind) return;
       if (node.change === 'unmodified') return; // the same bytes again, or a directory leading on
+      // A `name.egg-info` directory (not the lone file of that name) is read through its PKG-INFO.
+      if (node.type === 'dir' && node.change !== 'removed') return;
       if (filesFollowed >= MAX_DATABASE_FILES) {
         if (!capWarned)
           warnings.push(
@@ -336,7 +340,10 @@ async function groupPackages(
             break;
           }
         }
-      } else if (group.ecosystem === 'python') {
+      } else if (group.ecosystem === 'python' && path.endsWith('/PKG-INFO')) {
+        const installed = group.lists.get(`${path.slice(0, -'PKG-INFO'.length)}installed-files.txt`);
+        if (installed?.files) files = installed.files;
+      } else if (group.ecosystem === 'python' && path.endsWith('/METADATA')) {
         const record = group.lists.get(`${path.slice(0, -'METADATA'.length)}RECORD`);
         if (record?.files) {
           files = record.files;

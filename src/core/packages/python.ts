@@ -1,4 +1,8 @@
-/** Python's installed distributions: `*.dist-info/METADATA` (core metadata) and the `RECORD` beside it. */
+/**
+ * Python's installed distributions: `*.dist-info/METADATA` (core metadata) and the `RECORD` beside
+ * it; the older `*.egg-info/PKG-INFO` (or a lone `*.egg-info` file, the same core metadata) and
+ * pip's `installed-files.txt` beside it.
+ */
 import { offsetLines, stanzas } from './textLines';
 import type { DatabaseProblem, ParsedDatabase } from './types';
 
@@ -68,6 +72,21 @@ export function parsePythonRecord(
     if (size && Number.isFinite(n)) sizeBytes += n;
   }
   return { files, sizeBytes };
+}
+
+/**
+ * pip's `installed-files.txt` in an `.egg-info` directory: one path a line, relative to that
+ * directory (`../pkg/__init__.py`). No sizes: the files' own sizes are not stated there.
+ */
+export function parseEggInstalledFiles(bytes: Uint8Array, eggInfoDir: string): string[] {
+  const files: string[] = [];
+  for (const line of offsetLines(bytes)) {
+    const path = line.text.trim();
+    if (!path) continue;
+    const absolute = cleanAbsolute(path.startsWith('/') ? path : `${eggInfoDir}/${path}`);
+    if (absolute) files.push(absolute);
+  }
+  return files;
 }
 
 /** `/a/b/../c` → `/a/c`; null for a path that climbs above the root. */

@@ -2,14 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED } from '../../testing/gnuTar';
+import { writeNdb } from '../../testing/ndbWriter';
 import {
   berkeleyToolsPresent,
   buildRpmFixture,
   MANY_FILES,
   type RpmFixture,
   rpmToolsPresent,
+  sqliteToolPresent,
 } from '../../testing/rpmFixtures';
 import { parseApkInstalled } from './apk';
 import { readBerkeleyDbValues } from './berkeleyDb';
@@ -17,8 +20,9 @@ import { databasePath } from './databases';
 import { parseDpkgList, parseDpkgStatus } from './dpkg';
 import { parseNpmPackageJson } from './npm';
 import { parsePythonMetadata, parsePythonRecord } from './python';
-import { parseRpmBerkeleyDb, parseRpmSqlite } from './rpm';
+import { parseRpmBerkeleyDb, parseRpmNdb, parseRpmSqlite } from './rpm';
 import { parseRpmHeader, RpmHeaderError } from './rpmHeader';
+import { adler32 } from './rpmNdb';
 import { SqliteFile } from './sqlite';
 import type { ParsedDatabase } from './types';
 
@@ -237,6 +241,10 @@ describe('Python and npm', () => {
     expect(databasePath('/var/lib/dpkg/status-old')).toBeNull();
     expect(databasePath('/var/lib/rpm/Packages')).toMatchObject({ format: 'rpm-bdb' });
     expect(databasePath('/usr/lib/sysimage/rpm/rpmdb.sqlite')).toMatchObject({ format: 'rpm-sqlite' });
+    expect(databasePath('/usr/lib/sysimage/rpm/Packages.db')).toMatchObject({ format: 'rpm-ndb' });
+    expect(databasePath('/var/lib/rpm/Packages.db')).toMatchObject({ format: 'rpm-ndb', group: 'rpm' });
+    expect(databasePath('/usr/lib/sysimage/rpm/Packages')).toMatchObject({ format: 'rpm-bdb' });
+    expect(databasePath('/usr/lib/sysimage/rpm/Index.db')).toBeNull();
     expect(databasePath('/lib/apk/db/installed')).toMatchObject({ ecosystem: 'apk' });
   });
 });
@@ -277,15 +285,45 @@ describe.skipIf(!rpmToolsPresent)('rpm databases written by rpm', () => {
     },
   );
 
+  it.skipIf(!sqliteToolPresent)('reads an ndb Packages.db (SUSE) of the headers rpm wrote', () => {
+    const parsed = parseRpmNdb(fixture.ndb!);
+    expect(parsed.problems).toEqual([]);
+    expect(asRpmLines(parsed)).toEqual(fixture.expected);
+    for (const pkg of parsed.packages)
+      expect(pkg.files.sort()).toEqual([...fixture.files.get(pkg.name)!].sort());
+  });
+
+  it.skipIf(!sqliteToolPresent)('keeps the good packages of an ndb file with one bad blob', () => {
+    const bytes = fixture.ndb!.slice();
+    const view = new DataView(bytes.buffer);
+    // The second slot's blob gets one byte flipped in its header: its adler32 no longer matches.
+    const blockOffset = view.getUint32(32 + 16 + 8, true);
+    bytes[blockOffset * 16 + 40] ^= 0xff;
+    const parsed = parseRpmNdb(bytes);
+    expect(parsed.packages).toHaveLength(2);
+    expect(parsed.problems).toEqual([
+      { offset: blockOffset * 16, message: expect.stringMatching(/adler32 does not match/) },
+    ]);
+  });
+
   it('gives warnings with offsets, never a throw, for cut and flipped databases', () => {
-    const inputs = [fixture.sqlite, ...(fixture.berkeley ? [fixture.berkeley, fixture.berkeleyBtree!] : [])];
+    const inputs = [
+      fixture.sqlite,
+      ...(fixture.berkeley ? [fixture.berkeley, fixture.berkeleyBtree!] : []),
+      ...(fixture.ndb ? [fixture.ndb] : []),
+    ];
     let seed = 12345;
     const random = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed;
     };
     for (const original of inputs) {
-      const parse = original === fixture.sqlite ? parseRpmSqlite : parseRpmBerkeleyDb;
+      const parse =
+        original === fixture.sqlite
+          ? parseRpmSqlite
+          : original === fixture.ndb
+            ? parseRpmNdb
+            : parseRpmBerkeleyDb;
       for (const cut of [0, 50, 100, 1000, 4096, 8192, original.length - 1]) {
         const parsed = parse(original.slice(0, cut));
         expect(parsed.packages.length).toBeLessThanOrEqual(3);
@@ -348,5 +386,29 @@ describe('rpm header and file formats built in code', () => {
     ]);
     expect(parseRpmBerkeleyDb(new Uint8Array(4096)).problems[0]).toMatchObject({ offset: 12 });
     expect(() => readBerkeleyDbValues(new Uint8Array(10))).toThrow(/10 bytes/);
+    expect(parseRpmNdb(new Uint8Array(4096)).problems).toEqual([
+      { offset: 0, message: 'not an rpm ndb Packages.db (no RpmP magic)' },
+    ]);
+    expect(parseRpmNdb(new Uint8Array(10)).problems[0].message).toMatch(/10 bytes/);
+  });
+
+  it('ndb: adler32 as zlib computes it; slots that point outside the file are named', () => {
+    const zlib = (b: Uint8Array) => {
+      const z = deflateSync(b);
+      return Buffer.from(z.subarray(z.length - 4)).readUInt32BE(0);
+    };
+    const big = new Uint8Array(70_000).map((_, i) => (i * 7919) & 0xff);
+    for (const sample of [new Uint8Array(0), text('Wikipedia'), big])
+      expect(adler32(sample)).toBe(zlib(sample));
+    // 'Wikipedia' is RFC 1950's worked example: 0x11E60398.
+    expect(adler32(text('Wikipedia'))).toBe(0x11e60398);
+    const file = writeNdb([{ index: 5, blob: text('not a header but long enough') }]);
+    const view = new DataView(file.buffer);
+    view.setUint32(32 + 12, 9999, true); // block count past the end
+    expect(parseRpmNdb(file).problems).toEqual([
+      { offset: 32, message: expect.stringMatching(/package 5 reaches block .*the file ends at block/) },
+    ]);
+    view.setUint32(32 + 8, 3, true); // inside the slot page
+    expect(parseRpmNdb(file).problems[0].message).toMatch(/inside the slot pages/);
   });
 });

@@ -1,6 +1,10 @@
-/** RPM's two package databases: rpmdb.sqlite (rpm 4.16+) and the Berkeley DB `Packages`. */
+/**
+ * RPM's package databases: rpmdb.sqlite (rpm 4.16+), the Berkeley DB `Packages` (RHEL/CentOS 7–8)
+ * and rpm's own ndb `Packages.db` (openSUSE, SLE 15+).
+ */
 import { BerkeleyDbError, readBerkeleyDbValues } from './berkeleyDb';
 import { parseRpmHeader, RpmHeaderError } from './rpmHeader';
+import { NdbFormatError, readNdbBlobs } from './rpmNdb';
 import { SqliteFile, SqliteFormatError } from './sqlite';
 import type { DatabaseProblem, InstalledPackage, ParsedDatabase } from './types';
 
@@ -66,6 +70,16 @@ export function parseRpmBerkeleyDb(bytes: Uint8Array): ParsedDatabase {
     return { packages: collect(headers, problems), problems };
   } catch (error) {
     if (!(error instanceof BerkeleyDbError)) throw error;
+    return { packages: [], problems: [{ offset: error.offset, message: error.message }] };
+  }
+}
+
+export function parseRpmNdb(bytes: Uint8Array): ParsedDatabase {
+  try {
+    const { blobs, problems } = readNdbBlobs(bytes);
+    return { packages: collect(blobs, problems), problems };
+  } catch (error) {
+    if (!(error instanceof NdbFormatError)) throw error;
     return { packages: [], problems: [{ offset: error.offset, message: error.message }] };
   }
 }
