@@ -13,7 +13,8 @@ const outdir = `${root}dist-cli`;
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // the layer pool's worker thread is a script of its own (src/cli/pool/nodePool.ts finds it)
+  entryPoints: { main: 'src/cli/main.ts', 'pool-worker': 'src/cli/pool/layerWorker.ts' },
   outdir,
   bundle: true,
   splitting: true,
