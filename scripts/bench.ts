@@ -64,6 +64,7 @@ type Tool = 'gnu' | 'tar-stream' | 'node' | 'cli' | 'harness' | 'app' | 'reopen'
 const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'cli', 'harness', 'app', 'reopen', 'floor'];
 /** The built command line that `ours/cli` and the start-up case run. */
 const CLI = join(ROOT, 'dist-cli/main.js');
+const POOL_WORKER = join(ROOT, 'dist-cli/pool-worker.js');
 
 interface Args {
   archives: string[];
@@ -154,7 +155,15 @@ async function oursNode(
   const r = await run(
     process.execPath,
     ['--expose-gc', ...TSX, join(ROOT, 'scripts/bench/oursNode.ts'), archive],
-    { cwd: ROOT, env: pool === undefined ? process.env : { ...process.env, ILX_POOL: String(pool) } },
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...(pool === undefined ? {} : { ILX_POOL: String(pool) }),
+        // the pool's workers as shipped (built at the start of the run), not compiled by tsx as they start
+        ...(existsSync(POOL_WORKER) ? { ILX_POOL_WORKER: POOL_WORKER } : {}),
+      },
+    },
   );
   const res = parseResult<OursNodeResult>(r.stdout);
   if (!res) throw new Error(`ours/node failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);

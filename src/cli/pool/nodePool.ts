@@ -30,6 +30,9 @@ export function defaultPoolSize(env: NodeJS.ProcessEnv = process.env): number {
  * JavaScript load the .ts entry through tsx's API.
  */
 function workerStart(): { script: string | URL; eval: boolean; data: Record<string, string> } {
+  // the benchmark runs our core from the sources but its workers from the build, as users get them
+  const built = process.env.ILX_POOL_WORKER;
+  if (built) return { script: pathToFileURL(built), eval: false, data: {} };
   if (import.meta.url.endsWith('.ts')) {
     const require = createRequire(import.meta.url);
     return {
