@@ -5,6 +5,7 @@ import { type Compression, looksLikeTar, sniffCompression } from '../compress/sn
 import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
 import { EntryTable } from '../tar/entryTable';
+import type { TarEntry } from '../tar/types';
 import type { WalkState } from '../tar/walker';
 import { emptyConfig } from './config';
 import { ArchiveDirectory, cleanMemberName } from './directory';
@@ -16,12 +17,12 @@ import { layerWarnings } from './layerChecks';
 import {
   checkAbort,
   indexLayer,
-  indexTar,
   type LayerIndexHooks,
   type LayerIndexResult,
   type LayerJob,
   type LayerPool,
   readTail,
+  indexTar as walkIndex,
 } from './layerIndex';
 import { buildLayerTree } from './layerTree';
 import { classifyMember, MEMBER_HEAD_BYTES, notALayer } from './memberKind';
@@ -99,6 +100,19 @@ class ProgressTracker {
   }
 }
 
+/** layerIndex's indexTar, counting entries and reporting progress as it goes. */
+function indexTar(
+  reader: SequentialReader,
+  table: EntryTable,
+  progress: ProgressTracker,
+  signal: AbortSignal | undefined,
+  onEntry?: (entry: TarEntry, reader: SequentialReader) => Promise<void>,
+  position?: () => number,
+  state?: WalkState,
+): Promise<string | null> {
+  return walkIndex(reader, table, signal, { ...progress.hooks(position), onEntry }, state);
+}
+
 function notATar(name: string, why: string): ArchiveReadError {
   return new ArchiveReadError(`${name} is not a tar archive: no tar header at byte 0 (${why})`);
 }
@@ -162,20 +176,19 @@ async function scanRandomAccess(
   const scanError = await indexTar(
     reader,
     table,
+    progress,
     signal,
-    {
-      ...progress.hooks(() => reader.position),
-      onEntry: async (entry) => {
-        dir.add({
-          name: cleanMemberName(entry.name),
-          storedName: entry.name,
-          type: entry.type,
-          size: entry.storedSize,
-          dataOffset: entry.dataOffset,
-          linkTarget: entry.linkTarget,
-        });
-      },
+    async (entry) => {
+      dir.add({
+        name: cleanMemberName(entry.name),
+        storedName: entry.name,
+        type: entry.type,
+        size: entry.storedSize,
+        dataOffset: entry.dataOffset,
+        linkTarget: entry.linkTarget,
+      });
     },
+    () => reader.position,
     walk,
   );
   progress.state.bytesRead = reader.position;
@@ -219,81 +232,80 @@ async function scanStream(
   const scanError = await indexTar(
     reader,
     table,
+    progress,
     signal,
-    {
-      ...progress.hooks(() => compressedRead),
-      onEntry: async (entry, outer) => {
-        const name = cleanMemberName(entry.name);
-        dir.add({
-          name,
-          storedName: entry.name,
-          type: entry.type,
-          size: entry.storedSize,
-          // counted in decompressed bytes of the outer archive: content reads decompress up to it
-          dataOffset: entry.dataOffset,
-          linkTarget: entry.linkTarget,
-        });
-        if (entry.type !== 'file' || entry.storedSize === 0) return;
-        const head = (await outer.read(Math.min(MEMBER_HEAD_BYTES, entry.storedSize))).slice();
-        const rest = entry.storedSize - head.length;
-        const kind = classifyMember(head, entry.storedSize);
-        const refused = notALayer(name, kind);
-        if (kind.kind !== 'layer' || refused) {
-          streamed.set(name, { compression: 'none', entries: new EntryTable(), error: refused });
+    async (entry, outer) => {
+      const name = cleanMemberName(entry.name);
+      dir.add({
+        name,
+        storedName: entry.name,
+        type: entry.type,
+        size: entry.storedSize,
+        // counted in decompressed bytes of the outer archive: content reads decompress up to it
+        dataOffset: entry.dataOffset,
+        linkTarget: entry.linkTarget,
+      });
+      if (entry.type !== 'file' || entry.storedSize === 0) return;
+      const head = (await outer.read(Math.min(MEMBER_HEAD_BYTES, entry.storedSize))).slice();
+      const rest = entry.storedSize - head.length;
+      const kind = classifyMember(head, entry.storedSize);
+      const refused = notALayer(name, kind);
+      if (kind.kind !== 'layer' || refused) {
+        streamed.set(name, { compression: 'none', entries: new EntryTable(), error: refused });
+      }
+      if (kind.kind === 'metadata') {
+        if (keptBytes + entry.storedSize > MAX_KEPT_METADATA) {
+          warnings.push(
+            `member ${JSON.stringify(name)} was not kept: over ${MAX_KEPT_METADATA} bytes of metadata already`,
+          );
+          return;
         }
-        if (kind.kind === 'metadata') {
-          if (keptBytes + entry.storedSize > MAX_KEPT_METADATA) {
-            warnings.push(
-              `member ${JSON.stringify(name)} was not kept: over ${MAX_KEPT_METADATA} bytes of metadata already`,
+        keptBytes += entry.storedSize;
+        const body = new Uint8Array(entry.storedSize);
+        body.set(head);
+        let filled = head.length;
+        while (filled < entry.storedSize) {
+          const part = await outer.read(Math.min(entry.storedSize - filled, 1 << 20));
+          if (part.length === 0) break;
+          body.set(part, filled);
+          filled += part.length;
+        }
+        dir.bodies.set(name, body.subarray(0, filled));
+      }
+      if (kind.kind !== 'layer' || refused) return;
+      const layerCompression = kind.compression as Compression;
+      const inner = continuing(head, outer, rest);
+      const layerReader: SequentialReader =
+        layerCompression === 'none'
+          ? inner
+          : decompressChunks(
+              async function* () {
+                for (;;) {
+                  const part = await inner.read(1 << 20);
+                  if (part.length === 0) return;
+                  yield part.slice();
+                }
+              },
+              layerCompression,
+              false,
+              0,
+              {
+                onWarning: (message) => warnings.push(`layer ${JSON.stringify(name)}: ${message}`),
+                expansion,
+              },
             );
-            return;
-          }
-          keptBytes += entry.storedSize;
-          const body = new Uint8Array(entry.storedSize);
-          body.set(head);
-          let filled = head.length;
-          while (filled < entry.storedSize) {
-            const part = await outer.read(Math.min(entry.storedSize - filled, 1 << 20));
-            if (part.length === 0) break;
-            body.set(part, filled);
-            filled += part.length;
-          }
-          dir.bodies.set(name, body.subarray(0, filled));
-        }
-        if (kind.kind !== 'layer' || refused) return;
-        const layerCompression = kind.compression as Compression;
-        const inner = continuing(head, outer, rest);
-        const layerReader: SequentialReader =
-          layerCompression === 'none'
-            ? inner
-            : decompressChunks(
-                async function* () {
-                  for (;;) {
-                    const part = await inner.read(1 << 20);
-                    if (part.length === 0) return;
-                    yield part.slice();
-                  }
-                },
-                layerCompression,
-                false,
-                0,
-                {
-                  onWarning: (message) => warnings.push(`layer ${JSON.stringify(name)}: ${message}`),
-                  expansion,
-                },
-              );
-        const entries = new EntryTable();
-        const error = await indexTar(layerReader, entries, signal, progress.hooks());
-        if (!error && layerCompression !== 'none') await readTail(layerReader);
-        layerReader.close?.();
-        streamed.set(name, {
-          compression: layerCompression,
-          entries,
-          error: error ? `layer ${JSON.stringify(name)}: ${error}` : null,
-        });
-        progress.state.layersDone++;
-      },
+      const entries = new EntryTable();
+      const error = await indexTar(layerReader, entries, progress, signal);
+      if (!error && layerCompression !== 'none') await readTail(layerReader);
+      layerReader.close?.();
+      streamed.set(name, {
+        compression: layerCompression,
+        entries,
+        error: error ? `layer ${JSON.stringify(name)}: ${error}` : null,
+      });
+      progress.state.layersDone++;
     },
+    () => compressedRead,
     walk,
   );
   progress.state.bytesRead = compressedRead;
