@@ -4,16 +4,21 @@ import { isOwnScriptUrl } from '../trustedTypes';
 
 /** More workers than this gain nothing on the layer counts images have, and each holds a decoder. */
 export const MAX_POOL = 8;
+/**
+ * The default stops lower: every worker holds its decoder's window and read buffers in the same
+ * renderer process, whose growth while reading is kept under 300 MB (npm run bench).
+ */
+export const DEFAULT_MAX_POOL = 4;
 
 /**
  * The pool's size from the engine worker's name (`pool=<n>`, which the page sets from its own
- * `?pool=<n>`; 0 = every layer decoded in the engine worker), else one worker per core, at most
- * MAX_POOL.
+ * `?pool=<n>`, at most MAX_POOL; 0 = every layer decoded in the engine worker), else one worker
+ * per core, at most DEFAULT_MAX_POOL.
  */
 export function poolSizeFrom(workerName: string, cores: number | undefined): number {
   const asked = /(?:^|\s)pool=(\d+)(?:\s|$)/.exec(workerName);
   if (asked) return Math.min(Number(asked[1]), MAX_POOL);
-  return Math.max(1, Math.min(cores ?? 1, MAX_POOL));
+  return Math.max(1, Math.min(cores ?? 1, DEFAULT_MAX_POOL));
 }
 
 interface ScriptUrlPolicies {

@@ -8,7 +8,7 @@ import { openArchive, totalEntries } from '../../core/image/open';
 import { sha256, zstdStored } from '../../testing/archives';
 import { type BuildEntry, buildTar, concat } from '../../testing/tarBuilder';
 import { NodeFileSource } from '../nodeFileSource';
-import { nodeLayerPool } from './nodePool';
+import { defaultPoolSize, MAX_POOL, nodeLayerPool } from './nodePool';
 
 /** A layer of `n` files in a few directories, names long enough to need PAX now and then. */
 function layerEntries(seed: number, n: number): BuildEntry[] {
@@ -198,4 +198,16 @@ describe('compressed layers decoded by a pool of worker threads give the same ar
     expect(pool.workers).toBe(0);
     source.close();
   }, 60_000);
+});
+
+describe("the command line pool's size", () => {
+  it('ILX_POOL when it is a whole number (capped), else one worker per core', async () => {
+    const { availableParallelism } = await import('node:os');
+    const perCore = Math.min(availableParallelism(), MAX_POOL);
+    expect(defaultPoolSize({ ILX_POOL: '0' })).toBe(0);
+    expect(defaultPoolSize({ ILX_POOL: '3' })).toBe(3);
+    expect(defaultPoolSize({ ILX_POOL: '99' })).toBe(MAX_POOL);
+    expect(defaultPoolSize({ ILX_POOL: 'two' })).toBe(perCore);
+    expect(defaultPoolSize({})).toBe(perCore);
+  });
 });
