@@ -105,7 +105,21 @@ export class LayerWorkerPool implements LayerPool {
   private pump(): void {
     while (this.queue.length > 0) {
       let lane = this.lanes.find((l) => l.job === null);
-      if (!lane && this.lanes.length < this.size) lane = this.startLane();
+      if (!lane && this.lanes.length < this.size) {
+        try {
+          lane = this.startLane();
+        } catch (error) {
+          // no worker can start here (its script is missing, workers are refused): every waiting
+          // layer fails now and is read by the owner, and the pool takes no more
+          if (this.lanes.length > 0) return;
+          this.closed = true;
+          for (const job of this.queue.splice(0)) {
+            this.stats.failed++;
+            job.reject(error);
+          }
+          return;
+        }
+      }
       if (!lane) return;
       const job = this.queue.shift() as Job;
       lane.job = job;

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ImageArchive } from '../../core/image/model';
 import { openArchive, totalEntries } from '../../core/image/open';
+import { LayerWorkerPool } from '../../pool/pool';
 import { sha256, zstdStored } from '../../testing/archives';
 import { type BuildEntry, buildTar, concat } from '../../testing/tarBuilder';
 import { NodeFileSource } from '../nodeFileSource';
@@ -209,5 +210,36 @@ describe("the command line pool's size", () => {
     expect(defaultPoolSize({ ILX_POOL: '99' })).toBe(MAX_POOL);
     expect(defaultPoolSize({ ILX_POOL: 'two' })).toBe(perCore);
     expect(defaultPoolSize({})).toBe(perCore);
+  });
+});
+
+describe('a pool whose workers cannot start', () => {
+  it('fails its layers at once and the owner reads them: the same archive, no error of its own', async () => {
+    const path = writeArchive(
+      'nostart.tar',
+      dockerWith(CASES['gzip and zstd layers with a plain one between']()),
+    );
+    const alone = described(await open(path, null));
+    const pool = new LayerWorkerPool({
+      size: 2,
+      spawn: () => {
+        throw new Error('no worker script here');
+      },
+    });
+    const source = new NodeFileSource(path);
+    const archive = await openArchive(source, { layerPool: pool });
+    source.close();
+    expect(described(archive)).toEqual(alone);
+    // the first layer meets the failure; the pool then refuses the rest, which the owner reads too
+    expect(pool.stats).toEqual({ started: 0, indexed: 0, failed: 1 });
+    expect(
+      pool.accepts({
+        member: 'x',
+        dataOffset: 0,
+        size: 1,
+        compression: 'gzip',
+        expansion: { ratio: 1, floorBytes: 1 },
+      }),
+    ).toBe(false);
   });
 });

@@ -56,10 +56,12 @@ import(workerData.tsxApi).then(({ tsImport }) => tsImport(workerData.entry, work
 
 /** Compressed layers of the archive at `path` decoded on `size` worker threads. */
 export function nodeLayerPool(path: string, size: number): LayerWorkerPool {
-  const start = workerStart();
+  let start: ReturnType<typeof workerStart> | null = null;
   return new LayerWorkerPool({
     size,
     spawn: () => {
+      // found when the first worker starts: an archive without two compressed layers never looks
+      start ??= workerStart();
       const worker = new Worker(start.script, {
         eval: start.eval,
         workerData: { ...start.data, path },
