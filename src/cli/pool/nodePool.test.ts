@@ -7,6 +7,7 @@ import type { ImageArchive } from '../../core/image/model';
 import { openArchive, totalEntries } from '../../core/image/open';
 import { LayerWorkerPool } from '../../pool/pool';
 import { sha256, zstdStored } from '../../testing/archives';
+import { archivesUnder, SHARED, sharedExists } from '../../testing/gnuTar';
 import { type BuildEntry, buildTar, concat } from '../../testing/tarBuilder';
 import { NodeFileSource } from '../nodeFileSource';
 import { defaultPoolSize, MAX_POOL, nodeLayerPool } from './nodePool';
@@ -243,3 +244,41 @@ describe('a pool whose workers cannot start', () => {
     ).toBe(false);
   });
 });
+
+// Archives written by real tools (../shared/fixtures, when present): a pool of 2 changes nothing.
+const realArchives = sharedExists
+  ? ['real', 'modern', 'peers'].flatMap((d) => archivesUnder(join(SHARED, 'fixtures', d)))
+  : [];
+describe.skipIf(realArchives.length === 0)('archives made by real tools read the same with a pool', () => {
+  it('every fixture archive: pool of 2 = the main thread, and the pool did the compressed layers', async () => {
+    let pooledLayers = 0;
+    for (const path of realArchives) {
+      const alone = await openPlain(path).then(described, (error: Error) => ({ refused: error.message }));
+      const source = new NodeFileSource(path);
+      const pool = nodeLayerPool(path, 2);
+      try {
+        const pooled = await openArchive(source, { layerPool: pool }).then(described, (error: Error) => ({
+          refused: error.message,
+        }));
+        // an archive that cannot be opened at all is refused with the same words
+        expect([path, pooled]).toEqual([path, alone]);
+        expect(pool.stats.failed).toBe(0);
+        pooledLayers += pool.stats.indexed;
+      } finally {
+        pool.close();
+        source.close();
+      }
+    }
+    // the fixtures hold several OCI archives of gzip or zstd layers
+    expect(pooledLayers).toBeGreaterThan(0);
+  }, 600_000);
+});
+
+async function openPlain(path: string): Promise<ImageArchive> {
+  const source = new NodeFileSource(path);
+  try {
+    return await openArchive(source);
+  } finally {
+    source.close();
+  }
+}
