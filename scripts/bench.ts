@@ -28,7 +28,8 @@
  *                         browser (= harness+app+reopen+floor)
  *   --pool 1,2,4          also measure ours/node (ILX_POOL=n) and the browser app (?pool=n) with a pool
  *                         of n layer decoders, for every archive with compressed layers (0 = no pool);
- *                         without it, both run with their default pool (one worker per core, at most 8)
+ *                         without it, both run with their default pool (one worker per core, at most 8
+ *                         in Node and 4 in the browser)
  *   --rebuild auto|always|never   build dist/ before measuring the app (default auto: when src/ is newer)
  *   --json FILE           also write every raw measurement as JSON (default .cache/bench/last-run.json)
  *   --markdown            print the summary table as Markdown too (for README)
