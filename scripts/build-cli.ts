@@ -13,7 +13,8 @@ const outdir = `${root}dist-cli`;
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // the layer pool's worker thread is a script of its own (src/cli/pool/nodePool.ts finds it)
+  entryPoints: { main: 'src/cli/main.ts', 'pool-worker': 'src/cli/pool/layerWorker.ts' },
   outdir,
   bundle: true,
   splitting: true,
@@ -26,7 +27,12 @@ const result = await build({
   legalComments: 'linked',
   // fflate's Node entry loads worker_threads at start-up for async APIs we never call; its browser
   // build is the same code without that (about 10 ms of every command's start).
-  alias: { fflate: `${root}node_modules/fflate/esm/browser.js` },
+  // hash-wasm's `main` is a UMD bundle of every algorithm it has (250 KB, all evaluated at load);
+  // its ES module build lets esbuild keep the three we use (xxhash64, sha256, crc32).
+  alias: {
+    fflate: `${root}node_modules/fflate/esm/browser.js`,
+    'hash-wasm': `${root}node_modules/hash-wasm/dist/index.esm.js`,
+  },
   metafile: true,
   logLevel: 'warning',
 });

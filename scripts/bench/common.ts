@@ -61,12 +61,16 @@ const TIME_MARK = '__BENCH_TIME__';
 export function run(
   cmd: string,
   args: string[],
-  options: { timeoutMs?: number; cwd?: string } = {},
+  options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ProcessRun> {
   const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', `${TIME_MARK} %e %M %U %S`, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+    const child = spawn(file, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: options.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

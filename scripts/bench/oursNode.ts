@@ -3,9 +3,14 @@
  * exactly what `inspect` does before it formats its output) and prints one result line: the time
  * to a full index, entries, peak RSS and the heap the index keeps (after a GC, with --expose-gc).
  *
- *   node --expose-gc --import tsx scripts/bench/oursNode.ts <archive>
+ *   [ILX_POOL=<n>] node --expose-gc --import tsx scripts/bench/oursNode.ts <archive>
+ *
+ * Compressed layers are decoded by the CLI's pool of worker threads, sized as the CLI sizes it
+ * (ILX_POOL, else one per core); the workers' start is inside the measured time. ILX_POOL_WORKER names
+ * the built worker script (dist-cli/pool-worker.js), which the benchmark passes when it exists.
  */
 import { NodeFileSource } from '../../src/cli/nodeFileSource';
+import { defaultPoolSize, nodeLayerPool } from '../../src/cli/pool/nodePool';
 import { openArchive, totalEntries } from '../../src/core/image/open';
 import { type LayerRef, printResult } from './common';
 
@@ -21,6 +26,8 @@ export interface OursNodeResult {
   format: string;
   errors: string[];
   layers: LayerRef[];
+  /** The pool's size, and what it did (workers started, layers it indexed). */
+  pool: { size: number; started: number; indexed: number; failed: number };
 }
 
 const path = process.argv[2];
@@ -29,8 +36,11 @@ const cpu0 = process.cpuUsage();
 const startedUs = Number(process.hrtime.bigint() / 1000n);
 const started = performance.now();
 const source = new NodeFileSource(path);
-const archive = await openArchive(source);
+const poolSize = defaultPoolSize();
+const layerPool = poolSize > 0 ? nodeLayerPool(path, poolSize) : undefined;
+const archive = await openArchive(source, { layerPool });
 const ms = performance.now() - started;
+layerPool?.close();
 const cpu = process.cpuUsage(cpu0);
 const endedUs = Number(process.hrtime.bigint() / 1000n);
 source.close();
@@ -53,6 +63,7 @@ const result: OursNodeResult = {
   heapAfterGc,
   format: archive.format,
   errors: archive.errors,
+  pool: { size: poolSize, started: 0, indexed: 0, failed: 0, ...layerPool?.stats },
   layers: [...archive.blobs.values()].map((b) => ({
     member: b.storedName,
     compression: b.compression,

@@ -159,3 +159,18 @@ IMPORT_RULES.push(
     why: 'package databases are read from the stacked file system, so the layers below it cannot depend on them',
   })),
 );
+
+// The layer pool's scheduling and its workers' loop, shared by the engine worker (Web Workers) and
+// the command line (worker_threads), each of which gives it a way to start a worker.
+IMPORT_RULES.push(
+  {
+    from: 'pool',
+    forbidden: ['worker', 'store', 'ui', 'cli', 'testing', 'offline', 'storage'],
+    why: 'the pool runs in both the browser engine and the command line, so it can know neither of them',
+  },
+  {
+    from: 'pool',
+    forbidden: ['node:*', 'react', 'react-dom', 'react-dom/*', 'zustand', 'd3', 'd3-*'],
+    why: 'the same pool code runs in a browser worker and in Node: the platform is given to it (a spawn function), never imported',
+  },
+);

@@ -26,6 +26,8 @@ Commands:
 Options for every command:
   --max-expansion <ratio>  the decompression-bomb bound: past 1 GiB of output, at most <ratio> bytes
                            out per compressed byte read (default 1000)
+  --pool <n>               worker threads that decode compressed layers in parallel (default: one per
+                           core, at most 8; 0 decodes on the main thread; also ILX_POOL=<n>)
   -h, --help               help for the command
   -V, --version            the version
 
@@ -63,6 +65,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
 
 /** The decompression-bomb bound every command opens archives with (`--max-expansion`). */
 let expansionLimit: ExpansionLimit = DEFAULT_EXPANSION_LIMIT;
+/** `--pool <n>`: worker threads for compressed layers (null: ILX_POOL, else one per core). */
+let poolSize: number | null = null;
 
 export const nodeIo: CliIo = {
   // Every line of text goes through one escaping function on its way to the terminal; JSON is
@@ -85,9 +89,14 @@ export const nodeIo: CliIo = {
     }
     // On a terminal, stderr shows how far the reading is; a pipe or a file gets nothing.
     const progress = terminalProgress(`reading ${visible(source.name)}`);
+    // Workers start only when the archive has two compressed layers or more (see LayerWorkerPool).
+    const { defaultPoolSize, nodeLayerPool } = await import('./pool/nodePool');
+    const size = poolSize ?? defaultPoolSize();
+    const layerPool = size > 0 ? nodeLayerPool(path, size) : undefined;
     try {
       return await openArchive(source, {
         expansionLimit,
+        layerPool,
         onProgress: (p) =>
           p.phase === 'done'
             ? progress.done()
@@ -99,12 +108,13 @@ export const nodeIo: CliIo = {
               }),
       });
     } finally {
+      layerPool?.close();
       progress.done();
     }
   },
 };
 
-/** Takes `--max-expansion <ratio>` out of the arguments (any command); an error message if it is bad. */
+/** Takes `--max-expansion <ratio>` and `--pool <n>` out of the arguments (any command); an error message if one is bad. */
 function takeGlobalOptions(argv: string[]): string[] | string {
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -112,6 +122,14 @@ function takeGlobalOptions(argv: string[]): string[] | string {
     if (arg === '--') {
       rest.push(...argv.slice(i));
       break;
+    }
+    if (arg === '--pool' || arg.startsWith('--pool=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      const n = Number(value);
+      if (value === undefined || !Number.isInteger(n) || n < 0)
+        return `--pool needs a number of workers (0 or more), got ${JSON.stringify(value ?? '')}`;
+      poolSize = n;
+      continue;
     }
     if (arg !== '--max-expansion' && !arg.startsWith('--max-expansion=')) {
       rest.push(arg);

@@ -20,7 +20,10 @@ import {
 export type WorkerFactory = () => Worker;
 
 export function defaultWorkerFactory(): Worker {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'archive-reader' });
+  // `?pool=<n>` on the page sets the engine's pool of layer decoders (its worker reads its name)
+  const pool = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('pool');
+  const name = pool !== null && /^\d+$/.test(pool) ? `archive-reader pool=${pool}` : 'archive-reader';
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
 }
 
 export class StaleSessionError extends Error {

@@ -11,6 +11,7 @@ import { openArchive } from '../core/image/open';
 import { verifyArchive } from '../core/image/verify';
 import { OpfsIndexStore } from '../storage/indexStore';
 import { Engine } from './engine';
+import { browserLayerPool, poolSizeFrom } from './layerPool';
 import type { FromWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -34,7 +35,19 @@ const engine = new Engine({
       hooks.signal.removeEventListener('abort', stop);
     }
   },
-  openArchive: (source, hooks) => openArchive(source, hooks),
+  openArchive: async (source, hooks) => {
+    // compressed layers of a dropped file are decoded by a pool of workers (see layerPool.ts)
+    const size = poolSizeFrom(self.name, navigator.hardwareConcurrency);
+    const layerPool =
+      source instanceof BlobSource && size > 0 ? browserLayerPool(source.blob, source.name, size) : undefined;
+    try {
+      return await openArchive(source, { ...hooks, layerPool });
+    } finally {
+      layerPool?.close();
+      // what the last open's pool did, for e2e/pool.spec.ts and the benchmark to check it ran
+      (self as { layerPoolStats?: unknown }).layerPoolStats = { size, ...(layerPool?.stats ?? {}) };
+    }
+  },
   // the same model as the CLI: rewrites of the same size are compared by content
   buildFs: (archive, image) => buildImageFileSystem(archive, image),
   analyze: (archive, image) => analyzeImage(archive, image),

@@ -43,7 +43,7 @@ export class BlobSource implements ByteSource {
    */
   readonly readAhead = 8 * 1024 * 1024;
   constructor(
-    private readonly blob: Blob,
+    readonly blob: Blob,
     name?: string,
   ) {
     this.size = blob.size;

@@ -6,7 +6,7 @@ import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
 import { EntryTable } from '../tar/entryTable';
 import type { TarEntry } from '../tar/types';
-import { type WalkState, walkTarEach } from '../tar/walker';
+import type { WalkState } from '../tar/walker';
 import { emptyConfig } from './config';
 import { ArchiveDirectory, cleanMemberName } from './directory';
 import { FormatContext, type FormatReader } from './formats/context';
@@ -14,6 +14,16 @@ import { dockerArchiveReader } from './formats/dockerArchive';
 import { dockerLegacyReader } from './formats/dockerLegacy';
 import { ociLayoutReader } from './formats/ociLayout';
 import { layerWarnings } from './layerChecks';
+import {
+  checkAbort,
+  indexLayer,
+  type LayerIndexHooks,
+  type LayerIndexResult,
+  type LayerJob,
+  type LayerPool,
+  readTail,
+  indexTar as walkIndex,
+} from './layerIndex';
 import { buildLayerTree } from './layerTree';
 import { classifyMember, MEMBER_HEAD_BYTES, notALayer } from './memberKind';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, OpenProgress } from './model';
@@ -26,6 +36,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT in core/limits). */
   expansionLimit?: ExpansionLimit;
+  /**
+   * Where compressed layers are decoded in parallel (a pool of workers); without it, or for the
+   * layers it does not accept, they are read here one after another. The result is the same.
+   */
+  layerPool?: LayerPool;
 }
 
 /** The archive could not be read at all (not a tar, or broken before anything useful). */
@@ -41,12 +56,6 @@ const READERS: FormatReader[] = [ociLayoutReader, dockerArchiveReader, dockerLeg
 
 /** All metadata kept from a streamed archive together: real images need kilobytes. */
 const MAX_KEPT_METADATA = 64 * 1024 * 1024;
-
-const PROGRESS_EVERY = 4096;
-
-function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new DOMException('Opening was cancelled', 'AbortError');
-}
 
 class ProgressTracker {
   readonly state: OpenProgress;
@@ -64,13 +73,35 @@ class ProgressTracker {
     this.last = now;
     this.sink({ ...this.state });
   }
+  /** indexLayer's hooks: bytes as they are read, entries as they are found. */
+  layerHooks(signal: AbortSignal | undefined): LayerIndexHooks {
+    return {
+      signal,
+      onBytes: (n) => {
+        this.state.bytesRead += n;
+        this.report();
+      },
+      onEntry: () => {
+        this.state.entries++;
+      },
+    };
+  }
+  /** indexTar's hooks: count entries, and now and then take the position and report. */
+  hooks(position?: () => number): { onCount: () => void; onTick: () => void } {
+    return {
+      onCount: () => {
+        this.state.entries++;
+      },
+      onTick: () => {
+        if (position) this.state.bytesRead = position();
+        this.report();
+      },
+    };
+  }
 }
 
-/**
- * Reads every entry header of a tar into a table. Errors end the walk but keep what was read:
- * the caller gets the error message back and the entries stay usable.
- */
-async function indexTar(
+/** layerIndex's indexTar, counting entries and reporting progress as it goes. */
+function indexTar(
   reader: SequentialReader,
   table: EntryTable,
   progress: ProgressTracker,
@@ -79,24 +110,7 @@ async function indexTar(
   position?: () => number,
   state?: WalkState,
 ): Promise<string | null> {
-  const visit = (entry: TarEntry): Promise<void> | undefined => {
-    table.add(entry);
-    progress.state.entries++;
-    if (table.count % PROGRESS_EVERY === 0) {
-      checkAbort(signal);
-      if (position) progress.state.bytesRead = position();
-      progress.report();
-    }
-    return onEntry?.(entry, reader);
-  };
-  try {
-    await walkTarEach(reader, visit, state);
-    return null;
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    if (signal?.aborted) throw signal.reason;
-    return messageOf(error);
-  }
+  return walkIndex(reader, table, signal, { ...progress.hooks(position), onEntry }, state);
 }
 
 function notATar(name: string, why: string): ArchiveReadError {
@@ -308,73 +322,48 @@ function notAFileMember(name: string, dir: ArchiveDirectory): string | null {
   return `layer ${JSON.stringify(name)} names a ${member.type === 'dir' ? 'directory' : member.type} in the archive, not a layer tar`;
 }
 
-/** Decompressed bytes read past a layer's end-of-archive blocks, to find what follows the stream. */
-const TAIL_BYTES = 1024 * 1024;
-
 /**
- * Reads on past the end of a compressed layer's tar (its padding, usually a few kilobytes), so
- * that trailing garbage after the compressed stream is found and warned about while indexing,
- * as `cat` and `export` would otherwise be the first to meet it.
+ * What of a blob the owner decides before reading it: a member that is missing, not a file or not
+ * a layer gets its error here; a layer gets the job that indexes it (null: nothing to read).
  */
-async function readTail(reader: SequentialReader): Promise<void> {
-  try {
-    await reader.skip(TAIL_BYTES);
-  } catch {
-    // past the tar: whatever is wrong there does not touch the entries
-  }
-}
-
-async function indexBlob(
+async function layerJob(
   source: ByteSource,
   dir: ArchiveDirectory,
   blob: LayerBlob,
-  progress: ProgressTracker,
   expansion: ExpansionLimit,
-  warn: (message: string) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+): Promise<LayerJob | null> {
   const member = dir.resolve(blob.member);
   if (!member) {
     blob.error = dir.explainMissing(blob.member);
-    return;
+    return null;
   }
   const notAFile = notAFileMember(blob.member, dir);
   if (notAFile) {
     blob.error = notAFile;
-    return;
+    return null;
   }
   blob.entries = new EntryTable();
-  if (member.size === 0) return; // legacy saves write empty layer.tar files for metadata-only steps
+  if (member.size === 0) return null; // legacy saves write empty layer.tar files for metadata-only steps
   const head = await source.read(member.dataOffset, Math.min(MEMBER_HEAD_BYTES, member.size));
   const kind = classifyMember(head, member.size);
   const refused = notALayer(blob.member, kind);
   if (kind.kind !== 'layer' || refused) {
     blob.error = refused;
-    return;
+    return null;
   }
-  const sniffed = kind.compression as Compression;
-  blob.compression = sniffed;
-  const end = member.dataOffset + member.size;
-  const before = progress.state.bytesRead;
-  const reader: SequentialReader =
-    sniffed === 'none'
-      ? new WindowedReader(source, member.dataOffset, end)
-      : decompressedReader(source, member.dataOffset, end, sniffed, {
-          onInput: (n) => {
-            progress.state.bytesRead += n;
-          },
-          volatile: true, // indexing keeps nothing of the decompressed bytes but the entries it parses
-          onWarning: (message) => warn(`layer ${JSON.stringify(blob.member)}: ${message}`),
-          expansion,
-        });
-  const error = await indexTar(reader, blob.entries, progress, signal, undefined, () =>
-    sniffed === 'none' ? before + reader.position : progress.state.bytesRead,
-  );
-  if (!error && sniffed !== 'none') await readTail(reader);
-  // The walk stops at the end-of-archive blocks: free the decoder now, not at garbage collection.
-  reader.close?.();
-  progress.state.bytesRead = before + member.size;
-  if (error) blob.error = `layer ${JSON.stringify(blob.member)}: ${error}`;
+  const compression = kind.compression as Compression;
+  blob.compression = compression;
+  return { member: blob.member, dataOffset: member.dataOffset, size: member.size, compression, expansion };
+}
+
+/** A layer's index into its blob: the same fields whoever read it (extra ones ride along). */
+function applyLayerIndex(blob: LayerBlob, result: LayerIndexResult, warn: (message: string) => void): void {
+  const { entries, error, warnings, compression, ...extra } = result;
+  for (const warning of warnings) warn(warning);
+  Object.assign(blob, extra);
+  blob.compression = compression;
+  blob.entries = entries;
+  if (error) blob.error = error;
 }
 
 /**
@@ -470,11 +459,37 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   progress.report(true);
 
   if (format !== 'rootfs') {
+    const warn = (message: string): void => ctx.warn(message);
+    const pooled =
+      outer === 'none' && options.layerPool
+        ? await sendToPool(source, scan.dir, archive, expansion, options.layerPool, progress, signal)
+        : new Map<string, Promise<LayerIndexResult>>();
     for (const [key, blob] of archive.blobs) {
       checkAbort(signal);
       if (blob.error === null) {
-        if (outer === 'none') {
-          await indexBlob(source, scan.dir, blob, progress, expansion, (m) => ctx.warn(m), signal);
+        const fromPool = pooled.get(key);
+        if (fromPool) {
+          let result: LayerIndexResult;
+          try {
+            result = await fromPool;
+            progress.state.entries += result.entries.count;
+          } catch (error) {
+            checkAbort(signal);
+            // the pool itself failed (a worker that would not start): read the layer here instead
+            const job = await layerJob(source, scan.dir, blob, expansion);
+            result = job
+              ? await indexLayer(source, job, progress.layerHooks(signal))
+              : {
+                  compression: blob.compression,
+                  entries: new EntryTable(),
+                  error: `layer ${JSON.stringify(blob.member)}: ${messageOf(error)}`,
+                  warnings: [],
+                };
+          }
+          applyLayerIndex(blob, result, warn);
+        } else if (outer === 'none') {
+          const job = await layerJob(source, scan.dir, blob, expansion);
+          if (job) applyLayerIndex(blob, await indexLayer(source, job, progress.layerHooks(signal)), warn);
         } else {
           const streamed = scan.streamed.get(blob.member);
           if (streamed) {
@@ -503,6 +518,47 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   progress.state.bytesRead = source.size;
   progress.report(true);
   return archive;
+}
+
+/**
+ * Hands every compressed layer the pool accepts to it at once (it runs as many as it has workers);
+ * the caller awaits them in layer order. A rejected job is awaited there too, so nothing is lost.
+ */
+async function sendToPool(
+  source: ByteSource,
+  dir: ArchiveDirectory,
+  archive: ImageArchive,
+  expansion: ExpansionLimit,
+  pool: LayerPool,
+  progress: ProgressTracker,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, Promise<LayerIndexResult>>> {
+  const jobs: [string, LayerJob][] = [];
+  for (const [key, blob] of archive.blobs) {
+    if (blob.error !== null) continue;
+    const member = dir.resolve(blob.member);
+    // Only what would be read: the owner itself decides (and words) every other case, in order.
+    if (member?.type !== 'file' || member.size === 0) continue;
+    const head = await source.read(member.dataOffset, Math.min(MEMBER_HEAD_BYTES, member.size));
+    const kind = classifyMember(head, member.size);
+    if (kind.kind !== 'layer' || notALayer(blob.member, kind) || kind.compression === 'none') continue;
+    const job: LayerJob = {
+      member: blob.member,
+      dataOffset: member.dataOffset,
+      size: member.size,
+      compression: kind.compression as Compression,
+      expansion,
+    };
+    if (pool.accepts(job)) jobs.push([key, job]);
+  }
+  const sent = new Map<string, Promise<LayerIndexResult>>();
+  if (jobs.length < (pool.minLayers ?? 1)) return sent;
+  for (const [key, job] of jobs) {
+    const result = pool.index(job, { ...progress.layerHooks(signal), onEntry: undefined });
+    result.catch(() => undefined); // awaited in order later; not an unhandled rejection meanwhile
+    sent.set(key, result);
+  }
+  return sent;
 }
 
 export function totalEntries(archive: ImageArchive): number {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { buildTar } from '../../testing/tarBuilder';
+import { MemorySource } from '../bytes/byteSource';
+import { DEFAULT_EXPANSION_LIMIT } from '../limits';
+import { EntryTable } from '../tar/entryTable';
+import { indexLayer, packLayerIndex, unpackLayerIndex } from './layerIndex';
+
+describe('a layer index crosses to another thread and back unchanged', () => {
+  it('every column, names of any script and length, owners, links, xattrs and extra fields', async () => {
+    const tar = buildTar([
+      { name: 'dir/', type: 'dir', uname: 'root', gname: 'root' },
+      { name: 'dir/plain.txt', content: 'x', uname: 'app', gname: 'staff', mtime: 1_700_000_000 },
+      { name: `dir/${'ü'.repeat(120)}/日本語.txt`, content: 'long and not ASCII', uid: 1000, gid: 1000 },
+      { name: 'dir/emoji-😀-x', content: '' },
+      { name: 'dir/link', type: 'symlink', linkTarget: '../target' },
+      { name: 'dir/hard', type: 'hardlink', linkTarget: 'dir/plain.txt' },
+      { name: 'dir/attrs', content: 'a', pax: { 'SCHILY.xattr.user.note': 'hello' } },
+    ]);
+    const result = await indexLayer(new MemorySource(tar), {
+      member: 'layer.tar',
+      dataOffset: 0,
+      size: tar.length,
+      compression: 'none',
+      expansion: DEFAULT_EXPANSION_LIMIT,
+    });
+    expect(result.entries.count).toBe(7);
+    expect(result.error).toBeNull();
+    const withExtra = { ...result, checkpoints: [{ out: 0, bits: 3 }] };
+    const { packed, transfer } = packLayerIndex(withExtra);
+    // what crosses: a handful of arrays, not an object per entry
+    expect(transfer.length).toBe(10);
+    expect(typeof packed.columns.nameText).toBe('string');
+    const cloned = structuredClone(packed, { transfer });
+    const back = unpackLayerIndex(cloned);
+    expect(back.entries.toColumns()).toEqual(result.entries.toColumns());
+    expect(back.entries.names).toEqual(result.entries.names);
+    expect(back.entries.ownerNames(1)).toEqual(['app', 'staff']);
+    expect(back.entries.linkTarget(4)).toBe('../target');
+    expect(back.entries.xattrs.get(6)).toEqual({ 'user.note': 'hello' });
+    expect((back as typeof withExtra).checkpoints).toEqual([{ out: 0, bits: 3 }]);
+  });
+
+  it('an empty layer and a broken one keep their error and warnings', async () => {
+    const tar = buildTar([{ name: 'a', content: 'abc' }]);
+    const cut = tar.subarray(0, 700); // inside the first entry's body
+    const result = await indexLayer(new MemorySource(cut), {
+      member: 'cut.tar',
+      dataOffset: 0,
+      size: cut.length,
+      compression: 'none',
+      expansion: DEFAULT_EXPANSION_LIMIT,
+    });
+    expect(result.error).toMatch(/^layer "cut\.tar": /);
+    const back = unpackLayerIndex(structuredClone(packLayerIndex(result).packed));
+    expect(back.error).toBe(result.error);
+    expect(back.warnings).toEqual(result.warnings);
+    expect(back.entries.count).toBe(result.entries.count);
+    const empty = unpackLayerIndex(
+      structuredClone(packLayerIndex({ ...result, entries: new EntryTable() }).packed),
+    );
+    expect(empty.entries.count).toBe(0);
+  });
+});

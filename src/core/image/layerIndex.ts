@@ -1,0 +1,212 @@
+import type { ByteSource } from '../bytes/byteSource';
+import { type SequentialReader, WindowedReader } from '../bytes/reader';
+import { decompressedReader } from '../compress/decompress';
+import type { Compression } from '../compress/sniff';
+import { messageOf } from '../errors';
+import type { ExpansionLimit } from '../limits';
+import { type EntryColumns, EntryTable } from '../tar/entryTable';
+import type { TarEntry } from '../tar/types';
+import { type WalkState, walkTarEach } from '../tar/walker';
+
+/** How often (in entries) a walk checks for cancellation and reports progress. */
+export const PROGRESS_EVERY = 4096;
+
+export function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new DOMException('Opening was cancelled', 'AbortError');
+}
+
+/**
+ * Reads every entry header of a tar into a table. Errors end the walk but keep what was read:
+ * the caller gets the error message back and the entries stay usable.
+ */
+export async function indexTar(
+  reader: SequentialReader,
+  table: EntryTable,
+  signal: AbortSignal | undefined,
+  hooks: {
+    /** Each entry as it is added (the streaming scan reads members' bodies from here). */
+    onEntry?: (entry: TarEntry, reader: SequentialReader) => Promise<void>;
+    /** Every PROGRESS_EVERY entries, after the cancellation check. */
+    onTick?: () => void;
+    /** Every entry: the running count across layers. */
+    onCount?: () => void;
+  } = {},
+  state?: WalkState,
+): Promise<string | null> {
+  const { onEntry, onTick, onCount } = hooks;
+  const visit = (entry: TarEntry): Promise<void> | undefined => {
+    table.add(entry);
+    onCount?.();
+    if (table.count % PROGRESS_EVERY === 0) {
+      checkAbort(signal);
+      onTick?.();
+    }
+    return onEntry?.(entry, reader);
+  };
+  try {
+    await walkTarEach(reader, visit, state);
+    return null;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    if (signal?.aborted) throw signal.reason;
+    return messageOf(error);
+  }
+}
+
+/** Decompressed bytes read past a layer's end-of-archive blocks, to find what follows the stream. */
+const TAIL_BYTES = 1024 * 1024;
+
+/**
+ * Reads on past the end of a compressed layer's tar (its padding, usually a few kilobytes), so
+ * that trailing garbage after the compressed stream is found and warned about while indexing,
+ * as `cat` and `export` would otherwise be the first to meet it.
+ */
+export async function readTail(reader: SequentialReader): Promise<void> {
+  try {
+    await reader.skip(TAIL_BYTES);
+  } catch {
+    // past the tar: whatever is wrong there does not touch the entries
+  }
+}
+
+/** Which bytes of the archive hold one layer blob, and how they are compressed (sniffed already). */
+export interface LayerJob {
+  /** The archive member, for messages. */
+  member: string;
+  dataOffset: number;
+  size: number;
+  compression: Compression;
+  expansion: ExpansionLimit;
+}
+
+/**
+ * One layer's index: a plain record, so that it crosses a worker boundary as it is (see
+ * packLayerIndex) and fields added later flow through the pool unchanged.
+ */
+export interface LayerIndexResult {
+  compression: Compression;
+  entries: EntryTable;
+  /** Why the layer was not read to its end, prefixed with the member's name; null when it was. */
+  error: string | null;
+  /** In the order they were met, each prefixed with the member's name. */
+  warnings: string[];
+}
+
+export interface LayerIndexHooks {
+  signal?: AbortSignal;
+  /** Archive bytes consumed since the last call (compressed bytes for a compressed layer). */
+  onBytes?: (bytes: number) => void;
+  /** Called for every entry indexed. */
+  onEntry?: () => void;
+}
+
+/**
+ * Indexes one layer blob: the pure per-layer step that the owner of the model runs itself or hands
+ * to a pool worker (which runs exactly this on its own ByteSource over the same file).
+ */
+export async function indexLayer(
+  source: ByteSource,
+  job: LayerJob,
+  hooks: LayerIndexHooks = {},
+): Promise<LayerIndexResult> {
+  const { member, dataOffset, size, compression, expansion } = job;
+  const { signal, onBytes, onEntry } = hooks;
+  const label = `layer ${JSON.stringify(member)}`;
+  const entries = new EntryTable();
+  const warnings: string[] = [];
+  const end = dataOffset + size;
+  let reported = 0;
+  const reader: SequentialReader =
+    compression === 'none'
+      ? new WindowedReader(source, dataOffset, end)
+      : decompressedReader(source, dataOffset, end, compression, {
+          onInput: (n) => {
+            reported += n;
+            onBytes?.(n);
+          },
+          volatile: true, // indexing keeps nothing of the decompressed bytes but the entries it parses
+          onWarning: (message) => warnings.push(`${label}: ${message}`),
+          expansion,
+        });
+  const windowed = compression === 'none' ? (reader as WindowedReader) : null;
+  const tick = windowed
+    ? () => {
+        const position = windowed.position;
+        if (position > reported) onBytes?.(position - reported);
+        reported = Math.max(reported, position);
+      }
+    : undefined;
+  const error = await indexTar(reader, entries, signal, { onTick: tick, onCount: onEntry });
+  if (!error && compression !== 'none') await readTail(reader);
+  // The walk stops at the end-of-archive blocks: free the decoder now, not at garbage collection.
+  reader.close?.();
+  if (size > reported) onBytes?.(size - reported);
+  return { compression, entries, error: error ? `${label}: ${error}` : null, warnings };
+}
+
+/**
+ * Indexes layers somewhere else (a pool of workers), one layer per worker at a time. The owner
+ * of the model merges the results in layer order, so the archive comes out as if it had read
+ * them itself.
+ */
+export interface LayerPool {
+  /** Whether this job is worth sending (the pools take compressed layers: decoding is the cost). */
+  accepts(job: LayerJob): boolean;
+  /** Fewer accepted layers than this in an archive are all read by the owner (default 1). */
+  readonly minLayers?: number;
+  index(job: LayerJob, hooks: LayerIndexHooks): Promise<LayerIndexResult>;
+}
+
+// ---------------------------------------------------------------- the wire form
+
+/**
+ * An EntryTable as it crosses to another thread: typed arrays that are transferred, not copied,
+ * and the names as one string and their lengths, so 100k entries are a handful of objects.
+ */
+export interface PackedColumns extends Omit<EntryColumns, 'names'> {
+  nameText: string;
+  nameLengths: Uint32Array;
+}
+
+/** A LayerIndexResult for postMessage: any field besides `entries` passes as it is. */
+export type PackedLayerIndex = Omit<LayerIndexResult, 'entries'> & { columns: PackedColumns };
+
+export function packLayerIndex(result: LayerIndexResult): {
+  packed: PackedLayerIndex;
+  transfer: ArrayBuffer[];
+} {
+  const { entries, ...rest } = result;
+  const { names, ...columns } = entries.toColumns();
+  const nameLengths = new Uint32Array(names.length);
+  for (let i = 0; i < names.length; i++) nameLengths[i] = names[i].length;
+  const packed: PackedLayerIndex = {
+    ...rest,
+    columns: { ...columns, nameText: names.join(''), nameLengths },
+  };
+  const c = packed.columns;
+  const transfer = [
+    c.types,
+    c.sizes,
+    c.modes,
+    c.uids,
+    c.gids,
+    c.mtimes,
+    c.dataOffsets,
+    c.headerOffsets,
+    c.ownerIds,
+    c.nameLengths,
+  ].map((a) => a.buffer as ArrayBuffer);
+  return { packed, transfer };
+}
+
+export function unpackLayerIndex(packed: PackedLayerIndex): LayerIndexResult {
+  const { columns, ...rest } = packed;
+  const { nameText, nameLengths, ...others } = columns;
+  const names = new Array<string>(nameLengths.length);
+  let at = 0;
+  for (let i = 0; i < nameLengths.length; i++) {
+    names[i] = nameText.slice(at, at + nameLengths[i]);
+    at += nameLengths[i];
+  }
+  return { ...rest, entries: EntryTable.fromColumns({ ...others, names }) };
+}
