@@ -1,6 +1,7 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
+import { SeekPointRecorder } from '../compress/seekPoints';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
@@ -26,6 +27,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT in core/limits). */
   expansionLimit?: ExpansionLimit;
+  /**
+   * Keep seek points in gzip layers (compress/seekPoints.ts), decoding them with our own inflater
+   * instead of the platform's: default true.
+   */
+  seekPoints?: boolean;
 }
 
 /** The archive could not be read at all (not a tar, or broken before anything useful). */
@@ -332,6 +338,7 @@ async function indexBlob(
   expansion: ExpansionLimit,
   warn: (message: string) => void,
   signal?: AbortSignal,
+  seekPoints = true,
 ): Promise<void> {
   const member = dir.resolve(blob.member);
   if (!member) {
@@ -356,6 +363,7 @@ async function indexBlob(
   blob.compression = sniffed;
   const end = member.dataOffset + member.size;
   const before = progress.state.bytesRead;
+  const recorder = sniffed === 'gzip' && seekPoints ? new SeekPointRecorder() : undefined;
   const reader: SequentialReader =
     sniffed === 'none'
       ? new WindowedReader(source, member.dataOffset, end)
@@ -366,6 +374,7 @@ async function indexBlob(
           volatile: true, // indexing keeps nothing of the decompressed bytes but the entries it parses
           onWarning: (message) => warn(`layer ${JSON.stringify(blob.member)}: ${message}`),
           expansion,
+          seekPoints: recorder,
         });
   const error = await indexTar(reader, blob.entries, progress, signal, undefined, () =>
     sniffed === 'none' ? before + reader.position : progress.state.bytesRead,
@@ -373,6 +382,7 @@ async function indexBlob(
   if (!error && sniffed !== 'none') await readTail(reader);
   // The walk stops at the end-of-archive blocks: free the decoder now, not at garbage collection.
   reader.close?.();
+  if (recorder) blob.seekPoints = recorder.result();
   progress.state.bytesRead = before + member.size;
   if (error) blob.error = `layer ${JSON.stringify(blob.member)}: ${error}`;
 }
@@ -474,7 +484,16 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       checkAbort(signal);
       if (blob.error === null) {
         if (outer === 'none') {
-          await indexBlob(source, scan.dir, blob, progress, expansion, (m) => ctx.warn(m), signal);
+          await indexBlob(
+            source,
+            scan.dir,
+            blob,
+            progress,
+            expansion,
+            (m) => ctx.warn(m),
+            signal,
+            options.seekPoints ?? true,
+          );
         } else {
           const streamed = scan.streamed.get(blob.member);
           if (streamed) {
