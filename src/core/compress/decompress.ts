@@ -43,8 +43,9 @@ export interface DecompressOptions {
   /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT). */
   expansion?: ExpansionLimit;
   /**
-   * gzip only: decode with our own inflater (inflate.ts) and keep seek points in this recorder,
-   * so that a file near the end can later be read without decoding all before it.
+   * Keep seek points in this recorder, so that a file near the end can later be read without
+   * decoding all before it: for gzip, by decoding with our own inflater (inflate.ts) instead of
+   * the platform's; for zstd, at the frames' starts (a single-frame layer has none).
    */
   seekPoints?: SeekPointRecorder;
 }
@@ -240,6 +241,7 @@ export function decompressChunks(
   let delivered = 0;
   let compressedRead = 0;
   const seekPoints = compression === 'gzip' ? options.seekPoints : undefined;
+  const framePoints = compression === 'zstd' ? options.seekPoints : undefined;
   // Our inflater reads multi-member gzip itself: there is nothing to fall back to.
   let usingFallback = !restartable || seekPoints !== undefined;
   const counted = async function* () {
@@ -251,7 +253,8 @@ export function decompressChunks(
   };
   const open = (fallback: boolean): ChunkPuller => {
     // zstd's own decoder in WASM, pulled one output piece at a time (zstd.ts)
-    if (compression === 'zstd') return zstdPuller(counted(), volatile);
+    if (compression === 'zstd')
+      return zstdPuller(counted(), volatile, framePoints && ((at, out) => framePoints.frameStart(out, at)));
     if (seekPoints) return inflaterPuller(counted(), seekPoints);
     if (fallback || typeof DecompressionStream === 'undefined') {
       return pullFromPushDecoder(counted(), (ondata) => new Gunzip(ondata));
@@ -302,6 +305,7 @@ export function decompressChunks(
         return finish();
       }
       made += chunk.length;
+      framePoints?.output(chunk);
       if (toDiscard > 0) {
         if (chunk.length <= toDiscard) {
           toDiscard -= chunk.length;

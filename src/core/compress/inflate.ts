@@ -43,10 +43,36 @@ const DIST_EXTRA = new Uint8Array([
 ]);
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
-/** A Huffman code as a direct lookup table: entry = symbol << 4 | code length (0: no such code). */
+/**
+ * A Huffman code as a lookup table of the first `bits` bits: entry = symbol << 4 | code length,
+ * 0 for no such code, -1 for a longer code (decoded by `slowDecode` from `counts` and `symbols`).
+ * A full table of the longest code (15 bits) would be refilled for every block: 32K entries for
+ * each 70 KB of output.
+ */
 interface HuffmanTable {
   entries: Int32Array;
   bits: number;
+  counts: Uint16Array;
+  symbols: Uint16Array;
+}
+
+/** Bits of the direct lookup: codes longer than this are rare, by the nature of Huffman codes. */
+const FAST_BITS = 10;
+
+/** Canonical decoding bit by bit (as zlib's puff does), for codes longer than FAST_BITS. */
+function slowDecode(table: HuffmanTable, hold: number): number {
+  let code = 0;
+  let first = 0;
+  let index = 0;
+  for (let len = 1; len <= 15; len++) {
+    code |= (hold >>> (len - 1)) & 1;
+    const count = table.counts[len];
+    if (code - first < count) return (table.symbols[index + code - first] << 4) | len;
+    index += count;
+    first = (first + count) << 1;
+    code <<= 1;
+  }
+  return 0;
 }
 
 function buildTable(lengths: Uint8Array, what: string): HuffmanTable {
@@ -67,18 +93,26 @@ function buildTable(lengths: Uint8Array, what: string): HuffmanTable {
     code = (code + counts[len - 1]) << 1;
     next[len] = code;
   }
-  const bits = Math.max(1, maxBits);
+  const bits = Math.max(1, Math.min(FAST_BITS, maxBits));
   const entries = new Int32Array(1 << bits);
+  const offsets = new Uint16Array(16);
+  for (let len = 1; len < 15; len++) offsets[len + 1] = offsets[len] + counts[len];
+  const symbols = new Uint16Array(lengths.length);
   for (let symbol = 0; symbol < lengths.length; symbol++) {
     const len = lengths[symbol];
     if (len === 0) continue;
+    symbols[offsets[len]++] = symbol;
     const code = next[len]++;
     let reversed = 0;
     for (let i = 0; i < len; i++) reversed |= ((code >> i) & 1) << (len - 1 - i);
+    if (len > bits) {
+      entries[reversed & ((1 << bits) - 1)] = -1;
+      continue;
+    }
     const entry = (symbol << 4) | len;
     for (let fill = reversed; fill < entries.length; fill += 1 << len) entries[fill] = entry;
   }
-  return { entries, bits };
+  return { entries, bits, counts, symbols };
 }
 
 let fixedTables: { lit: HuffmanTable; dist: HuffmanTable } | null = null;
@@ -515,10 +549,12 @@ export class GzipInflater {
   private huffman(): boolean {
     const buf = this.buf;
     const out = this.out;
-    const lit = (this.lit as HuffmanTable).entries;
-    const litMask = (1 << (this.lit as HuffmanTable).bits) - 1;
-    const dist = (this.dist as HuffmanTable).entries;
-    const distMask = (1 << (this.dist as HuffmanTable).bits) - 1;
+    const litTable = this.lit as HuffmanTable;
+    const distTable = this.dist as HuffmanTable;
+    const lit = litTable.entries;
+    const litMask = (1 << litTable.bits) - 1;
+    const dist = distTable.entries;
+    const distMask = (1 << distTable.bits) - 1;
     const inLimit = this.final ? buf.length + 4 : buf.length - SYMBOL_MARGIN;
     const outLimit = out.length - MAX_MATCH - 1;
     const floor = this.memberFloor;
@@ -538,7 +574,8 @@ export class GzipInflater {
           hold |= buf[p++] << bits;
           bits += 8;
         }
-        const entry = lit[hold & litMask];
+        let entry = lit[hold & litMask];
+        if (entry < 0) entry = slowDecode(litTable, hold);
         const length0 = entry & 15;
         if (length0 === 0 || length0 > bits)
           throw new InflateError('invalid deflate data: bad literal/length code');
@@ -578,7 +615,8 @@ export class GzipInflater {
           hold |= buf[p++] << bits;
           bits += 8;
         }
-        const dEntry = dist[hold & distMask];
+        let dEntry = dist[hold & distMask];
+        if (dEntry < 0) dEntry = slowDecode(distTable, hold);
         const dLength = dEntry & 15;
         if (dLength === 0 || dLength > bits)
           throw new InflateError('invalid deflate data: bad distance code');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ociArchive } from '../../testing/archives';
+import { ociArchive, zstdStored } from '../../testing/archives';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { ContentReader } from '../image/content';
@@ -15,6 +15,7 @@ import { GzipInflater, InflateError } from './inflate';
 import {
   DEFAULT_SPACING,
   POINT_BLOCK,
+  POINT_FRAME,
   POINT_MEMBER,
   SeekPointRecorder,
   type SeekPoints,
@@ -157,10 +158,19 @@ describe('reading a file from a multi-MB gzip layer', () => {
       ),
     );
   const members = ociArchive([image], 'gzip', perMember);
+  // zstd:chunked and `zstd --patch-from`-free multi-frame writers: a frame per ~1 MB of tar
+  const perFrame = (tar: Uint8Array) =>
+    Buffer.concat(
+      Array.from({ length: Math.ceil(tar.length / 1_048_576) }, (_, i) =>
+        zstdStored(tar.subarray(i * 1_048_576, (i + 1) * 1_048_576)),
+      ),
+    );
+  const frames = ociArchive([image], 'zstd', perFrame);
 
-  for (const [label, bytes, kind] of [
-    ['one gzip member', single, POINT_BLOCK],
-    ['a gzip member per MB (eStargz)', members, POINT_MEMBER],
+  for (const [label, bytes, kind, filter] of [
+    ['one gzip member', single, POINT_BLOCK, 'gzip -dc'],
+    ['a gzip member per MB (eStargz)', members, POINT_MEMBER, 'gzip -dc'],
+    ['a zstd frame per MB', frames, POINT_FRAME, 'zstd -dc'],
   ] as const) {
     it(`starts from the nearest seek point and gives GNU tar's bytes at the start, middle and end (${label})`, async () => {
       const archive = await openArchive(new MemorySource(bytes));
@@ -183,7 +193,7 @@ describe('reading a file from a multi-MB gzip layer', () => {
         const index = entries.names.indexOf(name);
         expect(index).toBeGreaterThanOrEqual(0);
         const ours = await reader.read(key, index);
-        expect(Buffer.from(ours).equals(gnuExtract(layer, name, 'gzip -dc'))).toBe(true);
+        expect(Buffer.from(ours).equals(gnuExtract(layer, name, filter))).toBe(true);
       }
       expect(reader.seekStats.resumed).toBeGreaterThanOrEqual(2);
       expect(reader.seekStats.rejected).toBe(0);
@@ -251,6 +261,11 @@ describe('reading a file from a multi-MB gzip layer', () => {
       expect(Buffer.from(ours).equals(expected), what).toBe(true);
       expect(reader.seekStats.rejected, what).toBe(1);
     }
+  });
+
+  it('keeps no seek points in a single-frame zstd layer: it is read from its start', async () => {
+    const archive = await openArchive(new MemorySource(ociArchive([image], 'zstd')));
+    expect(onlyLayer(archive)[1].seekPoints).toBeNull();
   });
 
   it('is opened without seek points when asked (the platform decoder then)', async () => {

@@ -5,11 +5,13 @@ import {
   CHECK_BYTES,
   CheckHash,
   POINT_BLOCK,
+  POINT_FRAME,
   POINT_MEMBER,
   type SeekPointRecorder,
   type SeekPoints,
   windowOf,
 } from './seekPoints';
+import { zstdPuller } from './zstd';
 
 /** A pull function over decoded pieces, with the bytes found after the last gzip member. */
 export type InflaterPull = (() => Promise<Uint8Array | null>) & { trailing?: number };
@@ -46,6 +48,7 @@ class ShiftedReader implements SequentialReader {
   constructor(
     private readonly inner: StreamReader,
     private readonly base: number,
+    private readonly release: () => void,
   ) {}
   get position(): number {
     return this.base + this.inner.position;
@@ -59,7 +62,9 @@ class ShiftedReader implements SequentialReader {
   readBuffered(n: number): Uint8Array | null {
     return this.inner.readBuffered(n);
   }
-  close(): void {}
+  close(): void {
+    this.release();
+  }
 }
 
 /**
@@ -76,17 +81,18 @@ export async function openAtSeekPoint(
   i: number,
 ): Promise<SequentialReader | null> {
   const kind = points.kinds[i];
-  if (kind !== POINT_BLOCK && kind !== POINT_MEMBER) return null;
   const bit = points.bitOffsets[i];
   const byte = Math.floor(bit / 8);
   if (!(byte >= 0 && start + byte < end)) return null;
   const window = windowOf(points, i);
   const input = prefetchedChunksOf(source, start + byte, end, Math.min(DEFAULT_WINDOW, 512 * 1024));
-  const pull = inflaterPuller(
-    input[Symbol.asyncIterator](),
-    undefined,
-    kind === POINT_BLOCK ? { atBlock: true, skipBits: bit % 8, window } : { midStream: true },
-  );
+  const chunks = input[Symbol.asyncIterator]();
+  let pull: (() => Promise<Uint8Array | null>) & { close?(): void };
+  if (kind === POINT_FRAME) pull = zstdPuller(chunks);
+  else if (kind === POINT_BLOCK)
+    pull = inflaterPuller(chunks, undefined, { atBlock: true, skipBits: bit % 8, window });
+  else if (kind === POINT_MEMBER) pull = inflaterPuller(chunks, undefined, { midStream: true });
+  else return null;
   const hash = new CheckHash();
   hash.update(window);
   const head: Uint8Array[] = [];
@@ -105,13 +111,17 @@ export async function openAtSeekPoint(
       headBytes += piece.length;
     }
   } catch {
+    pull.close?.();
     return null;
   }
-  if (headBytes < CHECK_BYTES || hash.digest() !== points.checks[i]) return null;
+  if (headBytes < CHECK_BYTES || hash.digest() !== points.checks[i]) {
+    pull.close?.();
+    return null;
+  }
   const reader = new StreamReader(async () => {
     const first = head.shift();
     if (first) return first;
     return done ? null : pull();
   });
-  return new ShiftedReader(reader, points.outOffsets[i]);
+  return new ShiftedReader(reader, points.outOffsets[i], () => pull.close?.());
 }

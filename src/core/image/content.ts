@@ -47,7 +47,8 @@ export async function* storedChunks(archive: ImageArchive, blob: LayerBlob): Asy
 
 /**
  * Reads file contents on demand. Uncompressed layers are read by offset; compressed ones are
- * decompressed from the start of the layer up to the file. A forward cursor per layer is kept, so
+ * decompressed from the layer's last seek point before the file (compress/seekPoints.ts), or
+ * from its start when it has none. A forward cursor per layer is kept, so
  * reading files in archive order (hashing, export, search) decompresses each layer once.
  */
 export class ContentReader {
@@ -169,7 +170,7 @@ export class ContentReader {
   }
 
   /**
-   * A cursor from the gzip layer's last seek point before `offset`, when that saves decoding
+   * A cursor from the compressed layer's last seek point before `offset`, when that saves decoding
    * (no cursor, or one past `offset` or behind the point); null otherwise, and when the point
    * does not check out: it is not tried again, and the layer is read from its start.
    */
@@ -180,7 +181,7 @@ export class ContentReader {
     cursor: SequentialReader | undefined,
   ): Promise<SequentialReader | null> {
     const points = blob.seekPoints;
-    if (!points || blob.compression !== 'gzip' || this.archive.outerCompression !== 'none') return null;
+    if (!points || blob.compression === 'none' || this.archive.outerCompression !== 'none') return null;
     const i = pointBefore(points, offset);
     if (i < 0 || (cursor && cursor.position <= offset && cursor.position >= points.outOffsets[i]))
       return null;

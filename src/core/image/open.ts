@@ -28,8 +28,10 @@ export interface OpenOptions {
   /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT in core/limits). */
   expansionLimit?: ExpansionLimit;
   /**
-   * Keep seek points in gzip layers (compress/seekPoints.ts), decoding them with our own inflater
-   * instead of the platform's: default true.
+   * Keep seek points in compressed layers (compress/seekPoints.ts), so a file near a layer's end
+   * is read without decoding all before it: default true. gzip layers are then decoded with our
+   * own inflater instead of the platform's; zstd layers get one at each frame start (none in a
+   * single-frame layer).
    */
   seekPoints?: boolean;
 }
@@ -363,7 +365,7 @@ async function indexBlob(
   blob.compression = sniffed;
   const end = member.dataOffset + member.size;
   const before = progress.state.bytesRead;
-  const recorder = sniffed === 'gzip' && seekPoints ? new SeekPointRecorder() : undefined;
+  const recorder = sniffed !== 'none' && seekPoints ? new SeekPointRecorder() : undefined;
   const reader: SequentialReader =
     sniffed === 'none'
       ? new WindowedReader(source, member.dataOffset, end)
