@@ -2,8 +2,9 @@
  * Reading the last file of the largest gzip layer, before (decoded from the layer's start) and
  * after seek points (decoded from the last point before it), in Node and in a Chromium dedicated
  * worker running the same core over a File:
- *   npx tsx scripts/bench/seek.ts [archive] [--no-browser]
- * (default archive: .cache/bench/oci-gzip-s100.tar). Prints one line per run and a JSON summary.
+ *   npx tsx scripts/bench/seek.ts [archive] [--no-browser] [--compression zstd]
+ * (default archive: .cache/bench/oci-gzip-s100.tar; --compression zstd takes the largest zstd
+ * layer instead: a single-frame one shows what reading from its start costs). Prints one line per run and a JSON summary.
  * Also prints the index time of each way: seek points are kept by our own inflater, which the
  * index pass then uses instead of the platform's gzip decoder.
  */
@@ -17,11 +18,12 @@ import { measureSeek, type SeekResult } from './seek/common';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const { values, positionals } = parseArgs({
-  options: { 'no-browser': { type: 'boolean' } },
+  options: { 'no-browser': { type: 'boolean' }, compression: { type: 'string', default: 'gzip' } },
   allowPositionals: true,
 });
 const archive = resolve(positionals[0] ?? join(ROOT, '.cache', 'bench', 'oci-gzip-s100.tar'));
 if (!existsSync(archive)) throw new Error(`no archive at ${archive}`);
+const compression = values.compression === 'zstd' ? 'zstd' : 'gzip';
 
 function line(where: string, r: SeekResult): string {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -30,7 +32,7 @@ function line(where: string, r: SeekResult): string {
 
 const results: { where: string; result: SeekResult }[] = [];
 for (const seekPoints of [false, true]) {
-  const result = await measureSeek(new NodeFileSource(archive), seekPoints);
+  const result = await measureSeek(new NodeFileSource(archive), seekPoints, compression);
   results.push({ where: 'node', result });
   console.log(line('node', result));
 }
@@ -66,15 +68,15 @@ async function inBrowser(): Promise<void> {
       await page.goto(`${server.url}/index.html`);
       await page.getByLabel('archive').setInputFiles(archive);
       const reply = await page.evaluate(
-        (seekPoints) =>
+        ({ seekPoints, compression }) =>
           new Promise<{ ok: boolean; result?: SeekResult; message?: string }>((done) => {
             const input = document.querySelector('input') as HTMLInputElement;
             const worker = new Worker('./worker.js', { type: 'module' });
             worker.onmessage = (e) => done(e.data);
             worker.onerror = (e) => done({ ok: false, message: e.message });
-            worker.postMessage({ file: input.files?.[0], seekPoints });
+            worker.postMessage({ file: input.files?.[0], seekPoints, compression });
           }),
-        seekPoints,
+        { seekPoints, compression },
       );
       await page.close();
       if (!reply.ok || !reply.result) throw new Error(`browser: ${reply.message}`);

@@ -1,6 +1,6 @@
 /**
  * The seek benchmark's measurement, the same in Node and in a Chromium worker: open the archive
- * (with or without seek points), take the largest gzip layer, and time reading its last file
+ * (with or without seek points), take the largest gzip (or zstd) layer, and time reading its last file
  * (the entry with the greatest data offset) through a fresh ContentReader.
  */
 import type { ByteSource } from '../../../src/core/bytes/byteSource';
@@ -27,15 +27,19 @@ export interface SeekResult {
   hash: string;
 }
 
-export async function measureSeek(source: ByteSource, seekPoints: boolean): Promise<SeekResult> {
+export async function measureSeek(
+  source: ByteSource,
+  seekPoints: boolean,
+  compression: 'gzip' | 'zstd' = 'gzip',
+): Promise<SeekResult> {
   const started = performance.now();
   const archive = await openArchive(source, { seekPoints });
   const openMs = performance.now() - started;
   let best: [string, LayerBlob] | null = null;
   for (const [key, blob] of archive.blobs)
-    if (blob.compression === 'gzip' && blob.entries && (!best || blob.storedSize > best[1].storedSize))
+    if (blob.compression === compression && blob.entries && (!best || blob.storedSize > best[1].storedSize))
       best = [key, blob];
-  if (!best?.[1].entries) throw new Error(`${source.name} has no gzip layer`);
+  if (!best?.[1].entries) throw new Error(`${source.name} has no ${compression} layer`);
   const [key, blob] = best;
   const entries = best[1].entries;
   let last = 0;
