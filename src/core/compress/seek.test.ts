@@ -13,7 +13,9 @@ import { openArchive } from '../image/open';
 import { decodeIndex, encodeIndex } from '../persist/indexCodec';
 import { GzipInflater, InflateError } from './inflate';
 import {
+  CHECK_BYTES,
   DEFAULT_SPACING,
+  fitToBudget,
   POINT_BLOCK,
   POINT_FRAME,
   POINT_MEMBER,
@@ -271,5 +273,32 @@ describe('reading a file from a multi-MB gzip layer', () => {
   it('is opened without seek points when asked (the platform decoder then)', async () => {
     const archive = await openArchive(new MemorySource(single), { seekPoints: false });
     expect(onlyLayer(archive)[1].seekPoints).toBeUndefined();
+  });
+});
+
+describe('the seek points of an archive', () => {
+  it('stay within the archive budget: the densest layer is thinned, its spacing doubled, the last point kept', () => {
+    const recorder = () => {
+      const r = new SeekPointRecorder(1000);
+      const hooks = r.inflateHooks();
+      for (let out = 1000; out <= 64_000; out += 1000) {
+        if (hooks.onBoundary?.({ outOffset: out, bitOffset: out * 4, memberStart: false }))
+          hooks.onWindow?.(new Uint8Array(100).fill(out & 255));
+        r.output(new Uint8Array(1000));
+      }
+      r.output(new Uint8Array(CHECK_BYTES));
+      return r.result();
+    };
+    const layers = [{ seekPoints: recorder() }, { seekPoints: recorder() }];
+    const full = seekPointBytes(layers[0].seekPoints as SeekPoints);
+    expect(layers[0].seekPoints?.outOffsets.length).toBe(64);
+    fitToBudget(layers, full);
+    const [a, b] = layers.map((l) => l.seekPoints as SeekPoints);
+    expect(seekPointBytes(a) + seekPointBytes(b)).toBeLessThanOrEqual(full);
+    expect([a.spacing, b.spacing].sort()).toEqual([2000, 2000]);
+    expect(a.outOffsets.at(-1)).toBe(64_000);
+    expect([...a.outOffsets].every((o, i) => o === (i + 1) * 2000)).toBe(true);
+    expect(a.windows.subarray(0, 100).every((x) => x === 2000 % 256)).toBe(true);
+    expect(a.checks[0]).toBe(recorder()?.checks[1]);
   });
 });

@@ -43,6 +43,8 @@ export const POINT_FRAME = 2;
 export const DEFAULT_SPACING = 4 * 1024 * 1024;
 /** Points per layer at most: 32 MiB of windows; past it the spacing doubles and every other point goes. */
 export const MAX_POINTS_PER_LAYER = 1024;
+/** The points of all layers of an archive together at most (see fitToBudget). */
+export const MAX_POINT_BYTES_PER_ARCHIVE = 64 * 1024 * 1024;
 /** Output after a point that its check covers. */
 export const CHECK_BYTES = 4096;
 
@@ -243,4 +245,53 @@ export function seekPointsProblem(points: SeekPoints): string | null {
     total += points.windowLengths[i];
   }
   return total === points.windows.length ? null : 'windows do not add up';
+}
+
+/** Every other point (the odd ones, so the last stays), the spacing doubled. */
+export function thinned(points: SeekPoints): SeekPoints {
+  const keep: number[] = [];
+  for (let i = 1; i < points.outOffsets.length; i += 2) keep.push(i);
+  const windows = new Uint8Array(keep.reduce((n, i) => n + points.windowLengths[i], 0));
+  let at = 0;
+  for (const i of keep) {
+    windows.set(windowOf(points, i), at);
+    at += points.windowLengths[i];
+  }
+  return {
+    spacing: points.spacing * 2,
+    outOffsets: Float64Array.from(keep, (i) => points.outOffsets[i]),
+    bitOffsets: Float64Array.from(keep, (i) => points.bitOffsets[i]),
+    kinds: Uint8Array.from(keep, (i) => points.kinds[i]),
+    windowLengths: Uint32Array.from(keep, (i) => points.windowLengths[i]),
+    windows,
+    checks: Uint32Array.from(keep, (i) => points.checks[i]),
+  };
+}
+
+/**
+ * Keeps the points of all of an archive's layers within `budget` bytes: the layer whose points
+ * are densest (smallest spacing; the most bytes among those) is thinned until they fit. So every
+ * layer keeps points, further apart in an archive of many huge layers.
+ */
+export function fitToBudget(
+  layers: { seekPoints?: SeekPoints | null }[],
+  budget = MAX_POINT_BYTES_PER_ARCHIVE,
+): void {
+  const withPoints = () => layers.filter((l) => l.seekPoints && l.seekPoints.outOffsets.length > 0);
+  let total = withPoints().reduce((n, l) => n + seekPointBytes(l.seekPoints as SeekPoints), 0);
+  while (total > budget) {
+    const candidates = withPoints();
+    if (candidates.length === 0) return;
+    let densest = candidates[0];
+    for (const layer of candidates) {
+      const a = layer.seekPoints as SeekPoints;
+      const b = densest.seekPoints as SeekPoints;
+      if (a.spacing < b.spacing || (a.spacing === b.spacing && seekPointBytes(a) > seekPointBytes(b)))
+        densest = layer;
+    }
+    const before = seekPointBytes(densest.seekPoints as SeekPoints);
+    const after = thinned(densest.seekPoints as SeekPoints);
+    densest.seekPoints = after.outOffsets.length ? after : null;
+    total -= before - (densest.seekPoints ? seekPointBytes(after) : 0);
+  }
 }

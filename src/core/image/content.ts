@@ -2,7 +2,7 @@ import { createXXHash64 } from 'hash-wasm';
 import { chunksOf, type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
 import { openAtSeekPoint } from '../compress/seek';
-import { pointBefore } from '../compress/seekPoints';
+import { pointBefore, type SeekPoints } from '../compress/seekPoints';
 import type { ImageArchive, LayerBlob } from './model';
 
 /** Forward cursors kept per layer; a few, because each may hold a decompressor's buffers. */
@@ -150,7 +150,7 @@ export class ContentReader {
     const blob = this.blob(blobKey);
     const randomAccess = this.archive.outerCompression === 'none' && blob.compression === 'none';
     let cursor = randomAccess ? undefined : this.cursors.get(blobKey);
-    const resumed = await this.fromSeekPoint(blobKey, blob, offset, cursor);
+    const resumed = await this.fromSeekPoint(blob, offset, cursor);
     if (resumed) {
       cursor?.close?.();
       cursor = resumed;
@@ -175,7 +175,6 @@ export class ContentReader {
    * does not check out: it is not tried again, and the layer is read from its start.
    */
   private async fromSeekPoint(
-    blobKey: string,
     blob: LayerBlob,
     offset: number,
     cursor: SequentialReader | undefined,
@@ -185,7 +184,7 @@ export class ContentReader {
     const i = pointBefore(points, offset);
     if (i < 0 || (cursor && cursor.position <= offset && cursor.position >= points.outOffsets[i]))
       return null;
-    const rejected = this.rejectedPoints.get(blobKey);
+    const rejected = this.rejectedPoints.get(points);
     if (rejected?.has(i)) return null;
     const { source } = this.archive;
     const end = this.archive.format === 'rootfs' ? source.size : blob.dataOffset + blob.storedSize;
@@ -195,13 +194,14 @@ export class ContentReader {
       return reader;
     }
     this.seekStats.rejected++;
-    this.rejectedPoints.set(blobKey, (rejected ?? new Set()).add(i));
+    this.rejectedPoints.set(points, (rejected ?? new Set()).add(i));
     return null;
   }
 
   /** Seek points used, and refused because they did not check out (then read from the start). */
   readonly seekStats = { resumed: 0, rejected: 0 };
-  private readonly rejectedPoints = new Map<string, Set<number>>();
+  /** By the points themselves: an archive's budget may thin a layer's points while it is read. */
+  private readonly rejectedPoints = new WeakMap<SeekPoints, Set<number>>();
 
   /**
    * Closes the least recently used cursors past MAX_CURSORS, skipping any an operation is reading

@@ -1,7 +1,7 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
-import { SeekPointRecorder } from '../compress/seekPoints';
+import { fitToBudget, SeekPointRecorder } from '../compress/seekPoints';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
@@ -496,6 +496,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
             signal,
             options.seekPoints ?? true,
           );
+          // the archive's points stay within MAX_POINT_BYTES_PER_ARCHIVE, however many layers
+          fitToBudget([...archive.blobs.values()]);
         } else {
           const streamed = scan.streamed.get(blob.member);
           if (streamed) {
