@@ -566,7 +566,12 @@ export class GzipInflater {
           if (this.final) throw new InflateError('unexpected end of deflate data (truncated)');
           return progressed;
         }
-        if (op > outLimit) return true;
+        if (op > outLimit) {
+          // zeros read past the end of truncated input must not leave as output
+          if (p * 8 - bits > buf.length * 8)
+            throw new InflateError('unexpected end of deflate data (truncated)');
+          return true;
+        }
         progressed = true;
         if (bits < 15) {
           hold |= buf[p++] << bits;

@@ -124,6 +124,29 @@ describe('our gzip inflater', () => {
     expect(inflater.trailing).toBe(24);
   });
 
+  it('hands out only true bytes before it says the data is truncated, wherever it is cut', () => {
+    const whole = data.subarray(0, 2_500_000);
+    const gz = gzipSync(whole);
+    for (const cut of [11, 1000, Math.floor(gz.length / 3), gz.length - 9, gz.length - 1]) {
+      const inflater = new GzipInflater();
+      const out: Uint8Array[] = [];
+      let failed = false;
+      try {
+        for (let off = 0; off < cut; off += 65_536) {
+          inflater.push(gz.subarray(off, Math.min(cut, off + 65_536)));
+          if (off + 65_536 >= cut) inflater.end();
+          for (let piece = inflater.pull(); piece; piece = inflater.pull()) out.push(piece.slice());
+        }
+      } catch (error) {
+        expect(error).toBeInstanceOf(InflateError);
+        failed = true;
+      }
+      expect(failed, `cut at ${cut}`).toBe(true);
+      const got = Buffer.concat(out);
+      expect(got.equals(whole.subarray(0, got.length)), `cut at ${cut}`).toBe(true);
+    }
+  });
+
   it('starts at a recorded block boundary with its window and makes the same bytes from there on', () => {
     const gz = gzipSync(data);
     const recorder = new SeekPointRecorder(256 * 1024);
