@@ -21,6 +21,7 @@ import {
   POINT_MEMBER,
   SeekPointRecorder,
   type SeekPoints,
+  seekPointBuffers,
   seekPointBytes,
 } from './seekPoints';
 
@@ -323,5 +324,18 @@ describe('the seek points of an archive', () => {
     expect([...a.outOffsets].every((o, i) => o === (i + 1) * 2000)).toBe(true);
     expect(a.windows.subarray(0, 100).every((x) => x === 2000 % 256)).toBe(true);
     expect(a.checks[0]).toBe(recorder()?.checks[1]);
+  });
+});
+
+describe('seek points as plain data', () => {
+  it('survive a structured clone with their buffers transferred, as a decode worker hands them over', async () => {
+    const archive = await openArchive(new MemorySource(ociArchive([image], 'gzip')));
+    const points = onlyLayer(archive)[1].seekPoints as SeekPoints;
+    const moved = structuredClone(points);
+    const buffers = seekPointBuffers(moved);
+    expect(buffers).toHaveLength(6);
+    const received = structuredClone(moved, { transfer: buffers });
+    expect(moved.windows.byteLength).toBe(0); // transferred, not copied
+    expect(received).toEqual(points);
   });
 });

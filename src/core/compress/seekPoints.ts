@@ -295,3 +295,18 @@ export function fitToBudget(
     total -= before - (densest.seekPoints ? seekPointBytes(after) : 0);
   }
 }
+
+/** The buffers to transfer with `postMessage` (a decode worker handing a layer's index to its owner). */
+export function seekPointBuffers(points: SeekPoints): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of [
+    points.outOffsets,
+    points.bitOffsets,
+    points.kinds,
+    points.windowLengths,
+    points.windows,
+    points.checks,
+  ])
+    if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+  return [...buffers];
+}
