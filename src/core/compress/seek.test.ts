@@ -176,13 +176,22 @@ describe('our gzip inflater', () => {
 
 describe('reading a file from a multi-MB gzip layer', () => {
   const single = ociArchive([image], 'gzip');
-  // eStargz writes a member per file (and a TOC): a member per ~1 MB of tar is the same shape.
+  // eStargz writes a member per file (and a TOC), then a footer: an empty member whose header
+  // carries an extra field ("SG" and the TOC's offset). A member per ~1 MB of tar is the same shape.
+  const footer = Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 4 | 8, 0, 0, 0, 0, 0, 0xff]), // FEXTRA | FNAME
+    Buffer.from([26, 0, 0x53, 0x47, 22, 0]),
+    Buffer.from('0000000000000000STARGZ'),
+    Buffer.from('footer\0'),
+    Buffer.from([1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]), // an empty stored block, CRC 0, size 0
+  ]);
   const perMember = (tar: Uint8Array) =>
-    Buffer.concat(
-      Array.from({ length: Math.ceil(tar.length / 1_048_576) }, (_, i) =>
+    Buffer.concat([
+      ...Array.from({ length: Math.ceil(tar.length / 1_048_576) }, (_, i) =>
         gzipSync(tar.subarray(i * 1_048_576, (i + 1) * 1_048_576)),
       ),
-    );
+      footer,
+    ]);
   const members = ociArchive([image], 'gzip', perMember);
   // zstd:chunked and `zstd --patch-from`-free multi-frame writers: a frame per ~1 MB of tar
   const perFrame = (tar: Uint8Array) =>
