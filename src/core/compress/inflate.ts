@@ -10,8 +10,8 @@
  * decompression bomb cannot make it hold more than OUTPUT_BUFFER bytes. Multi-member gzip
  * (eStargz writes one member per file) is read member after member.
  *
- * What it does not check: the members' CRC-32 (the length in each trailer is checked). The
- * layer's sha256 is what `verify` checks; a CRC in JavaScript would cost the index pass a fifth.
+ * Each member's trailer is checked: its length always, its CRC-32 when a `checksum` is given
+ * (inflaterPuller gives hash-wasm's); a decoder started mid-member checks neither for that member.
  */
 
 /** Back-references reach at most this far: the window a resumed decoder needs. */
@@ -178,6 +178,16 @@ export interface InflateOptions {
   onWindow?: (window: Uint8Array) => void;
   /** Called as output is made, with the buffer and the new bytes' range in it, before they are handed out. */
   onOutput?: (buffer: Uint8Array, from: number, to: number) => void;
+  /** A CRC-32 to check each member's trailer against (hash-wasm's, say); without one only lengths are checked. */
+  checksum?: MemberChecksum;
+}
+
+/** A running CRC-32 of a member's output (as in the gzip trailer). */
+export interface MemberChecksum {
+  init(): void;
+  update(bytes: Uint8Array): void;
+  /** The CRC-32 of what was fed since `init`, as an unsigned number. */
+  value(): number;
 }
 
 /**
@@ -208,6 +218,8 @@ export class GzipInflater {
   private dist: HuffmanTable | null = null;
   /** Output of the current member, for the trailer's length check (-1: started mid-member). */
   private memberStartOut = 0;
+  /** Where in `out` the bytes not yet fed to the checksum start. */
+  private checksumFrom = 0;
   membersDone = 0;
   /** Bytes after the last member that do not start another (gzip -dc ignores them). */
   trailing = 0;
@@ -220,7 +232,8 @@ export class GzipInflater {
     const window = start.window ?? new Uint8Array(0);
     if (window.length > WINDOW_SIZE) throw new InflateError('a preset window is at most 32 KiB');
     this.out.set(window, 0);
-    this.op = this.emitted = window.length;
+    this.op = this.emitted = this.checksumFrom = window.length;
+    options.checksum?.init();
     this.outBase = -window.length;
     if (start.atBlock) {
       this.mode = Mode.BlockHeader;
@@ -326,7 +339,14 @@ export class GzipInflater {
     }
   }
 
+  private feedChecksum(): void {
+    if (this.options.checksum && this.checksumFrom < this.op)
+      this.options.checksum.update(this.out.subarray(this.checksumFrom, this.op));
+    this.checksumFrom = this.op;
+  }
+
   private emit(): Uint8Array {
+    this.feedChecksum();
     const piece = this.out.subarray(this.emitted, this.op);
     this.options.onOutput?.(this.out, this.emitted, this.op);
     this.emitted = this.op;
@@ -342,7 +362,7 @@ export class GzipInflater {
     this.outBase += shift;
     this.memberFloor = Math.max(0, this.memberFloor - shift);
     this.out = next;
-    this.op = this.emitted = keep;
+    this.op = this.emitted = this.checksumFrom = keep;
   }
 
   /** Does some work; false when it can do nothing more without input (or has finished). */
@@ -417,6 +437,8 @@ export class GzipInflater {
     this.p = headerEnd;
     this.memberFloor = this.op;
     this.memberStartOut = this.produced;
+    this.feedChecksum();
+    this.options.checksum?.init();
     this.mode = Mode.BlockHeader;
     return true;
   }
@@ -539,6 +561,13 @@ export class GzipInflater {
     const size = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
     if (this.memberStartOut >= 0 && size !== (this.produced - this.memberStartOut) % 2 ** 32)
       throw new InflateError(`incorrect length check: the trailer says ${size} bytes`);
+    this.feedChecksum();
+    const checksum = this.options.checksum;
+    if (checksum && this.memberStartOut >= 0) {
+      const stored = (b[this.p] | (b[this.p + 1] << 8) | (b[this.p + 2] << 16) | (b[this.p + 3] << 24)) >>> 0;
+      if (stored !== checksum.value())
+        throw new InflateError("incorrect data check: the CRC-32 of the output is not the trailer's");
+    }
     this.p += 8;
     this.membersDone++;
     this.mode = Mode.MemberHeader;

@@ -298,6 +298,24 @@ describe('reading a file from a multi-MB gzip layer', () => {
     }
   });
 
+  it("checks each member's CRC-32 while it indexes, as gzip -dc does", async () => {
+    let firstMember = 0;
+    const twoMembers = ociArchive([image], 'gzip', (tar) => {
+      const first = gzipSync(tar.subarray(0, 3_000_000));
+      firstMember = first.length;
+      return Buffer.concat([first, gzipSync(tar.subarray(3_000_000))]);
+    });
+    const blob = onlyLayer(await openArchive(new MemorySource(twoMembers)))[1];
+    expect(blob.error).toBeNull();
+    const damaged = twoMembers.slice();
+    damaged[blob.dataOffset + firstMember - 8] ^= 1; // the first member's CRC-32
+    const layerPath = join(dir, 'bad-crc.gz');
+    writeFileSync(layerPath, storedLayer(damaged, blob));
+    expect(spawnSync('gzip', ['-t', layerPath]).status).not.toBe(0);
+    const archive = await openArchive(new MemorySource(damaged));
+    expect(onlyLayer(archive)[1].error).toMatch(/incorrect data check/);
+  });
+
   it('keeps no seek points in a single-frame zstd layer: it is read from its start', async () => {
     const archive = await openArchive(new MemorySource(ociArchive([image], 'zstd')));
     expect(onlyLayer(archive)[1].seekPoints).toBeNull();

@@ -1,6 +1,7 @@
+import { createCRC32 } from 'hash-wasm';
 import type { ByteSource } from '../bytes/byteSource';
 import { DEFAULT_WINDOW, prefetchedChunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
-import { GzipInflater, type InflateStart } from './inflate';
+import { GzipInflater, type InflateStart, type MemberChecksum } from './inflate';
 import {
   CHECK_BYTES,
   CheckHash,
@@ -22,9 +23,18 @@ export function inflaterPuller(
   recorder?: SeekPointRecorder,
   start: InflateStart = {},
 ): InflaterPull {
-  const inflater = new GzipInflater(start, recorder?.inflateHooks());
+  let inflater: GzipInflater | null = null;
   let ended = false;
   const pull: InflaterPull = async () => {
+    if (!inflater) {
+      const crc = await createCRC32();
+      const checksum: MemberChecksum = {
+        init: () => crc.init(),
+        update: (bytes) => crc.update(bytes),
+        value: () => Number.parseInt(crc.digest('hex'), 16),
+      };
+      inflater = new GzipInflater(start, { ...recorder?.inflateHooks(), checksum });
+    }
     for (;;) {
       const piece = inflater.pull();
       if (piece) return piece;
