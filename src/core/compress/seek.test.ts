@@ -9,7 +9,7 @@ import type { BuildEntry } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { ContentReader } from '../image/content';
 import type { ImageArchive, LayerBlob } from '../image/model';
-import { openArchive } from '../image/open';
+import { openArchive, SEEK_POINTS_FROM } from '../image/open';
 import { decodeIndex, encodeIndex } from '../persist/indexCodec';
 import { GzipInflater, InflateError } from './inflate';
 import {
@@ -208,7 +208,7 @@ describe('reading a file from a multi-MB gzip layer', () => {
     ['a zstd frame per MB', frames, POINT_FRAME, 'zstd -dc'],
   ] as const) {
     it(`starts from the nearest seek point and gives GNU tar's bytes at the start, middle and end (${label})`, async () => {
-      const archive = await openArchive(new MemorySource(bytes));
+      const archive = await openArchive(new MemorySource(bytes), { seekPointsFrom: 0 });
       expect(archive.errors).toEqual([]);
       const [key, blob] = onlyLayer(archive);
       const points = blob.seekPoints;
@@ -237,7 +237,7 @@ describe('reading a file from a multi-MB gzip layer', () => {
 
   it('keeps its seek points through a saved index, and reads from them after it', async () => {
     const source = new MemorySource(single);
-    const archive = await openArchive(source);
+    const archive = await openArchive(source, { seekPointsFrom: 0 });
     const saved = await encodeIndex(archive, {
       key: 'k',
       archiveName: 'x',
@@ -256,7 +256,7 @@ describe('reading a file from a multi-MB gzip layer', () => {
   });
 
   it('notices a damaged seek point and reads from the start instead: never wrong bytes', async () => {
-    const archive = await openArchive(new MemorySource(single));
+    const archive = await openArchive(new MemorySource(single), { seekPointsFrom: 0 });
     const [key, blob] = onlyLayer(archive);
     const points = blob.seekPoints;
     if (!points || !blob.entries) throw new Error('no seek points');
@@ -305,25 +305,28 @@ describe('reading a file from a multi-MB gzip layer', () => {
       firstMember = first.length;
       return Buffer.concat([first, gzipSync(tar.subarray(3_000_000))]);
     });
-    const blob = onlyLayer(await openArchive(new MemorySource(twoMembers)))[1];
+    const blob = onlyLayer(await openArchive(new MemorySource(twoMembers), { seekPointsFrom: 0 }))[1];
     expect(blob.error).toBeNull();
     const damaged = twoMembers.slice();
     damaged[blob.dataOffset + firstMember - 8] ^= 1; // the first member's CRC-32
     const layerPath = join(dir, 'bad-crc.gz');
     writeFileSync(layerPath, storedLayer(damaged, blob));
     expect(spawnSync('gzip', ['-t', layerPath]).status).not.toBe(0);
-    const archive = await openArchive(new MemorySource(damaged));
+    const archive = await openArchive(new MemorySource(damaged), { seekPointsFrom: 0 });
     expect(onlyLayer(archive)[1].error).toMatch(/incorrect data check/);
   });
 
   it('keeps no seek points in a single-frame zstd layer: it is read from its start', async () => {
-    const archive = await openArchive(new MemorySource(ociArchive([image], 'zstd')));
+    const archive = await openArchive(new MemorySource(ociArchive([image], 'zstd')), { seekPointsFrom: 0 });
     expect(onlyLayer(archive)[1].seekPoints).toBeNull();
   });
 
-  it('is opened without seek points when asked (the platform decoder then)', async () => {
-    const archive = await openArchive(new MemorySource(single), { seekPoints: false });
-    expect(onlyLayer(archive)[1].seekPoints).toBeUndefined();
+  it('is opened without seek points when asked, or for a layer stored in fewer bytes than seekPointsFrom', async () => {
+    const off = await openArchive(new MemorySource(single), { seekPoints: false, seekPointsFrom: 0 });
+    expect(onlyLayer(off)[1].seekPoints).toBeUndefined();
+    const small = await openArchive(new MemorySource(single));
+    expect(onlyLayer(small)[1].storedSize).toBeLessThan(SEEK_POINTS_FROM);
+    expect(onlyLayer(small)[1].seekPoints).toBeUndefined();
   });
 });
 
@@ -356,7 +359,7 @@ describe('the seek points of an archive', () => {
 
 describe('seek points as plain data', () => {
   it('survive a structured clone with their buffers transferred, as a decode worker hands them over', async () => {
-    const archive = await openArchive(new MemorySource(ociArchive([image], 'gzip')));
+    const archive = await openArchive(new MemorySource(ociArchive([image], 'gzip')), { seekPointsFrom: 0 });
     const points = onlyLayer(archive)[1].seekPoints as SeekPoints;
     const moved = structuredClone(points);
     const buffers = seekPointBuffers(moved);
