@@ -220,6 +220,8 @@ export class GzipInflater {
   private memberStartOut = 0;
   /** Where in `out` the bytes not yet fed to the checksum start. */
   private checksumFrom = 0;
+  /** Bits of the first input byte to step over (a start at a block boundary inside a byte). */
+  private skipBits: number;
   membersDone = 0;
   /** Bytes after the last member that do not start another (gzip -dc ignores them). */
   trailing = 0;
@@ -238,7 +240,6 @@ export class GzipInflater {
     if (start.atBlock) {
       this.mode = Mode.BlockHeader;
       this.memberStartOut = -1;
-      this.membersDone = 0;
     } else {
       this.mode = Mode.MemberHeader;
       this.memberFloor = this.op;
@@ -246,7 +247,6 @@ export class GzipInflater {
     }
     this.skipBits = start.skipBits ?? 0;
   }
-  private skipBits: number;
 
   get finished(): boolean {
     return this.mode === Mode.Done;
