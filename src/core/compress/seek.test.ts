@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { constants, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ociArchive, zstdStored } from '../../testing/archives';
-import type { BuildEntry } from '../../testing/tarBuilder';
+import { type BuildEntry, buildTar } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { ContentReader } from '../image/content';
 import type { ImageArchive, LayerBlob } from '../image/model';
@@ -367,5 +367,31 @@ describe('seek points as plain data', () => {
     const received = structuredClone(moved, { transfer: buffers });
     expect(moved.windows.byteLength).toBe(0); // transferred, not copied
     expect(received).toEqual(points);
+  });
+});
+
+describe('a compressed rootfs archive (docker export | gzip)', () => {
+  it('keeps seek points over the whole stream and reads its last file from them', async () => {
+    const tar = buildTar(files);
+    for (const [label, bytes, filter] of [
+      ['gzip', gzipSync(tar), 'gzip -dc'],
+      [
+        'zstd frames',
+        Buffer.concat([zstdStored(tar.subarray(0, 9_000_000)), zstdStored(tar.subarray(9_000_000))]),
+        'zstd -dc',
+      ],
+    ] as const) {
+      const archive = await openArchive(new MemorySource(bytes), { seekPointsFrom: 0 });
+      expect(archive.format, label).toBe('rootfs');
+      const blob = archive.blobs.get('') as LayerBlob;
+      expect(blob.seekPoints?.outOffsets.length, label).toBeGreaterThanOrEqual(1);
+      const reader = new ContentReader(archive);
+      const last = (blob.entries?.count ?? 0) - 1;
+      const name = blob.entries?.names[last] ?? '';
+      expect(Buffer.from(await reader.read('', last)).equals(gnuExtract(bytes, name, filter)), label).toBe(
+        true,
+      );
+      expect(reader.seekStats.resumed, label).toBe(1);
+    }
   });
 });

@@ -180,7 +180,9 @@ export class ContentReader {
     cursor: SequentialReader | undefined,
   ): Promise<SequentialReader | null> {
     const points = blob.seekPoints;
-    if (!points || blob.compression === 'none' || this.archive.outerCompression !== 'none') return null;
+    if (!points || blob.compression === 'none') return null;
+    // inside a compressed outer archive, only a rootfs (the outer stream is the layer) has points
+    if (this.archive.outerCompression !== 'none' && this.archive.format !== 'rootfs') return null;
     const i = pointBefore(points, offset);
     if (i < 0 || (cursor && cursor.position <= offset && cursor.position >= points.outOffsets[i]))
       return null;

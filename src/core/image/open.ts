@@ -1,7 +1,7 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
-import { fitToBudget, SeekPointRecorder } from '../compress/seekPoints';
+import { fitToBudget, SeekPointRecorder, type SeekPoints } from '../compress/seekPoints';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
@@ -164,6 +164,21 @@ interface ScanResult {
    * that did not (with the reason, should a manifest name one of them as a layer).
    */
   streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
+  /** Seek points of a compressed outer stream that looked like one rootfs layer (see rootfsLooking). */
+  outerPoints?: SeekPoints | null;
+}
+
+/**
+ * Whether a tar's first member names no part of a saved image (`blobs/`, `index.json`,
+ * `manifest.json`, `repositories`, `<id>/`, `<id>.json`, `oci-layout`): then a compressed archive
+ * is probably one rootfs layer (`docker export | gzip`), worth keeping seek points for. A wrong
+ * guess costs time or points, never bytes.
+ */
+function rootfsLooking(head: Uint8Array): boolean {
+  const name = cleanMemberName(new TextDecoder().decode(head.subarray(0, 100)).replace(/\0.*$/s, ''));
+  return !/^(blobs(\/|$)|oci-layout$|index\.json$|manifest\.json$|repositories$|[0-9a-f]{64}(\/|\.json$|$))/.test(
+    name,
+  );
 }
 
 async function scanRandomAccess(
@@ -207,18 +222,23 @@ async function scanStream(
   progress: ProgressTracker,
   expansion: ExpansionLimit,
   signal?: AbortSignal,
+  seekPointsFrom = Number.POSITIVE_INFINITY,
 ): Promise<ScanResult> {
   const dir = new ArchiveDirectory(null);
   const table = new EntryTable();
   const streamed: ScanResult['streamed'] = new Map();
   const warnings: string[] = [];
   let compressedRead = 0;
+  let recorder: SeekPointRecorder | undefined;
+  if (source.size >= seekPointsFrom && rootfsLooking(await firstBytesInside(source, compression, expansion)))
+    recorder = new SeekPointRecorder();
   const decompressed = decompressedReader(source, 0, source.size, compression, {
     onInput: (n) => {
       compressedRead += n;
     },
     onWarning: (message) => warnings.push(`archive ${source.name}: ${message}`),
     expansion,
+    seekPoints: recorder,
   });
   // What is inside the compression must be a tar too, refused with the same words as a plain file.
   let head: Uint8Array;
@@ -311,7 +331,23 @@ async function scanStream(
     walk,
   );
   progress.state.bytesRead = compressedRead;
-  return { dir, table, scanError, walk, streamed, warnings };
+  return { dir, table, scanError, walk, streamed, warnings, outerPoints: recorder?.result() };
+}
+
+/** The first tar header inside a compressed archive (or what there is of it). */
+async function firstBytesInside(
+  source: ByteSource,
+  compression: Compression,
+  expansion: ExpansionLimit,
+): Promise<Uint8Array> {
+  const reader = decompressedReader(source, 0, Math.min(source.size, 64 * 1024), compression, { expansion });
+  try {
+    return (await reader.read(512)).slice();
+  } catch {
+    return new Uint8Array(0);
+  } finally {
+    reader.close?.();
+  }
 }
 
 /**
@@ -421,7 +457,16 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   const scan =
     outer === 'none'
       ? await scanRandomAccess(source, progress, signal)
-      : await scanStream(source, outer, progress, expansion, signal);
+      : await scanStream(
+          source,
+          outer,
+          progress,
+          expansion,
+          signal,
+          options.seekPoints === false
+            ? Number.POSITIVE_INFINITY
+            : (options.seekPointsFrom ?? SEEK_POINTS_FROM),
+        );
   checkAbort(signal);
   if (scan.table.count === 0 && scan.scanError) {
     throw new ArchiveReadError(`${source.name}: ${scan.scanError}`);
@@ -475,6 +520,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       storedSize: source.size,
       entries: scan.table,
       error: scan.scanError,
+      ...(scan.outerPoints !== undefined ? { seekPoints: scan.outerPoints } : {}),
     });
   }
   if (format === 'rootfs') for (const w of layerWarnings(scan.table)) ctx.warn(`${source.name}: ${w}`);
