@@ -97,6 +97,9 @@ export const nodeIo: CliIo = {
       return await openArchive(source, {
         expansionLimit,
         layerPool,
+        // One command reads a file once, right after the index pass: seek points would not pay
+        // back their cost here (our inflater in place of Node's off-thread zlib).
+        seekPoints: false,
         onProgress: (p) =>
           p.phase === 'done'
             ? progress.done()

@@ -105,7 +105,12 @@ export function dockerArchive(images: TestImage[], options: { symlinkShared?: bo
 }
 
 /** An OCI image layout tar with layers compressed as asked; tags go into ref.name annotations. */
-export function ociArchive(images: TestImage[], compression: 'none' | 'gzip' | 'zstd' = 'gzip'): Uint8Array {
+export function ociArchive(
+  images: TestImage[],
+  compression: 'none' | 'gzip' | 'zstd' = 'gzip',
+  /** Compresses a layer's tar another way (several gzip members or zstd frames, say). */
+  compressLayer?: (tar: Uint8Array) => Uint8Array,
+): Uint8Array {
   const blobs = new Map<string, Uint8Array>();
   const put = (bytes: Uint8Array): string => {
     const digest = sha256(bytes);
@@ -119,7 +124,13 @@ export function ociArchive(images: TestImage[], compression: 'none' | 'gzip' | '
     for (const layer of image.layers) {
       const tar = buildTar(layer);
       diffIds.push(sha256(tar));
-      const stored = compression === 'gzip' ? gzipSync(tar) : compression === 'zstd' ? zstdStored(tar) : tar;
+      const stored = compressLayer
+        ? compressLayer(tar)
+        : compression === 'gzip'
+          ? gzipSync(tar)
+          : compression === 'zstd'
+            ? zstdStored(tar)
+            : tar;
       const suffix = compression === 'none' ? '' : `+${compression}`;
       layers.push({
         mediaType: `application/vnd.oci.image.layer.v1.tar${suffix}`,

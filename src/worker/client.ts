@@ -20,9 +20,12 @@ import {
 export type WorkerFactory = () => Worker;
 
 export function defaultWorkerFactory(): Worker {
-  // `?pool=<n>` on the page sets the engine's pool of layer decoders (its worker reads its name)
-  const pool = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('pool');
-  const name = pool !== null && /^\d+$/.test(pool) ? `archive-reader pool=${pool}` : 'archive-reader';
+  // `?pool=<n>` on the page sets the engine's pool of layer decoders and `?seek=0` turns seek points
+  // off (for the benchmark's comparison); the worker reads both from its name
+  const query = typeof location === 'undefined' ? null : new URLSearchParams(location.search);
+  const pool = query?.get('pool') ?? null;
+  let name = pool !== null && /^\d+$/.test(pool) ? `archive-reader pool=${pool}` : 'archive-reader';
+  if (query?.get('seek') === '0') name += ' seek=0';
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
 }
 

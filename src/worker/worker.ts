@@ -41,7 +41,8 @@ const engine = new Engine({
     const layerPool =
       source instanceof BlobSource && size > 0 ? browserLayerPool(source.blob, source.name, size) : undefined;
     try {
-      return await openArchive(source, { ...hooks, layerPool });
+      const seekPoints = !/(?:^|\s)seek=0(?:\s|$)/.test(self.name);
+      return await openArchive(source, { ...hooks, layerPool, seekPoints });
     } finally {
       layerPool?.close();
       // what the last open's pool did, for e2e/pool.spec.ts and the benchmark to check it ran

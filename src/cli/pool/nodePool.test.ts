@@ -181,6 +181,40 @@ describe('compressed layers decoded by a pool of worker threads give the same ar
     ).toBe(true);
   }, 60_000);
 
+  it('seek points recorded in a pool worker reach the owner as the main thread records them', async () => {
+    // layers of several MiB of output, so that block-boundary points are taken past the first
+    const big = (seed: number) => gzipSync(tarOf(seed, 12000));
+    const path = writeArchive('seek.tar', dockerWith([big(0), zstdStored(tarOf(1, 500)), big(2)]));
+    const points = async (poolSize: number | null) => {
+      const source = new NodeFileSource(path);
+      const pool = poolSize === null ? undefined : nodeLayerPool(path, poolSize);
+      try {
+        const archive = await openArchive(source, { layerPool: pool, seekPoints: true, seekPointsFrom: 0 });
+        if (pool) expect(pool.stats.indexed).toBe(3);
+        return [...archive.blobs.values()].map((b) => b.seekPoints ?? null);
+      } finally {
+        pool?.close();
+        source.close();
+      }
+    };
+    const alone = await points(null);
+    expect(alone[0]?.outOffsets.length).toBeGreaterThan(1);
+    expect(alone[2]?.outOffsets.length).toBeGreaterThan(1);
+    for (const size of [1, 2]) {
+      const pooled = await points(size);
+      for (let i = 0; i < alone.length; i++) {
+        const a = alone[i];
+        const b = pooled[i];
+        expect(b === null).toBe(a === null);
+        if (!a || !b) continue;
+        expect(Array.from(b.outOffsets)).toEqual(Array.from(a.outOffsets));
+        expect(Array.from(b.bitOffsets)).toEqual(Array.from(a.bitOffsets));
+        expect(Array.from(b.checks)).toEqual(Array.from(a.checks));
+        expect(Buffer.compare(Buffer.from(b.windows), Buffer.from(a.windows))).toBe(0);
+      }
+    }
+  }, 60_000);
+
   it('cancelling stops the pool: openArchive rejects with the abort reason and no worker is left running', async () => {
     const path = writeArchive(
       'cancel.tar',

@@ -2,6 +2,8 @@ import { Gunzip } from 'fflate';
 import type { ByteSource } from '../bytes/byteSource';
 import { DEFAULT_WINDOW, prefetchedChunksOf, type SequentialReader, StreamReader } from '../bytes/reader';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
+import { inflaterPuller } from './seek';
+import type { SeekPointRecorder } from './seekPoints';
 import type { Compression } from './sniff';
 import { zstdPuller } from './zstd';
 
@@ -40,6 +42,12 @@ export interface DecompressOptions {
   onWarning?: (message: string) => void;
   /** The decompression-bomb bound (default DEFAULT_EXPANSION_LIMIT). */
   expansion?: ExpansionLimit;
+  /**
+   * Keep seek points in this recorder, so that a file near the end can later be read without
+   * decoding all before it: for gzip, by decoding with our own inflater (inflate.ts) instead of
+   * the platform's; for zstd, at the frames' starts (a single-frame layer has none).
+   */
+  seekPoints?: SeekPointRecorder;
 }
 
 /** Output past the expansion bound: the reading stops here, and what came before is kept. */
@@ -232,7 +240,10 @@ export function decompressChunks(
   const limit = options.expansion ?? DEFAULT_EXPANSION_LIMIT;
   let delivered = 0;
   let compressedRead = 0;
-  let usingFallback = !restartable;
+  const seekPoints = compression === 'gzip' ? options.seekPoints : undefined;
+  const framePoints = compression === 'zstd' ? options.seekPoints : undefined;
+  // Our inflater reads multi-member gzip itself: there is nothing to fall back to.
+  let usingFallback = !restartable || seekPoints !== undefined;
   const counted = async function* () {
     compressedRead = 0;
     for await (const chunk of input()) {
@@ -242,7 +253,9 @@ export function decompressChunks(
   };
   const open = (fallback: boolean): ChunkPuller => {
     // zstd's own decoder in WASM, pulled one output piece at a time (zstd.ts)
-    if (compression === 'zstd') return zstdPuller(counted(), volatile);
+    if (compression === 'zstd')
+      return zstdPuller(counted(), volatile, framePoints && ((at, out) => framePoints.frameStart(out, at)));
+    if (seekPoints) return inflaterPuller(counted(), seekPoints);
     if (fallback || typeof DecompressionStream === 'undefined') {
       return pullFromPushDecoder(counted(), (ondata) => new Gunzip(ondata));
     }
@@ -287,11 +300,12 @@ export function decompressChunks(
       if (chunk === null) {
         if (pull.trailing)
           options.onWarning?.(
-            `${pull.trailing} bytes after the end of its zstd data are not zstd data; ignored, as gzip -dc ignores trailing garbage`,
+            `${pull.trailing} bytes after the end of its ${compression} data are not ${compression} data; ignored, as gzip -dc ignores trailing garbage`,
           );
         return finish();
       }
       made += chunk.length;
+      framePoints?.output(chunk);
       if (toDiscard > 0) {
         if (chunk.length <= toDiscard) {
           toDiscard -= chunk.length;

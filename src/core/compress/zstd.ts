@@ -1,3 +1,4 @@
+import { ZstdFrameScanner } from './zstdFrames';
 import { ZSTD_VERSION, ZSTD_WASM_BASE64 } from './zstdWasm.generated';
 
 /**
@@ -222,6 +223,12 @@ export class ZstdDecoder {
     return this.consumed;
   }
 
+  private taken = 0;
+  /** Output bytes decoded so far (handed out or still buffered). */
+  get outputOffset(): number {
+    return this.taken + this.outLen;
+  }
+
   /**
    * Bytes after the last whole frame that are not a frame (0: none), ignored as `gzip -dc` and
    * `zstd -dc` ignore them; the caller says so in a warning.
@@ -346,6 +353,7 @@ export class ZstdDecoder {
     const piece = this.volatileOutput
       ? heap.subarray(this.outPtr, this.outPtr + this.outLen)
       : heap.slice(this.outPtr, this.outPtr + this.outLen);
+    this.taken += this.outLen;
     this.outLen = 0;
     return piece;
   }
@@ -458,9 +466,19 @@ export class ZstdDecoder {
  * first; the error is thrown by the next call. Instantiates the WASM module asynchronously.
  * `volatile`: each piece is a view valid only until the next call (see ZstdDecoder.volatileOutput).
  */
-export function zstdPuller(input: AsyncIterator<Uint8Array>, volatile = false): ZstdPull {
+export function zstdPuller(
+  input: AsyncIterator<Uint8Array>,
+  volatile = false,
+  /**
+   * Told where each frame after the first starts (compressed and decompressed offsets), for seek
+   * points: input is then handed to the decoder up to each frame start, where it stops, complete.
+   */
+  onFrameStart?: (inputOffset: number, outputOffset: number) => void,
+): ZstdPull {
   let decoder: ZstdDecoder | null = null;
   let chunk: Uint8Array = new Uint8Array(0);
+  let chunkStart = 0;
+  const frames = onFrameStart ? new ZstdFrameScanner() : null;
   let offset = 0;
   let inputDone = false;
   let finished = false;
@@ -475,7 +493,21 @@ export function zstdPuller(input: AsyncIterator<Uint8Array>, volatile = false): 
       const piece = decoder.read();
       if (piece) return piece;
       if (offset < chunk.length) {
-        offset += decoder.write(offset === 0 ? chunk : chunk.subarray(offset));
+        const at = chunkStart + offset;
+        const chunkEnd = chunkStart + chunk.length;
+        let limit = chunk.length;
+        if (frames) {
+          let next = frames.nextAfter(at - 1);
+          if (next === at) {
+            // every byte before this frame was written and, read() being done, decoded
+            if (decoder.inputOffset === at && decoder.complete) onFrameStart?.(at, decoder.outputOffset);
+            next = frames.nextAfter(at);
+          }
+          if (next !== null && next < chunkEnd) limit = next - chunkStart;
+        }
+        offset += decoder.write(
+          offset === 0 && limit === chunk.length ? chunk : chunk.subarray(offset, limit),
+        );
         continue;
       }
       // the buffered input is used up: hand over what it made before waiting for more
@@ -490,8 +522,10 @@ export function zstdPuller(input: AsyncIterator<Uint8Array>, volatile = false): 
       const next = await input.next();
       if (next.done) inputDone = true;
       else {
+        chunkStart += chunk.length;
         chunk = next.value;
         offset = 0;
+        frames?.feed(chunk);
       }
     }
   }) as ZstdPull;

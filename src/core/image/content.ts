@@ -1,6 +1,8 @@
 import { createXXHash64 } from 'hash-wasm';
 import { chunksOf, type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
+import { openAtSeekPoint } from '../compress/seek';
+import { pointBefore, type SeekPoints } from '../compress/seekPoints';
 import type { ImageArchive, LayerBlob } from './model';
 
 /** Forward cursors kept per layer; a few, because each may hold a decompressor's buffers. */
@@ -45,7 +47,8 @@ export async function* storedChunks(archive: ImageArchive, blob: LayerBlob): Asy
 
 /**
  * Reads file contents on demand. Uncompressed layers are read by offset; compressed ones are
- * decompressed from the start of the layer up to the file. A forward cursor per layer is kept, so
+ * decompressed from the layer's last seek point before the file (compress/seekPoints.ts), or
+ * from its start when it has none. A forward cursor per layer is kept, so
  * reading files in archive order (hashing, export, search) decompresses each layer once.
  */
 export class ContentReader {
@@ -147,6 +150,11 @@ export class ContentReader {
     const blob = this.blob(blobKey);
     const randomAccess = this.archive.outerCompression === 'none' && blob.compression === 'none';
     let cursor = randomAccess ? undefined : this.cursors.get(blobKey);
+    const resumed = await this.fromSeekPoint(blob, offset, cursor);
+    if (resumed) {
+      cursor?.close?.();
+      cursor = resumed;
+    }
     if (!cursor || cursor.position > offset) {
       cursor?.close?.();
       cursor = this.layerStream(blob);
@@ -160,6 +168,42 @@ export class ContentReader {
     await cursor.skip(offset - cursor.position);
     return cursor;
   }
+
+  /**
+   * A cursor from the compressed layer's last seek point before `offset`, when that saves decoding
+   * (no cursor, or one past `offset` or behind the point); null otherwise, and when the point
+   * does not check out: it is not tried again, and the layer is read from its start.
+   */
+  private async fromSeekPoint(
+    blob: LayerBlob,
+    offset: number,
+    cursor: SequentialReader | undefined,
+  ): Promise<SequentialReader | null> {
+    const points = blob.seekPoints;
+    if (!points || blob.compression === 'none') return null;
+    // inside a compressed outer archive, only a rootfs (the outer stream is the layer) has points
+    if (this.archive.outerCompression !== 'none' && this.archive.format !== 'rootfs') return null;
+    const i = pointBefore(points, offset);
+    if (i < 0 || (cursor && cursor.position <= offset && cursor.position >= points.outOffsets[i]))
+      return null;
+    const rejected = this.rejectedPoints.get(points);
+    if (rejected?.has(i)) return null;
+    const { source } = this.archive;
+    const end = this.archive.format === 'rootfs' ? source.size : blob.dataOffset + blob.storedSize;
+    const reader = await openAtSeekPoint(source, blob.dataOffset, end, points, i);
+    if (reader) {
+      this.seekStats.resumed++;
+      return reader;
+    }
+    this.seekStats.rejected++;
+    this.rejectedPoints.set(points, (rejected ?? new Set()).add(i));
+    return null;
+  }
+
+  /** Seek points used, and refused because they did not check out (then read from the start). */
+  readonly seekStats = { resumed: 0, rejected: 0 };
+  /** By the points themselves: an archive's budget may thin a layer's points while it is read. */
+  private readonly rejectedPoints = new WeakMap<SeekPoints, Set<number>>();
 
   /**
    * Closes the least recently used cursors past MAX_CURSORS, skipping any an operation is reading

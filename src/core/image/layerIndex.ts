@@ -1,6 +1,7 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, WindowedReader } from '../bytes/reader';
 import { decompressedReader } from '../compress/decompress';
+import { SeekPointRecorder, type SeekPoints, seekPointBuffers } from '../compress/seekPoints';
 import type { Compression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import type { ExpansionLimit } from '../limits';
@@ -77,6 +78,8 @@ export interface LayerJob {
   size: number;
   compression: Compression;
   expansion: ExpansionLimit;
+  /** Keep seek points while decoding (compress/seekPoints.ts): big compressed layers only. */
+  seekPoints?: boolean;
 }
 
 /**
@@ -90,6 +93,8 @@ export interface LayerIndexResult {
   error: string | null;
   /** In the order they were met, each prefixed with the member's name. */
   warnings: string[];
+  /** Where decoding can start again, when the job asked for them. */
+  seekPoints?: SeekPoints | null;
 }
 
 export interface LayerIndexHooks {
@@ -116,6 +121,7 @@ export async function indexLayer(
   const warnings: string[] = [];
   const end = dataOffset + size;
   let reported = 0;
+  const recorder = job.seekPoints && compression !== 'none' ? new SeekPointRecorder() : undefined;
   const reader: SequentialReader =
     compression === 'none'
       ? new WindowedReader(source, dataOffset, end)
@@ -127,6 +133,7 @@ export async function indexLayer(
           volatile: true, // indexing keeps nothing of the decompressed bytes but the entries it parses
           onWarning: (message) => warnings.push(`${label}: ${message}`),
           expansion,
+          seekPoints: recorder,
         });
   const windowed = compression === 'none' ? (reader as WindowedReader) : null;
   const tick = windowed
@@ -141,7 +148,14 @@ export async function indexLayer(
   // The walk stops at the end-of-archive blocks: free the decoder now, not at garbage collection.
   reader.close?.();
   if (size > reported) onBytes?.(size - reported);
-  return { compression, entries, error: error ? `${label}: ${error}` : null, warnings };
+  const result: LayerIndexResult = {
+    compression,
+    entries,
+    error: error ? `${label}: ${error}` : null,
+    warnings,
+  };
+  if (recorder) result.seekPoints = recorder.result();
+  return result;
 }
 
 /**
@@ -196,6 +210,7 @@ export function packLayerIndex(result: LayerIndexResult): {
     c.ownerIds,
     c.nameLengths,
   ].map((a) => a.buffer as ArrayBuffer);
+  if (rest.seekPoints) transfer.push(...seekPointBuffers(rest.seekPoints));
   return { packed, transfer };
 }
 

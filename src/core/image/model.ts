@@ -1,4 +1,5 @@
 import type { ByteSource } from '../bytes/byteSource';
+import type { SeekPoints } from '../compress/seekPoints';
 import type { Compression } from '../compress/sniff';
 import type { ExpansionLimit } from '../limits';
 import type { EntryTable } from '../tar/entryTable';
@@ -28,6 +29,11 @@ export interface LayerBlob {
   entries: EntryTable | null;
   /** Why the layer could not be read completely (entries read before the problem are kept). */
   error: string | null;
+  /**
+   * Where decoding can start part-way into a gzip layer (compress/seekPoints.ts), kept while it
+   * was indexed, so a file's bytes are read from the nearest point before it; absent otherwise.
+   */
+  seekPoints?: SeekPoints | null;
 }
 
 export interface ImageLayer {

@@ -1,6 +1,7 @@
 import type { ByteSource } from '../bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../bytes/reader';
 import { decompressChunks, decompressedReader } from '../compress/decompress';
+import { fitToBudget, SeekPointRecorder, type SeekPoints } from '../compress/seekPoints';
 import { type Compression, looksLikeTar, sniffCompression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import { DEFAULT_EXPANSION_LIMIT, type ExpansionLimit } from '../limits';
@@ -41,7 +42,22 @@ export interface OpenOptions {
    * layers it does not accept, they are read here one after another. The result is the same.
    */
   layerPool?: LayerPool;
+  /**
+   * Keep seek points in compressed layers (compress/seekPoints.ts), so a file near a layer's end
+   * is read without decoding all before it: default true. gzip layers are then decoded with our
+   * own inflater instead of the platform's; zstd layers get one at each frame start (none in a
+   * single-frame layer).
+   */
+  seekPoints?: boolean;
+  /**
+   * Layers stored in fewer bytes than this get no seek points (default SEEK_POINTS_FROM): the
+   * platform's decoder reads them faster, and any file of theirs is a fraction of a second away.
+   */
+  seekPointsFrom?: number;
 }
+
+/** 32 MiB stored: about 60 MB of tar, a quarter of a second to its end with the platform's decoder. */
+export const SEEK_POINTS_FROM = 32 * 1024 * 1024;
 
 /** The archive could not be read at all (not a tar, or broken before anything useful). */
 export class ArchiveReadError extends Error {
@@ -162,6 +178,21 @@ interface ScanResult {
    * that did not (with the reason, should a manifest name one of them as a layer).
    */
   streamed: Map<string, { compression: Compression; entries: EntryTable; error: string | null }>;
+  /** Seek points of a compressed outer stream that looked like one rootfs layer (see rootfsLooking). */
+  outerPoints?: SeekPoints | null;
+}
+
+/**
+ * Whether a tar's first member names no part of a saved image (`blobs/`, `index.json`,
+ * `manifest.json`, `repositories`, `<id>/`, `<id>.json`, `oci-layout`): then a compressed archive
+ * is probably one rootfs layer (`docker export | gzip`), worth keeping seek points for. A wrong
+ * guess costs time or points, never bytes.
+ */
+function rootfsLooking(head: Uint8Array): boolean {
+  const name = cleanMemberName(new TextDecoder().decode(head.subarray(0, 100)).replace(/\0.*$/s, ''));
+  return !/^(blobs(\/|$)|oci-layout$|index\.json$|manifest\.json$|repositories$|[0-9a-f]{64}(\/|\.json$|$))/.test(
+    name,
+  );
 }
 
 async function scanRandomAccess(
@@ -205,18 +236,23 @@ async function scanStream(
   progress: ProgressTracker,
   expansion: ExpansionLimit,
   signal?: AbortSignal,
+  seekPointsFrom = Number.POSITIVE_INFINITY,
 ): Promise<ScanResult> {
   const dir = new ArchiveDirectory(null);
   const table = new EntryTable();
   const streamed: ScanResult['streamed'] = new Map();
   const warnings: string[] = [];
   let compressedRead = 0;
+  let recorder: SeekPointRecorder | undefined;
+  if (source.size >= seekPointsFrom && rootfsLooking(await firstBytesInside(source, compression, expansion)))
+    recorder = new SeekPointRecorder();
   const decompressed = decompressedReader(source, 0, source.size, compression, {
     onInput: (n) => {
       compressedRead += n;
     },
     onWarning: (message) => warnings.push(`archive ${source.name}: ${message}`),
     expansion,
+    seekPoints: recorder,
   });
   // What is inside the compression must be a tar too, refused with the same words as a plain file.
   let head: Uint8Array;
@@ -309,7 +345,23 @@ async function scanStream(
     walk,
   );
   progress.state.bytesRead = compressedRead;
-  return { dir, table, scanError, walk, streamed, warnings };
+  return { dir, table, scanError, walk, streamed, warnings, outerPoints: recorder?.result() };
+}
+
+/** The first tar header inside a compressed archive (or what there is of it). */
+async function firstBytesInside(
+  source: ByteSource,
+  compression: Compression,
+  expansion: ExpansionLimit,
+): Promise<Uint8Array> {
+  const reader = decompressedReader(source, 0, Math.min(source.size, 64 * 1024), compression, { expansion });
+  try {
+    return (await reader.read(512)).slice();
+  } catch {
+    return new Uint8Array(0);
+  } finally {
+    reader.close?.();
+  }
 }
 
 /**
@@ -331,6 +383,7 @@ async function layerJob(
   dir: ArchiveDirectory,
   blob: LayerBlob,
   expansion: ExpansionLimit,
+  seekPointsFrom = SEEK_POINTS_FROM,
 ): Promise<LayerJob | null> {
   const member = dir.resolve(blob.member);
   if (!member) {
@@ -353,7 +406,14 @@ async function layerJob(
   }
   const compression = kind.compression as Compression;
   blob.compression = compression;
-  return { member: blob.member, dataOffset: member.dataOffset, size: member.size, compression, expansion };
+  return {
+    member: blob.member,
+    dataOffset: member.dataOffset,
+    size: member.size,
+    compression,
+    expansion,
+    seekPoints: compression !== 'none' && member.size >= seekPointsFrom,
+  };
 }
 
 /** A layer's index into its blob: the same fields whoever read it (extra ones ride along). */
@@ -390,7 +450,16 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
   const scan =
     outer === 'none'
       ? await scanRandomAccess(source, progress, signal)
-      : await scanStream(source, outer, progress, expansion, signal);
+      : await scanStream(
+          source,
+          outer,
+          progress,
+          expansion,
+          signal,
+          options.seekPoints === false
+            ? Number.POSITIVE_INFINITY
+            : (options.seekPointsFrom ?? SEEK_POINTS_FROM),
+        );
   checkAbort(signal);
   if (scan.table.count === 0 && scan.scanError) {
     throw new ArchiveReadError(`${source.name}: ${scan.scanError}`);
@@ -444,6 +513,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       storedSize: source.size,
       entries: scan.table,
       error: scan.scanError,
+      ...(scan.outerPoints !== undefined ? { seekPoints: scan.outerPoints } : {}),
     });
   }
   if (format === 'rootfs') for (const w of layerWarnings(scan.table)) ctx.warn(`${source.name}: ${w}`);
@@ -460,9 +530,20 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
 
   if (format !== 'rootfs') {
     const warn = (message: string): void => ctx.warn(message);
+    const seekPointsFrom =
+      options.seekPoints === false ? Number.POSITIVE_INFINITY : (options.seekPointsFrom ?? SEEK_POINTS_FROM);
     const pooled =
       outer === 'none' && options.layerPool
-        ? await sendToPool(source, scan.dir, archive, expansion, options.layerPool, progress, signal)
+        ? await sendToPool(
+            source,
+            scan.dir,
+            archive,
+            expansion,
+            options.layerPool,
+            progress,
+            signal,
+            seekPointsFrom,
+          )
         : new Map<string, Promise<LayerIndexResult>>();
     for (const [key, blob] of archive.blobs) {
       checkAbort(signal);
@@ -476,7 +557,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           } catch (error) {
             checkAbort(signal);
             // the pool itself failed (a worker that would not start): read the layer here instead
-            const job = await layerJob(source, scan.dir, blob, expansion);
+            const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom);
             result = job
               ? await indexLayer(source, job, progress.layerHooks(signal))
               : {
@@ -488,7 +569,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           }
           applyLayerIndex(blob, result, warn);
         } else if (outer === 'none') {
-          const job = await layerJob(source, scan.dir, blob, expansion);
+          const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom);
           if (job) applyLayerIndex(blob, await indexLayer(source, job, progress.layerHooks(signal)), warn);
         } else {
           const streamed = scan.streamed.get(blob.member);
@@ -514,6 +595,8 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
       progress.report(true);
     }
   }
+  // the archive's points stay within MAX_POINT_BYTES_PER_ARCHIVE, however many layers (once, not per layer)
+  fitToBudget([...archive.blobs.values()]);
   progress.state.phase = 'done';
   progress.state.bytesRead = source.size;
   progress.report(true);
@@ -532,6 +615,7 @@ async function sendToPool(
   pool: LayerPool,
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
+  seekPointsFrom: number,
 ): Promise<Map<string, Promise<LayerIndexResult>>> {
   const jobs: [string, LayerJob][] = [];
   for (const [key, blob] of archive.blobs) {
@@ -548,6 +632,7 @@ async function sendToPool(
       size: member.size,
       compression: kind.compression as Compression,
       expansion,
+      seekPoints: member.size >= seekPointsFrom,
     };
     if (pool.accepts(job)) jobs.push([key, job]);
   }

@@ -1,5 +1,6 @@
 import { createCRC32 } from 'hash-wasm';
 import type { ByteSource } from '../bytes/byteSource';
+import { type SeekPoints, seekPointsProblem } from '../compress/seekPoints';
 import type { Compression } from '../compress/sniff';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, LayerTreeNode } from '../image/model';
 import type { ExpansionLimit } from '../limits';
@@ -11,10 +12,10 @@ import { type EntryColumns, EntryTable } from '../tar/entryTable';
  *
  * Layout: magic, format version, a byte-order mark, the CRC-32 of everything after the fixed
  * header, the length of a JSON header, the JSON header, then each table's columns as raw
- * little-endian arrays. The version and the checksum are checked before anything is trusted: a
+ * little-endian arrays, each gzip layer's seek points (version 2) after its table. The version and the checksum are checked before anything is trusted: a
  * stored index from an older build or a damaged file is rebuilt, never used.
  */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 const MAGIC = 'ILXINDEX';
 const BYTE_ORDER_MARK = 0x01020304;
@@ -46,7 +47,24 @@ interface BlobHeader {
   storedSize: number;
   error: string | null;
   table: TableHeader | null;
+  /** Present when the blob had the field; null when it had no points. */
+  seekPoints?: SeekPointsHeader | null;
 }
+
+/** A layer's seek points: the counts here, the columns in SEEK_COLUMNS' order after its table. */
+interface SeekPointsHeader {
+  spacing: number;
+  count: number;
+  windowBytes: number;
+}
+
+const SEEK_COLUMNS = [
+  ['outOffsets', Float64Array],
+  ['bitOffsets', Float64Array],
+  ['windowLengths', Uint32Array],
+  ['checks', Uint32Array],
+  ['kinds', Uint8Array],
+] as const;
 
 interface TableHeader {
   count: number;
@@ -122,6 +140,17 @@ export async function encodeIndex(
         nameBytes: names.length,
       };
     }
+    let seekPoints: SeekPointsHeader | null | undefined;
+    if (blob.seekPoints) {
+      const points = blob.seekPoints;
+      for (const [column] of SEEK_COLUMNS) parts.push(bytesOf(points[column]));
+      parts.push(points.windows);
+      seekPoints = {
+        spacing: points.spacing,
+        count: points.outOffsets.length,
+        windowBytes: points.windows.length,
+      };
+    } else if (blob.seekPoints === null) seekPoints = null;
     blobs.push({
       key,
       member: blob.member,
@@ -132,6 +161,7 @@ export async function encodeIndex(
       storedSize: blob.storedSize,
       error: blob.error,
       table,
+      ...(seekPoints !== undefined ? { seekPoints } : {}),
     });
   }
   const header: IndexHeader = {
@@ -269,6 +299,20 @@ export async function decodeIndex(
       };
       entries = EntryTable.fromColumns(columns);
     }
+    let seekPoints: SeekPoints | null | undefined;
+    if (b.seekPoints) {
+      const n = b.seekPoints.count;
+      const columns = {} as Record<(typeof SEEK_COLUMNS)[number][0], ArrayBufferView>;
+      for (const [column, Type] of SEEK_COLUMNS)
+        columns[column] = new Type(take(n * Type.BYTES_PER_ELEMENT).buffer as ArrayBuffer);
+      seekPoints = {
+        ...(columns as Pick<SeekPoints, (typeof SEEK_COLUMNS)[number][0]>),
+        spacing: b.seekPoints.spacing,
+        windows: take(b.seekPoints.windowBytes),
+      };
+      const problem = seekPointsProblem(seekPoints);
+      if (problem) throw new SavedIndexError(`saved index seek points of ${b.key}: ${problem}`);
+    } else if (b.seekPoints === null) seekPoints = null;
     blobs.set(b.key, {
       member: b.member,
       storedName: b.storedName,
@@ -278,6 +322,7 @@ export async function decodeIndex(
       storedSize: b.storedSize,
       entries,
       error: b.error,
+      ...(seekPoints !== undefined ? { seekPoints } : {}),
     });
   }
   if (at !== bytes.length) throw new SavedIndexError('saved index has bytes after its last table');
