@@ -167,8 +167,8 @@ function buildView(
   }
   // Positions by node id: the nodes of a view are distinct, so sorting the ids themselves (a
   // native numeric sort, no comparator and no array of numbers on the heap) and mapping each back
-  // to its position through its item gives the same order.
-  // The root (the view's first position) may have later items of its own (a `./` entry).
+  // to its position through its item gives the same order. The root is always at position 0,
+  // whatever later items it has (a `./` entry).
   const positionOfItem = new Int32Array(count);
   for (let p = 0; p < pos; p++) positionOfItem[order[p] - from] = p;
   const sortedNodes = view.node.slice().sort();
@@ -180,8 +180,7 @@ function buildView(
 }
 
 /**
- * The items of a layer other than the root (and other than an earlier item of the same node),
- * stably ordered by the rank of their name. Each is sorted as one number, rank and item packed
+ * The items of a layer but the root's, one per node (its last), stably ordered by the rank of their name. Each is sorted as one number, rank and item packed
  * together, with a native numeric sort where the product fits a double exactly (always, short of
  * 2^53 names times items): at 1,000,000 items an array of numbers and a comparator sort cost
  * tens of MB of heap.

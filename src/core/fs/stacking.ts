@@ -212,7 +212,7 @@ class LayerStacker {
   private readonly dirtyStamp: StampArray;
   /** Directories the layer replaced (made opaque while they were directories below). */
   private readonly replacedStamp: StampArray;
-  private dirty = new GrowableInt32();
+  private dirty = new GrowableInt32(16);
   /** Scratch marks for de-duplicating lists; a new generation per use. */
   private readonly mark: StampArray;
   private generation = 0;
@@ -252,7 +252,7 @@ class LayerStacker {
     const kinds = this.kinds[layer];
     const targets = this.targets[layer];
     const { parent, depth } = this.tree;
-    this.dirty = new GrowableInt32();
+    this.dirty = new GrowableInt32(16);
     this.log.beginLayerItems();
     this.hardlinks.push(new Map());
     this.log.pushItem(0, UNMODIFIED, 0, -1);
@@ -261,8 +261,10 @@ class LayerStacker {
     // 1. Read the layer's entries in tar order into sets: written paths (a later duplicate
     //    replaces an earlier one), directories implied by paths below them, whiteouts, opaques.
     // Typed, as the lists below: on a 1,000,000-entry layer arrays of numbers were ~60 MB of heap.
-    const writes = new GrowableInt32();
-    const implied = new GrowableInt32();
+    // Sized to what they can hold at most where that is known: an image of 10,000 small layers
+    // makes these lists 10,000 times.
+    const writes = new GrowableInt32(kinds.length);
+    const implied = new GrowableInt32(16);
     const removals: number[] = [];
     const removalIndex: number[] = [];
     const opaques: number[] = [];
@@ -342,7 +344,7 @@ class LayerStacker {
       const up = parent[node];
       return up > 0 ? Math.max(this.sweepMax[up], clearAt(up)) : -1;
     };
-    const layerSet = new GrowableInt32();
+    const layerSet = new GrowableInt32(candidates.length);
     for (const node of candidates) {
       this.sweepMax[node] = sweepAbove(node);
       const impliedHere = this.impliedStamp[node] === stamp;
