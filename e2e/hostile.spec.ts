@@ -74,6 +74,12 @@ for (const name of CASES) {
     const text = (await page.locator('body').textContent()) ?? '';
     // Nothing of a terminal attack shows raw: the escapes are made visible as text.
     expect(text).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+    // Issue 16: names the index cleans are named in the page too (the status bar's warnings).
+    if (name === 'climbing-names')
+      await expect(page.getByText(/^\d+ warnings?$/)).toHaveAttribute(
+        'title',
+        /"\.\.\/\.\.\/etc\/passwd".*climbing out of the root/,
+      );
     await shot(page, `hostile-${name}`);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -25,11 +25,14 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Bounds per case: seconds per command and peak RSS in MiB (measured under load, with room; entries-1m's
- * export --merged peaked at 790 MiB before its plan was streamed, about 470 after). */
-const BOUNDS: Record<string, { seconds: number; mib: number }> = {
+/** Bounds per case: seconds per command and peak RSS in MiB (measured under load, with room), and a
+ * tighter peak for particular commands. entries-1m's export --merged peaked at 790 MiB before its plan
+ * was streamed, about 470 after, and 408 (median of 5, 405–420; at most 446 seen) once stacking held
+ * less at its peak: the issue's "well under 500 MB" for that export is asserted as 500. Its other
+ * commands peak at 520–630 (inspect's analysis, ls's million lines), as they did before. */
+const BOUNDS: Record<string, { seconds: number; mib: number; mibFor?: Record<string, number> }> = {
   'layers-10k-history-300k': { seconds: 60, mib: 1000 },
-  'entries-1m': { seconds: 120, mib: 700 },
+  'entries-1m': { seconds: 120, mib: 700, mibFor: { 'export --merged': 500 } },
   'gzip-bomb-20gb': { seconds: 60, mib: 300 },
   'zstd-bomb-1.5tb': { seconds: 30, mib: 300 },
   'deep-dir-5000': { seconds: 60, mib: 400 },
@@ -167,7 +170,7 @@ describe.each(HOSTILE_CASES.map((c) => [c.name, c] as const))('%s', (_name, test
       const command = commandsFor(testCase, archive).find((c) => c.label === label)!;
       const run = await harness.run(command.args, { timeoutMs: bound.seconds * 1000 });
       expect(brokenPromises(label, run)).toEqual([]);
-      expect(run.maxRss / 2 ** 20, `${label}: peak RSS`).toBeLessThan(bound.mib);
+      expect(run.maxRss / 2 ** 20, `${label}: peak RSS`).toBeLessThan(bound.mibFor?.[label] ?? bound.mib);
       expectCaseSpecifics(testCase, label, run);
     },
   );

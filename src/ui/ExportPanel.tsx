@@ -29,6 +29,10 @@ export function ExportPanel() {
     try {
       const plan = await query('exportStart', { image, layer, mode: what, path });
       current.current = plan.id;
+      // What the tar leaves out or changes (issue 16: names climbing out of the root, odd hardlinks)
+      // is shown from the start, before a byte is written, and stays with the result.
+      const noted = plan.warnings.length ? ` · ${plan.warnings.join('; ')}` : '';
+      setStatus({ text: `Exporting ${plan.suggestedName}${noted}`, running: true, error: false });
       let written = 0;
       const saved = await saveChunks(
         plan.suggestedName,
@@ -39,7 +43,7 @@ export function ExportPanel() {
           if (chunk) {
             written += chunk.length;
             setStatus({
-              text: `Exporting ${plan.suggestedName}: ${formatBytes(written)} of about ${formatBytes(plan.contentBytes)}`,
+              text: `Exporting ${plan.suggestedName}: ${formatBytes(written)} of about ${formatBytes(plan.contentBytes)}${noted}`,
               running: true,
               error: false,
             });
@@ -51,7 +55,7 @@ export function ExportPanel() {
       current.current = null;
       setStatus({
         text: saved
-          ? `Saved ${plan.suggestedName}: ${plural(plan.entries, 'entry', 'entries')}, ${formatBytes(written)}${plan.warnings.length ? ` · ${plan.warnings.join('; ')}` : ''}`
+          ? `Saved ${plan.suggestedName}: ${plural(plan.entries, 'entry', 'entries')}, ${formatBytes(written)}${noted}`
           : 'Export not saved',
         running: false,
         error: false,

@@ -4,6 +4,7 @@
  */
 import { Fragment, useCallback } from 'react';
 import { SHORTCUTS, type Shortcut, useGlobalKeys } from './keyboard';
+import { ModalDialog } from './ModalDialog';
 import { useModalDialog } from './useModalDialog';
 
 function Keys({ keys }: { keys: string[] }) {
@@ -37,7 +38,8 @@ function Row({ shortcut }: { shortcut: Shortcut }) {
 }
 
 export function KeyboardShortcuts() {
-  const { setOpen, dialogRef, onClose } = useModalDialog();
+  const dialog = useModalDialog();
+  const { setOpen } = dialog;
   const openHelp = useCallback(() => setOpen(true), [setOpen]);
   useGlobalKeys(openHelp);
 
@@ -53,18 +55,12 @@ export function KeyboardShortcuts() {
       >
         ?
       </button>
-      <dialog
-        ref={dialogRef}
+      <ModalDialog
+        dialog={dialog}
         className="shortcuts-dialog"
-        aria-labelledby="shortcuts-title"
-        onClose={onClose}
+        title="Keyboard shortcuts"
+        titleId="shortcuts-title"
       >
-        <header className="shortcuts-head">
-          <h2 id="shortcuts-title">Keyboard shortcuts</h2>
-          <button type="button" className="icon-btn" aria-label="Close" onClick={() => setOpen(false)}>
-            ×
-          </button>
-        </header>
         <div className="shortcuts-body">
           {SHORTCUTS.map((group) => (
             <table key={group.where} className="shortcuts-table">
@@ -77,7 +73,7 @@ export function KeyboardShortcuts() {
             </table>
           ))}
         </div>
-      </dialog>
+      </ModalDialog>
     </>
   );
 }

@@ -12,6 +12,7 @@ import {
 } from '../store/savedIndexes';
 import type { StoredIndex } from '../worker/protocol';
 import { formatBytes, formatCount, visible } from './format';
+import { ModalDialog } from './ModalDialog';
 import { useModalDialog } from './useModalDialog';
 
 function useSavedIndexes(open: boolean) {
@@ -39,7 +40,8 @@ function savedOn(ms: number): string {
 }
 
 export function SavedIndexes({ variant }: { variant: 'status' | 'welcome' }) {
-  const { open, setOpen, dialogRef, onClose } = useModalDialog();
+  const dialog = useModalDialog();
+  const { open, setOpen } = dialog;
   const [remember, setRemember] = useState(rememberIndexes);
   const current = useExplorer((s) => s.session.savedIndexKey);
   const fromSaved = useExplorer((s) => s.session.fromSavedIndex);
@@ -69,18 +71,12 @@ export function SavedIndexes({ variant }: { variant: 'status' | 'welcome' }) {
           'Saved indexes on this device'
         )}
       </button>
-      <dialog
-        ref={dialogRef}
+      <ModalDialog
+        dialog={dialog}
         className="shortcuts-dialog saved-dialog"
-        aria-labelledby="saved-title"
-        onClose={onClose}
+        title="Saved indexes"
+        titleId="saved-title"
       >
-        <header className="shortcuts-head">
-          <h2 id="saved-title">Saved indexes</h2>
-          <button type="button" className="icon-btn" aria-label="Close" onClick={() => setOpen(false)}>
-            ×
-          </button>
-        </header>
         <div className="saved-body">
           <label className="saved-remember">
             <input
@@ -141,7 +137,7 @@ export function SavedIndexes({ variant }: { variant: 'status' | 'welcome' }) {
             </>
           )}
         </div>
-      </dialog>
+      </ModalDialog>
     </>
   );
 }

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeImage } from '../core/analysis';
-import { MemorySource } from '../core/bytes/byteSource';
-import { HttpRangeSource } from '../core/bytes/httpSource';
-import { buildImageFileSystem } from '../core/fs';
-import { openArchive } from '../core/image/open';
-import { verifyArchive } from '../core/image/verify';
 import { dockerArchive } from '../testing/archives';
-import { Engine, type EngineDeps } from './engine';
-import {
-  type FileViewSpec,
-  type FromWorker,
-  PROTOCOL_VERSION,
-  type QueryKind,
-  type QueryMap,
-  type QueryResult,
-  type SessionEvent,
-  type ToWorker,
-} from './protocol';
+import { engineHarness } from '../testing/engineHarness';
+import { type FileViewSpec, PROTOCOL_VERSION, type ToWorker } from './protocol';
 
 const v = PROTOCOL_VERSION;
 
@@ -94,55 +79,7 @@ function fakeServer(bytes: Uint8Array, ranges: boolean) {
 }
 
 function harness(bytes: Uint8Array = ARCHIVE, fetchFn?: typeof fetch) {
-  const posted: FromWorker[] = [];
-  const waiters: (() => void)[] = [];
-  const deps: EngineDeps = {
-    post: (m) => {
-      posted.push(m);
-      for (const w of waiters.splice(0)) w();
-    },
-    makeSource: (spec, hooks) =>
-      spec.kind === 'file'
-        ? new MemorySource(bytes, spec.name)
-        : HttpRangeSource.open(spec.url, { ...hooks, fetch: fetchFn }),
-    openArchive: (source, hooks) => openArchive(source, hooks),
-    buildFs: (archive, image) => buildImageFileSystem(archive, image),
-    analyze: (archive, image) => analyzeImage(archive, image),
-    verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
-    now: () => performance.now(),
-  };
-  const engine = new Engine(deps);
-  const send = (m: ToWorker) => engine.handle(m);
-  const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {
-    for (;;) {
-      const hit = posted.find(pred);
-      if (hit) return hit;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  let nextId = 1;
-  const ask = async <K extends QueryKind>(
-    session: number,
-    kind: K,
-    args: QueryMap[K]['args'],
-  ): Promise<QueryResult<K>> => {
-    const id = nextId++;
-    send({
-      v,
-      type: 'query',
-      id,
-      session,
-      query: { kind, args } as Extract<ToWorker, { type: 'query' }>['query'],
-    });
-    const reply = await until((m) => m.type === 'result' && m.id === id);
-    if (reply.type !== 'result') throw new Error('unexpected');
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.result as QueryResult<K>;
-  };
-  const events = (session: number): SessionEvent['type'][] =>
-    posted.filter((m) => 'session' in m && m.session === session).map((m) => m.type as SessionEvent['type']);
-  const file = new Blob([]);
-  return { posted, send, until, ask, events, file };
+  return engineHarness(bytes, { fetch: fetchFn });
 }
 
 const view = (over: Partial<FileViewSpec> = {}): FileViewSpec => ({

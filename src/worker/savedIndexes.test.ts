@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeImage } from '../core/analysis';
-import { type ByteSource, MemorySource } from '../core/bytes/byteSource';
-import { buildImageFileSystem } from '../core/fs';
-import { openArchive } from '../core/image/open';
-import { verifyArchive } from '../core/image/verify';
 import { evictionsFor, MAX_STORED_INDEXES, MemoryIndexStore, type StoredIndex } from '../storage/indexStore';
 import { dockerArchive } from '../testing/archives';
-import { Engine } from './engine';
-import {
-  type FromWorker,
-  PROTOCOL_VERSION,
-  type QueryKind,
-  type QueryMap,
-  type QueryResult,
-  type ToWorker,
-} from './protocol';
+import { engineHarness } from '../testing/engineHarness';
+import { PROTOCOL_VERSION, type ToWorker } from './protocol';
 
 const v = PROTOCOL_VERSION;
 
@@ -37,48 +25,9 @@ const ARCHIVE = dockerArchive([
 ]);
 
 function harness(store = new MemoryIndexStore(), bytes = ARCHIVE) {
-  const posted: FromWorker[] = [];
-  const waiters: (() => void)[] = [];
-  const reads = { archives: 0 };
-  let source: ByteSource = new MemorySource(bytes, 'demo.tar');
-  const engine = new Engine({
-    post: (m) => {
-      posted.push(m);
-      for (const w of waiters.splice(0)) w();
-    },
-    makeSource: () => source,
-    openArchive: (s, hooks) => {
-      reads.archives++;
-      return openArchive(s, hooks);
-    },
-    buildFs: (archive, image) => buildImageFileSystem(archive, image),
-    analyze: (archive, image) => analyzeImage(archive, image),
-    verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
-    now: () => performance.now(),
+  const { send, until, ask, nextId, reads, setFileSource, posted } = engineHarness(bytes, {
     indexStore: store,
   });
-  const send = (m: ToWorker) => engine.handle(m);
-  const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {
-    for (;;) {
-      const hit = posted.find(pred);
-      if (hit) return hit;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  let nextId = 1;
-  const ask = async <K extends QueryKind>(session: number, kind: K, args: QueryMap[K]['args']) => {
-    const id = nextId++;
-    send({
-      v,
-      type: 'query',
-      id,
-      session,
-      query: { kind, args } as Extract<ToWorker, { type: 'query' }>['query'],
-    });
-    const reply = await until((m) => m.type === 'result' && m.id === id);
-    if (reply.type !== 'result' || !reply.ok) throw new Error('query failed');
-    return reply.result as QueryResult<K>;
-  };
   const open = async (session: number, remember = true, lastModified = 1000) => {
     send({
       v,
@@ -91,7 +40,7 @@ function harness(store = new MemoryIndexStore(), bytes = ARCHIVE) {
     return done;
   };
   const saved = async (request: Extract<ToWorker, { type: 'savedIndexes' }>['request']) => {
-    const id = nextId++;
+    const id = nextId();
     send({ v, type: 'savedIndexes', id, request });
     const reply = await until((m) => m.type === 'savedIndexes' && m.id === id);
     if (reply.type !== 'savedIndexes' || !reply.ok) throw new Error('savedIndexes failed');
@@ -102,10 +51,7 @@ function harness(store = new MemoryIndexStore(), bytes = ARCHIVE) {
     for (let i = 0; i < 200 && store.files.size < count; i++) await new Promise((r) => setTimeout(r, 5));
     expect(store.files.size).toBe(count);
   };
-  const setSource = (s: ByteSource) => {
-    source = s;
-  };
-  return { store, reads, open, ask, saved, stored, setSource, posted };
+  return { store, reads, open, ask, saved, stored, setSource: setFileSource, posted };
 }
 
 const rowsOf = (h: ReturnType<typeof harness>, session: number, layer: number) =>

@@ -259,9 +259,11 @@ export function planExport(
    * What has bytes, as parallel columns: the node (a plain file, its entry made when written) or
    * -1 - k for `copies[k]` (a hardlink written as a copy), and the tar entry the bytes are in.
    */
-  const fileNode = new GrowableInt32();
-  const fileLayer = new GrowableInt32();
-  const fileEntryIndex = new GrowableInt32();
+  // Sized for every path of the image (12 bytes a path, a fraction of what the model holds per
+  // path), so a view of a million files does not double its way up and leave dead copies behind.
+  const fileNode = new GrowableInt32(fs.pathCount + 1);
+  const fileLayer = new GrowableInt32(fs.pathCount + 1);
+  const fileEntryIndex = new GrowableInt32(fs.pathCount + 1);
   const copies: ExportEntry[] = [];
   /** Files of the view that are not written (their warnings say why): no link may name them. */
   const leftOut = new Set<string>();

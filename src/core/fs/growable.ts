@@ -34,6 +34,17 @@ class Growable<T extends TypedArray> {
     this.data[index] = value;
   }
 
+  /** The values pushed so far, without a copy (valid until the next push). */
+  values(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+
+  /** Lets the memory go once the column has been packed (it starts again small if pushed to). */
+  release(): void {
+    this.data = new this.make(16);
+    this.length = 0;
+  }
+
   /** A right-sized copy, so the spare capacity is not kept for the life of the model. */
   toArray(): T {
     return this.data.slice(0, this.length) as T;

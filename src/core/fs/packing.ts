@@ -87,13 +87,13 @@ function buildView(
     const node = log.itemNode.get(i);
     viewItem[node] = i - from;
   }
-  const sorted: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const node = log.itemNode.get(from + i);
-    if (node !== 0 && viewItem[node] === i) sorted.push(i);
-  }
-  const rank = (item: number): number => nameRank[nameId[log.itemNode.get(from + item)]];
-  sorted.sort((a, b) => rank(a) - rank(b));
+  const sorted = itemsByName(
+    log,
+    from,
+    count,
+    viewItem,
+    (item) => nameRank[nameId[log.itemNode.get(from + item)]],
+  );
   const parentItemOf = (item: number): number => viewItem[parent[log.itemNode.get(from + item)]];
   const childStart = new Int32Array(count + 1);
   for (const item of sorted) childStart[parentItemOf(item) + 1]++;
@@ -165,8 +165,49 @@ function buildView(
         view.subtreeCounted[up] = 1;
     }
   }
-  const byNode = Array.from({ length: pos }, (_, p) => p);
-  byNode.sort((a, b) => view.node[a] - view.node[b]);
-  view.byNode.set(byNode);
+  // Positions by node id: the nodes of a view are distinct, so sorting the ids themselves (a
+  // native numeric sort, no comparator and no array of numbers on the heap) and mapping each back
+  // to its position through its item gives the same order. The root is always at position 0,
+  // whatever later items it has (a `./` entry).
+  const positionOfItem = new Int32Array(count);
+  for (let p = 0; p < pos; p++) positionOfItem[order[p] - from] = p;
+  const sortedNodes = view.node.slice().sort();
+  for (let i = 0; i < pos; i++) {
+    const node = sortedNodes[i];
+    view.byNode[i] = node === 0 ? 0 : positionOfItem[viewItem[node]];
+  }
   return view;
+}
+
+/**
+ * The items of a layer but the root's, one per node (its last), stably ordered by the rank of their name. Each is sorted as one number, rank and item packed
+ * together, with a native numeric sort where the product fits a double exactly (always, short of
+ * 2^53 names times items): at 1,000,000 items an array of numbers and a comparator sort cost
+ * tens of MB of heap.
+ */
+function itemsByName(
+  log: StackingLog,
+  from: number,
+  count: number,
+  viewItem: Int32Array,
+  rank: (item: number) => number,
+): Int32Array {
+  const items = new Int32Array(count);
+  let length = 0;
+  for (let i = 0; i < count; i++) {
+    const node = log.itemNode.get(from + i);
+    if (node !== 0 && viewItem[node] === i) items[length++] = i;
+  }
+  const kept = items.subarray(0, length);
+  let highestRank = 0;
+  for (const item of kept) highestRank = Math.max(highestRank, rank(item));
+  if ((highestRank + 1) * count > Number.MAX_SAFE_INTEGER) {
+    return Int32Array.from(Array.from(kept).sort((a, b) => rank(a) - rank(b)));
+  }
+  const keys = new Float64Array(length);
+  for (let k = 0; k < length; k++) keys[k] = rank(kept[k]) * count + kept[k];
+  keys.sort();
+  const sorted = new Int32Array(length);
+  for (let k = 0; k < length; k++) sorted[k] = keys[k] % count;
+  return sorted;
 }

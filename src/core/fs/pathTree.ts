@@ -17,9 +17,9 @@ export class PathInterner {
   private slots = new Int32Array(1 << 10);
   private readonly nameIds = new Map<string, number>([['', 0]]);
   private readonly names: string[] = [''];
-  private readonly parents = new GrowableInt32();
-  private readonly nameOf = new GrowableInt32();
-  private readonly depths = new GrowableInt32();
+  private readonly parents: GrowableInt32;
+  private readonly nameOf: GrowableInt32;
+  private readonly depths: GrowableInt32;
   /** Tar entries come grouped by directory: the last parent looked up is usually the next one. */
   private lastParentPath = '';
   private lastParent = 0;
@@ -31,7 +31,10 @@ export class PathInterner {
   private lastPath = '';
   private lastNode = 0;
 
-  constructor() {
+  constructor(expectedPaths = 1024) {
+    this.parents = new GrowableInt32(expectedPaths);
+    this.nameOf = new GrowableInt32(expectedPaths);
+    this.depths = new GrowableInt32(expectedPaths);
     this.parents.push(-1);
     this.nameOf.push(0);
     this.depths.push(0);

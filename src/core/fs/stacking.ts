@@ -14,6 +14,7 @@ import {
   noteName,
 } from './changeRule';
 import { settleContentComparisons } from './contentHashing';
+import { GrowableInt32 } from './growable';
 import { buildLayerViews, packEvents, packRecords } from './packing';
 import { classifyName, cleanRelative, parentOf } from './path';
 import { PathInterner, type PathTree } from './pathTree';
@@ -49,26 +50,35 @@ export async function stackLayers(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
 ): Promise<BuiltModel> {
-  const stacker = new LayerStacker(layers);
-  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
-  const { tree, log, hardlinks, counts, replaced } = stacker;
-  log.endItems();
+  const { tree, log, hardlinks, counts, replaced } = applyLayers(layers);
   const warnings: string[] = [];
   await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
   for (let layer = 0; layer < layers.length; layer++) noteRewrites(log, layers, layer);
+  // Each part of the log is let go once it is packed: on a 1,000,000-entry layer the log and its
+  // packed form would otherwise be held side by side at the peak.
   const views = buildLayerViews(log, tree, layers);
+  log.releaseItems();
   for (let layer = 0; layer < layers.length; layer++) countRows(views[layer], counts[layer]);
-  return {
-    tree,
-    layers,
-    events: packEvents(log, tree.count),
-    records: packRecords(log, tree.count),
-    views,
-    counts,
-    replaced,
-    hardlinks,
-    warnings,
-  };
+  const events = packEvents(log, tree.count);
+  log.releaseEvents();
+  const records = packRecords(log, tree.count);
+  log.releaseRecords();
+  return { tree, layers, events, records, views, counts, replaced, hardlinks, warnings };
+}
+
+/**
+ * Every layer stacked; what the model keeps of the stacker. The stacker's per-path scratch (about
+ * 45 bytes a path: 45 MB for a 1,000,000-entry layer) is unreachable once this returns, before
+ * the log is packed.
+ */
+function applyLayers(
+  layers: LayerSource[],
+): Pick<LayerStacker, 'tree' | 'log' | 'hardlinks' | 'counts' | 'replaced'> {
+  const stacker = new LayerStacker(layers);
+  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  stacker.log.endItems();
+  const { tree, log, hardlinks, counts, replaced } = stacker;
+  return { tree, log, hardlinks, counts, replaced };
 }
 
 /** Which writes were identical rewrites is only known once contents are compared. */
@@ -106,7 +116,9 @@ interface InternedLayers {
 }
 
 function internLayers(layers: readonly LayerSource[]): InternedLayers {
-  const interner = new PathInterner();
+  const entries = layers.reduce((sum, { table }) => sum + (table?.count ?? 0), 0);
+  // Paths are about the entries, and a few more for directories only implied by paths below them.
+  const interner = new PathInterner(entries + (entries >> 3) + 1);
   const kinds: Uint8Array[] = [];
   const targets: Int32Array[] = [];
   for (const { table } of layers) {
@@ -135,10 +147,39 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
   return { tree: interner.freeze(), kinds, targets };
 }
 
+/**
+ * The nodes ordered by depth, in their given order within a depth (as a stable sort would):
+ * a counting sort, linear in the nodes since every ancestor of a node is among them.
+ */
+function sortByDepth(nodes: Int32Array, depth: Int32Array): Int32Array {
+  let deepest = 0;
+  for (const node of nodes) deepest = Math.max(deepest, depth[node]);
+  const start = new Int32Array(deepest + 2);
+  for (const node of nodes) start[depth[node] + 1]++;
+  for (let d = 0; d <= deepest; d++) start[d + 1] += start[d];
+  const sorted = new Int32Array(nodes.length);
+  for (const node of nodes) sorted[start[depth[node]]++] = node;
+  return sorted;
+}
+
+type StampArray = Uint8Array | Uint16Array | Int32Array;
+
+/** `applyLayer` starts this many generations of `mark`. */
+const GENERATIONS_PER_LAYER = 3;
+
+/**
+ * Per-path stamps from 0 to `max` in the narrowest array that holds them: an image of a few
+ * layers needs a byte a stamp, not four (the eight stamp arrays were 32 MB of a 1,000,000-path layer).
+ */
+function stampArray(paths: number, max: number): StampArray {
+  if (max <= 0xff) return new Uint8Array(paths);
+  return max <= 0xffff ? new Uint16Array(paths) : new Int32Array(paths);
+}
+
 /** The merged state as of the layer being applied, and the log of what each layer changed in it. */
 class LayerStacker {
   readonly tree: PathTree;
-  readonly log = new StackingLog();
+  readonly log: StackingLog;
   /** Per layer: hardlink entry → packed ref of the regular file it shares. */
   readonly hardlinks: Map<number, number>[] = [];
   readonly counts: LayerChangeDetail[] = [];
@@ -155,25 +196,25 @@ class LayerStacker {
   private readonly curChildren: Int32Array;
 
   // Per-layer sets, valid where the stamp equals the current layer + 1 (no clearing needed).
-  private readonly writeStamp: Int32Array;
+  private readonly writeStamp: StampArray;
   private readonly writeEntry: Int32Array;
-  private readonly impliedStamp: Int32Array;
+  private readonly impliedStamp: StampArray;
   /** Last entry index at or below an implied directory (see `applyLayer`). */
   private readonly latestBelow: Int32Array;
   /** Last file or link written over an ancestor, per candidate path of the layer. */
   private readonly sweepMax: Int32Array;
   /** Where a file or link was last written over the node in this layer. */
-  private readonly clearStamp: Int32Array;
+  private readonly clearStamp: StampArray;
   private readonly clearIndex: Int32Array;
-  private readonly setStamp: Int32Array;
+  private readonly setStamp: StampArray;
   /** Layer paths below an opaque directory of the same layer: new whatever was there before. */
-  private readonly freshStamp: Int32Array;
-  private readonly dirtyStamp: Int32Array;
+  private readonly freshStamp: StampArray;
+  private readonly dirtyStamp: StampArray;
   /** Directories the layer replaced (made opaque while they were directories below). */
-  private readonly replacedStamp: Int32Array;
-  private dirty: number[] = [];
+  private readonly replacedStamp: StampArray;
+  private dirty = new GrowableInt32(16);
   /** Scratch marks for de-duplicating lists; a new generation per use. */
-  private readonly mark: Int32Array;
+  private readonly mark: StampArray;
   private generation = 0;
 
   constructor(private readonly layers: readonly LayerSource[]) {
@@ -182,23 +223,24 @@ class LayerStacker {
     this.kinds = kinds;
     this.targets = targets;
     const n = tree.count;
+    this.log = new StackingLog(n + layers.length);
     this.curLayer = new Int32Array(n).fill(-1);
     this.curEntry = new Int32Array(n).fill(-1);
     this.curDir = new Uint8Array(n);
     this.curSize = new Float64Array(n);
     this.curChildren = new Int32Array(n);
-    this.writeStamp = new Int32Array(n);
+    this.writeStamp = stampArray(n, layers.length);
     this.writeEntry = new Int32Array(n);
-    this.impliedStamp = new Int32Array(n);
+    this.impliedStamp = stampArray(n, layers.length);
     this.latestBelow = new Int32Array(n);
     this.sweepMax = new Int32Array(n);
-    this.clearStamp = new Int32Array(n);
+    this.clearStamp = stampArray(n, layers.length);
     this.clearIndex = new Int32Array(n);
-    this.setStamp = new Int32Array(n);
-    this.freshStamp = new Int32Array(n);
-    this.dirtyStamp = new Int32Array(n);
-    this.replacedStamp = new Int32Array(n);
-    this.mark = new Int32Array(n);
+    this.setStamp = stampArray(n, layers.length);
+    this.freshStamp = stampArray(n, layers.length);
+    this.dirtyStamp = stampArray(n, layers.length);
+    this.replacedStamp = stampArray(n, layers.length);
+    this.mark = stampArray(n, GENERATIONS_PER_LAYER * layers.length);
     // The root is always there, an implicit directory of layer 0.
     this.curLayer[0] = 0;
     this.curDir[0] = 1;
@@ -210,7 +252,7 @@ class LayerStacker {
     const kinds = this.kinds[layer];
     const targets = this.targets[layer];
     const { parent, depth } = this.tree;
-    this.dirty = [];
+    this.dirty = new GrowableInt32(16);
     this.log.beginLayerItems();
     this.hardlinks.push(new Map());
     this.log.pushItem(0, UNMODIFIED, 0, -1);
@@ -218,8 +260,11 @@ class LayerStacker {
 
     // 1. Read the layer's entries in tar order into sets: written paths (a later duplicate
     //    replaces an earlier one), directories implied by paths below them, whiteouts, opaques.
-    const writes: number[] = [];
-    const implied: number[] = [];
+    // Typed, as the lists below: on a 1,000,000-entry layer arrays of numbers were ~60 MB of heap.
+    // Sized to what they can hold at most where that is known: an image of 10,000 small layers
+    // makes these lists 10,000 times.
+    const writes = new GrowableInt32(kinds.length);
+    const implied = new GrowableInt32(16);
     const removals: number[] = [];
     const removalIndex: number[] = [];
     const opaques: number[] = [];
@@ -273,16 +318,17 @@ class LayerStacker {
     const isWritten = (node: number): boolean => this.writeStamp[node] === stamp;
     const isWrittenNonDir = (node: number): boolean =>
       this.writeStamp[node] === stamp && table!.types[this.writeEntry[node]] !== T_DIR;
-    const candidates: number[] = [];
+    const unsorted = new Int32Array(implied.length + writes.length);
+    let candidateCount = 0;
     const gen = ++this.generation;
-    for (const list of [implied, writes]) {
+    for (const list of [implied.values(), writes.values()]) {
       for (const node of list) {
         if (this.mark[node] === gen) continue;
         this.mark[node] = gen;
-        candidates.push(node);
+        unsorted[candidateCount++] = node;
       }
     }
-    candidates.sort((a, b) => depth[a] - depth[b]);
+    const candidates = sortByDepth(unsorted.subarray(0, candidateCount), depth);
     for (let c = candidates.length - 1; c >= 0; c--) {
       const node = candidates[c];
       const up = parent[node];
@@ -298,7 +344,7 @@ class LayerStacker {
       const up = parent[node];
       return up > 0 ? Math.max(this.sweepMax[up], clearAt(up)) : -1;
     };
-    const layerSet: number[] = [];
+    const layerSet = new GrowableInt32(candidates.length);
     for (const node of candidates) {
       this.sweepMax[node] = sweepAbove(node);
       const impliedHere = this.impliedStamp[node] === stamp;
@@ -351,7 +397,7 @@ class LayerStacker {
     // Below an opaque directory nothing of the layers below shows through, so what the layer
     // puts there is new, even where a path of the same name existed before (it was hidden,
     // not merged). This is also how ../shared/fixtures/real/facts.json counts them.
-    for (const node of layerSet) {
+    for (const node of layerSet.values()) {
       const up = parent[node];
       if (this.mark[up] === opaqueGen || (up > 0 && this.freshStamp[up] === stamp))
         this.freshStamp[node] = stamp;
@@ -377,7 +423,7 @@ class LayerStacker {
 
     // 5. Apply the written and implied paths, parents first (the set is in depth order) so a
     //    parent is a directory before its children are counted in it.
-    for (const node of layerSet) {
+    for (const node of layerSet.values()) {
       if (isWritten(node)) this.applyWrite(node, layer, this.writeEntry[node], stamp);
       else this.applyImplied(node, layer, stamp);
     }
@@ -390,14 +436,15 @@ class LayerStacker {
 
     // 6. Hardlinks resolve against the stacked state (this layer's own files included).
     if (table) {
-      const links = layerSet
-        .filter((node) => isWritten(node) && table.types[this.writeEntry[node]] === T_HARDLINK)
-        .map((node) => this.writeEntry[node])
-        .sort((a, b) => a - b);
+      const links: number[] = [];
+      for (const node of layerSet.values())
+        if (isWritten(node) && table.types[this.writeEntry[node]] === T_HARDLINK)
+          links.push(this.writeEntry[node]);
+      links.sort((a, b) => a - b);
       for (const entry of links) this.resolveHardlink(layer, entry, 0);
     }
 
-    for (const node of this.dirty) {
+    for (const node of this.dirty.values()) {
       if (this.curLayer[node] < 0 || !this.curDir[node]) continue;
       this.log.pushRecord(node, layer, this.curSize[node], this.curChildren[node]);
     }
