@@ -11,6 +11,7 @@ import type {
   FileDetails,
   ImageStats,
   Query,
+  QueryArgs,
   QueryKind,
   QueryMap,
   QueryResult,
@@ -34,41 +35,58 @@ export interface SessionModel {
   now(): number;
 }
 
+/** Who answers a query of kind K; it may answer at once or later. */
+type Route<K extends QueryKind> = (
+  router: QueryRouter,
+  args: QueryArgs<K>,
+) => QueryResult<K> | Promise<QueryResult<K>>;
+
 export class QueryRouter {
-  private inside: Inside | null = null;
-  private packages: PackagesService | null = null;
-  private secrets: SecretScans | null = null;
+  /** Every kind of query and its answer: a kind the protocol gains without a route here does not compile. */
+  private static readonly routes: { [K in QueryKind]: Route<K> } = {
+    children: (r, a) => r.children(a),
+    rows: (r, a) => r.rows(a),
+    locate: (r, a) => r.locate(a),
+    details: (r, a) => r.details(a),
+    imageStats: (r, a) => r.model.stats(a.image),
+    verify: (r) => r.model.verify(),
+    packageSummary: (r, a) => r.packages().summary(a),
+    packageRows: (r, a) => r.packages().rows(a),
+    packageDetail: (r, a) => r.packages().detail(a),
+    fileOwners: (r, a) => r.packages().owners(a),
+    riskyFiles: (r, a) => r.packages().riskyFiles(a),
+    secretsStart: (r, a) => r.secrets().start(a),
+    secretsNext: (r, a) => r.secrets().next(a),
+    secretsCancel: (r, a) => r.secrets().cancel(a),
+    secretReveal: (r, a) => r.secrets().reveal(a),
+    content: (r, a) => r.inside().content(a),
+    textPage: (r, a) => r.inside().textPage(a),
+    hexPage: (r, a) => r.inside().hexPage(a),
+    textDiff: (r, a) => r.inside().textDiff(a),
+    fileBytes: (r, a) => r.inside().fileBytes(a),
+    searchStart: (r, a) => r.inside().searchStart(a),
+    searchNext: (r, a) => r.inside().searchNext(a),
+    searchCancel: (r, a) => r.inside().searchCancel(a),
+    sizeMap: (r, a) => r.inside().sizeMap(a),
+    exportStart: (r, a) => r.inside().exportStart(a),
+    exportNext: (r, a) => r.inside().exportNext(a),
+    exportCancel: (r, a) => r.inside().exportCancel(a),
+  };
+
+  /** Contents, searches, size maps and exports; packages; secret scans: each made on first use. */
+  private insideService: Inside | null = null;
+  private packagesService: PackagesService | null = null;
+  private secretScans: SecretScans | null = null;
 
   constructor(private readonly model: SessionModel) {}
 
+  /** A service's failure, even one thrown at once, comes back as the answer's rejection. */
   run(query: Query): Promise<QueryResult<QueryKind>> {
-    switch (query.kind) {
-      case 'children':
-        return this.children(query.args);
-      case 'rows':
-        return this.rows(query.args);
-      case 'locate':
-        return this.locate(query.args);
-      case 'details':
-        return this.details(query.args);
-      case 'imageStats':
-        return this.model.stats(query.args.image);
-      case 'verify':
-        return this.model.verify();
-      case 'packageSummary':
-      case 'packageRows':
-      case 'packageDetail':
-      case 'fileOwners':
-      case 'riskyFiles':
-        return this.packageQuery(query);
-      case 'secretsStart':
-      case 'secretsNext':
-      case 'secretsCancel':
-      case 'secretReveal':
-        return this.secretsQuery(query);
-      default:
-        return this.lookInside(query);
-    }
+    const { kind } = query;
+    if (!Object.hasOwn(QueryRouter.routes, kind))
+      return Promise.reject(new Error(`unknown query ${JSON.stringify(kind)}`));
+    const route = QueryRouter.routes[kind] as Route<QueryKind>;
+    return Promise.resolve().then(() => route(this, query.args));
   }
 
   /** The open archive, for a service made on first use; refused before the images are known. */
@@ -84,73 +102,19 @@ export class QueryRouter {
     return this.model.fsFor(image);
   };
 
-  private async packageQuery(query: Query): Promise<QueryResult<QueryKind>> {
-    this.packages ??= new PackagesService(this.openArchive(), this.readyFs, () => this.model.now());
-    const service = this.packages;
-    switch (query.kind) {
-      case 'packageSummary':
-        return service.summary(query.args);
-      case 'packageRows':
-        return service.rows(query.args);
-      case 'packageDetail':
-        return service.detail(query.args);
-      case 'fileOwners':
-        return service.owners(query.args);
-      case 'riskyFiles':
-        return service.riskyFiles(query.args);
-      default:
-        throw new Error(`not a packages query: ${query.kind}`);
-    }
+  private inside(): Inside {
+    this.insideService ??= new Inside(this.openArchive(), this.readyFs);
+    return this.insideService;
   }
 
-  private async lookInside(query: Query): Promise<QueryResult<QueryKind>> {
-    this.inside ??= new Inside(this.openArchive(), this.readyFs);
-    const inside = this.inside;
-    switch (query.kind) {
-      case 'content':
-        return inside.content(query.args);
-      case 'textPage':
-        return inside.textPage(query.args);
-      case 'hexPage':
-        return inside.hexPage(query.args);
-      case 'textDiff':
-        return inside.textDiff(query.args);
-      case 'fileBytes':
-        return inside.fileBytes(query.args);
-      case 'searchStart':
-        return inside.searchStart(query.args);
-      case 'searchNext':
-        return inside.searchNext(query.args);
-      case 'searchCancel':
-        return inside.searchCancel(query.args);
-      case 'sizeMap':
-        return inside.sizeMap(query.args);
-      case 'exportStart':
-        return inside.exportStart(query.args);
-      case 'exportNext':
-        return inside.exportNext(query.args);
-      case 'exportCancel':
-        return inside.exportCancel(query.args);
-      default:
-        throw new Error(`unknown query ${JSON.stringify((query as { kind: unknown }).kind)}`);
-    }
+  private packages(): PackagesService {
+    this.packagesService ??= new PackagesService(this.openArchive(), this.readyFs, () => this.model.now());
+    return this.packagesService;
   }
 
-  private async secretsQuery(query: Query): Promise<QueryResult<QueryKind>> {
-    this.secrets ??= new SecretScans(this.openArchive(), this.readyFs, () => this.model.now());
-    const scans = this.secrets;
-    switch (query.kind) {
-      case 'secretsStart':
-        return scans.start(query.args);
-      case 'secretsNext':
-        return scans.next(query.args);
-      case 'secretsCancel':
-        return scans.cancel(query.args);
-      case 'secretReveal':
-        return scans.reveal(query.args);
-      default:
-        throw new Error(`not a secrets query: ${query.kind}`);
-    }
+  private secrets(): SecretScans {
+    this.secretScans ??= new SecretScans(this.openArchive(), this.readyFs, () => this.model.now());
+    return this.secretScans;
   }
 
   private async children(a: QueryMap['children']['args']): Promise<QueryMap['children']['result']> {
