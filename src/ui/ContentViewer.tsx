@@ -12,6 +12,7 @@ import { revealPath } from '../store/placement';
 import { formatBytes, formatCount, visible } from './format';
 import { saveChunks } from './save';
 import { useQuery } from './useQuery';
+import { DiffCounts, HexRows, PageButtons } from './viewerParts';
 
 const LINES_PER_PAGE = 200;
 /** 4 KiB a page. */
@@ -53,17 +54,7 @@ function Pager({
 }) {
   return (
     <nav className="viewer-pager" aria-label={`${label} pages`}>
-      <button type="button" className="btn small" disabled={page <= 0} onClick={() => onPage(page - 1)}>
-        Previous page
-      </button>
-      <button
-        type="button"
-        className="btn small"
-        disabled={pages !== null && page >= pages - 1}
-        onClick={() => onPage(page + 1)}
-      >
-        Next page
-      </button>
+      <PageButtons page={page} pages={pages} onPage={onPage} />
     </nav>
   );
 }
@@ -205,22 +196,7 @@ function HexView({ fileRef, size }: { fileRef: Ref; size: number }) {
               <th scope="col">ASCII</th>
             </tr>
           </thead>
-          <tbody>
-            {data.rows.map((row) => (
-              <tr
-                key={row.offset}
-                id={`hex-row-${row.offset}`}
-                className={row.offset === targetRow ? 'hex-target' : undefined}
-                aria-current={row.offset === targetRow ? 'true' : undefined}
-              >
-                <th scope="row" className="ho">
-                  {row.offset.toString(16).padStart(8, '0')}
-                </th>
-                <td className="hb">{row.hex}</td>
-                <td className="ha">{row.ascii}</td>
-              </tr>
-            ))}
-          </tbody>
+          <HexRows rows={data.rows} targetRow={targetRow} rowIds />
         </table>
       </div>
     </>
@@ -244,9 +220,7 @@ function DiffView({ fileRef }: { fileRef: Ref }) {
       <div className="viewer-bar small muted">
         <span>
           Layer {data.currentLayer} against layer {data.previousLayer}:{' '}
-          <span className="c-added">+{formatCount(data.added)}</span>{' '}
-          <span className="c-removed">−{formatCount(data.removed)}</span>
-          {data.totalLines === 0 ? ' · same text' : ''}
+          <DiffCounts added={data.added} removed={data.removed} totalLines={data.totalLines} />
         </span>
         {data.pageCount > 1 && (
           <Pager label="Diff" page={data.page} pages={data.pageCount} onPage={setPage} />

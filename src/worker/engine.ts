@@ -7,33 +7,26 @@ import { messageOf } from '../core/errors';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
 import type { IndexStore } from '../storage/indexStore';
-import { FileViews, toRow } from './fileView';
+import { FileViews } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
-import { Inside, transferables } from './inside';
-import { PackagesService } from './packagesService';
+import { transferables } from './inside';
 import {
   type ArchiveSummary,
   type BlobSummary,
-  type FileDetails,
   type FromWorker,
   type ImageStats,
   MAX_INEFFICIENT,
   PROTOCOL_VERSION,
   type Query,
-  type QueryKind,
-  type QueryMap,
-  type QueryResult,
-  type RowsPage,
   type SavedIndexRequest,
   type SessionEvent,
   type SourceSpec,
-  type TimelineStep,
   type ToWorker,
   type VerifyProgress,
   type VerifyResult,
 } from './protocol';
+import { QueryRouter } from './queryRouter';
 import { SavedIndexes } from './savedIndexes';
-import { SecretScans } from './secrets';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -83,10 +76,8 @@ class Session {
   readonly fs = new Map<number, Promise<FileSystemView>>();
   readonly views = new Map<number, FileViews>();
   readonly stats = new Map<number, Promise<ImageStats>>();
-  /** Contents, searches, size maps and exports, made on first use. */
-  inside: Inside | null = null;
-  packages: PackagesService | null = null;
-  secrets: SecretScans | null = null;
+  /** Answers the session's queries; made with its first query. */
+  router: QueryRouter | null = null;
   constructor(readonly id: number) {}
 
   get size(): number {
@@ -390,129 +381,29 @@ export class Engine {
     return p;
   }
 
+  private routerOf(s: Session): QueryRouter {
+    s.router ??= new QueryRouter({
+      get archive() {
+        return s.archive;
+      },
+      ready: s.ready,
+      fsFor: (image) => this.fsFor(s, image),
+      viewsFor: (image) => this.viewsFor(s, image),
+      stats: (image) => this.stats(s, image),
+      verify: () => this.verify(s),
+      now: () => this.deps.now(),
+    });
+    return s.router;
+  }
+
   private async answer(id: number, sessionId: number, query: Query): Promise<void> {
     const s = this.session;
     try {
       if (!s || s.id !== sessionId) throw new Error('stale session');
-      const result = await this.run(s, query);
+      const result = await this.routerOf(s).run(query);
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: true, result }, transferables(result));
     } catch (error) {
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
-    }
-  }
-
-  private run(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
-    switch (query.kind) {
-      case 'children':
-        return this.children(s, query.args);
-      case 'rows':
-        return this.rows(s, query.args);
-      case 'locate':
-        return this.locate(s, query.args);
-      case 'details':
-        return this.details(s, query.args);
-      case 'imageStats':
-        return this.stats(s, query.args.image);
-      case 'verify':
-        return this.verify(s);
-      case 'packageSummary':
-      case 'packageRows':
-      case 'packageDetail':
-      case 'fileOwners':
-      case 'riskyFiles':
-        return this.packages(s, query);
-      case 'secretsStart':
-      case 'secretsNext':
-      case 'secretsCancel':
-      case 'secretReveal':
-        return this.secrets(s, query);
-      default:
-        return this.lookInside(s, query);
-    }
-  }
-
-  /** An image's file system for the services that look inside files: refused while it is being read. */
-  private readyFs(s: Session): (image: number) => Promise<FileSystemView> {
-    return (image) => {
-      if (!s.ready.has(image)) return Promise.reject(new Error('the image is still being read'));
-      return this.fsFor(s, image);
-    };
-  }
-
-  private packages(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
-    const archive = s.archive;
-    if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.packages ??= new PackagesService(archive, this.readyFs(s), () => this.deps.now());
-    const service = s.packages;
-    switch (query.kind) {
-      case 'packageSummary':
-        return service.summary(query.args);
-      case 'packageRows':
-        return service.rows(query.args);
-      case 'packageDetail':
-        return service.detail(query.args);
-      case 'fileOwners':
-        return service.owners(query.args);
-      case 'riskyFiles':
-        return service.riskyFiles(query.args);
-      default:
-        return Promise.reject(new Error(`not a packages query: ${query.kind}`));
-    }
-  }
-
-  private lookInside(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
-    const archive = s.archive;
-    if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.inside ??= new Inside(archive, this.readyFs(s));
-    const inside = s.inside;
-    switch (query.kind) {
-      case 'content':
-        return inside.content(query.args);
-      case 'textPage':
-        return inside.textPage(query.args);
-      case 'hexPage':
-        return inside.hexPage(query.args);
-      case 'textDiff':
-        return inside.textDiff(query.args);
-      case 'fileBytes':
-        return inside.fileBytes(query.args);
-      case 'searchStart':
-        return inside.searchStart(query.args);
-      case 'searchNext':
-        return Promise.resolve().then(() => inside.searchNext(query.args));
-      case 'searchCancel':
-        return Promise.resolve(inside.searchCancel(query.args));
-      case 'sizeMap':
-        return inside.sizeMap(query.args);
-      case 'exportStart':
-        return inside.exportStart(query.args);
-      case 'exportNext':
-        return inside.exportNext(query.args);
-      case 'exportCancel':
-        return inside.exportCancel(query.args);
-      default:
-        return Promise.reject(
-          new Error(`unknown query ${JSON.stringify((query as { kind: unknown }).kind)}`),
-        );
-    }
-  }
-
-  private secrets(s: Session, query: Query): Promise<QueryResult<QueryKind>> {
-    const archive = s.archive;
-    if (!archive) return Promise.reject(new Error('no archive is open'));
-    s.secrets ??= new SecretScans(archive, this.readyFs(s), () => this.deps.now());
-    const scans = s.secrets;
-    switch (query.kind) {
-      case 'secretsStart':
-        return scans.start(query.args);
-      case 'secretsNext':
-        return scans.next(query.args);
-      case 'secretsCancel':
-        return Promise.resolve(scans.cancel(query.args));
-      case 'secretReveal':
-        return Promise.resolve().then(() => scans.reveal(query.args));
-      default:
-        return Promise.reject(new Error(`not a secrets query: ${query.kind}`));
     }
   }
 
@@ -558,80 +449,5 @@ export class Engine {
       });
     }
     return s.verifying;
-  }
-
-  private async children(
-    s: Session,
-    a: QueryMap['children']['args'],
-  ): Promise<QueryMap['children']['result']> {
-    if (!s.ready.has(a.image)) return { total: 0, items: [] };
-    const fs = await this.fsFor(s, a.image);
-    const { total, items } = fs.children(a.layer, a.mode, a.path, a.offset, a.limit);
-    return { total, items: items.map((n) => toRow(n, 0, false)) };
-  }
-
-  private async rows(s: Session, a: QueryMap['rows']['args']): Promise<RowsPage> {
-    const { view } = a;
-    if (!s.ready.has(view.image)) {
-      return { total: 0, offset: a.offset, rows: [], matches: null, filterError: null, ready: false };
-    }
-    const fs = await this.fsFor(s, view.image);
-    const { ctx, flat } = this.viewsFor(s, view.image).rows(fs, view);
-    return {
-      total: flat.total,
-      offset: a.offset,
-      rows: flat.slice(a.offset, Math.min(a.limit, 2000)),
-      matches: ctx.matches,
-      filterError: ctx.filterError,
-      ready: true,
-    };
-  }
-
-  private async locate(s: Session, a: QueryMap['locate']['args']): Promise<QueryMap['locate']['result']> {
-    if (!s.ready.has(a.view.image)) return { index: -1, total: 0 };
-    const fs = await this.fsFor(s, a.view.image);
-    const { flat } = this.viewsFor(s, a.view.image).rows(fs, a.view);
-    return { index: flat.locate(a.path), total: flat.total };
-  }
-
-  private async details(s: Session, a: QueryMap['details']['args']): Promise<FileDetails | null> {
-    if (!s.ready.has(a.image)) return null;
-    const fs = await this.fsFor(s, a.image);
-    const inChanges = fs.node(a.layer, 'changes', a.path) !== null;
-    const inMerged = fs.node(a.layer, 'merged', a.path) !== null;
-    const node = fs.node(a.layer, a.mode, a.path) ?? fs.node(a.layer, 'merged', a.path);
-    const layers = s.archive?.images[a.image]?.layers ?? [];
-    const timeline: TimelineStep[] = fs.timeline(a.path).map((t) => {
-      const at = t.change === 'removed' ? null : fs.node(t.layer, 'changes', a.path);
-      return {
-        layer: t.layer,
-        change: t.change,
-        ...(t.note ? { note: t.note } : {}),
-        command: layers[t.layer]?.createdBy ?? layers[t.layer]?.comment ?? null,
-        node: at ? toRow(at, 0, false) : null,
-      };
-    });
-    if (!node && timeline.length === 0) return null;
-    return {
-      node: node ? toRow(node, 0, false) : null,
-      inChanges,
-      inMerged,
-      timeline,
-      owner: node ? this.ownerNames(s, a, fs) : null,
-    };
-  }
-
-  /** The owner's names as the tar entry recorded them (`root`, `www-data`), when it recorded any. */
-  private ownerNames(
-    s: Session,
-    a: QueryMap['details']['args'],
-    fs: FileSystemView,
-  ): { uname: string; gname: string } | null {
-    const ref = fs.entryOf(a.layer, a.mode, a.path) ?? fs.entryOf(a.layer, 'merged', a.path);
-    const layer = ref ? s.archive?.images[a.image]?.layers[ref.layer] : undefined;
-    const table = layer ? s.archive?.blobs.get(layer.blob)?.entries : null;
-    if (!ref || !table) return null;
-    const [uname, gname] = table.ownerNames(ref.entryIndex);
-    return uname || gname ? { uname, gname } : null;
   }
 }

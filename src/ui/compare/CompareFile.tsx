@@ -6,8 +6,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { compareQuery, setDiffLayout, useCompare } from '../../store/compare';
 import type { DiffLine, FileDiffPage, PathState } from '../../worker/compareProtocol';
-import { formatBytes, formatCount, visible } from '../format';
+import { formatBytes, visible } from '../format';
 import { useQuery } from '../useQuery';
+import { DiffCounts, HexRows, PageButtons } from '../viewerParts';
 import { whatText } from './CompareTree';
 import { ScrollBox } from './ScrollBox';
 
@@ -151,9 +152,7 @@ function TextDiffView({
     <>
       <div className="cmp-toolbar">
         <span>
-          <span className="c-added">+{formatCount(data.added)}</span>{' '}
-          <span className="c-removed">−{formatCount(data.removed)}</span>
-          {data.totalLines === 0 ? ' · same text' : ''}
+          <DiffCounts added={data.added} removed={data.removed} totalLines={data.totalLines} />
         </span>
         <span className="grow" />
         <div className="segmented" role="group" aria-label="Diff layout">
@@ -176,25 +175,14 @@ function TextDiffView({
         </div>
         {data.pageCount > 1 && (
           <span className="cmp-pager">
-            <button
-              type="button"
-              className="btn small"
-              disabled={data.page === 0}
-              onClick={() => onPage(data.page - 1)}
-            >
-              Previous diff page
-            </button>
-            <span>
-              {data.page + 1} / {data.pageCount}
-            </span>
-            <button
-              type="button"
-              className="btn small"
-              disabled={data.page >= data.pageCount - 1}
-              onClick={() => onPage(data.page + 1)}
-            >
-              Next diff page
-            </button>
+            <PageButtons
+              page={data.page}
+              pages={data.pageCount}
+              onPage={onPage}
+              previous="Previous diff page"
+              next="Next diff page"
+              position
+            />
           </span>
         )}
       </div>
@@ -309,42 +297,21 @@ function HexOf({ path, side }: { path: string; side: 'a' | 'b' }) {
         <strong>{label}</strong>
         {data.pageCount > 1 && (
           <span className="cmp-pager">
-            <button
-              type="button"
-              className="btn small"
-              disabled={page === 0}
-              onClick={() => setPage(page - 1)}
-            >
-              Previous
-            </button>
-            <span>
-              {page + 1} / {data.pageCount}
-            </span>
-            <button
-              type="button"
-              className="btn small"
-              disabled={page >= data.pageCount - 1}
-              onClick={() => setPage(page + 1)}
-            >
-              Next
-            </button>
+            <PageButtons
+              page={page}
+              pages={data.pageCount}
+              onPage={setPage}
+              previous="Previous"
+              next="Next"
+              position
+            />
           </span>
         )}
       </div>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}
       <div className="viewer-scroll" tabIndex={0}>
         <table className="hex-rows mono" aria-label={label}>
-          <tbody>
-            {data.rows.map((row) => (
-              <tr key={row.offset}>
-                <th scope="row" className="ho">
-                  {row.offset.toString(16).padStart(8, '0')}
-                </th>
-                <td className="hb">{row.hex}</td>
-                <td className="ha">{row.ascii}</td>
-              </tr>
-            ))}
-          </tbody>
+          <HexRows rows={data.rows} />
         </table>
       </div>
     </div>
