@@ -49,13 +49,8 @@ export async function stackLayers(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
 ): Promise<BuiltModel> {
-  const stacker = new LayerStacker(layers);
-  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  const { stacker, warnings } = await stackAndSettle(layers, contentHash);
   const { tree, log, hardlinks, counts, replaced } = stacker;
-  log.endItems();
-  const warnings: string[] = [];
-  await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
-  for (let layer = 0; layer < layers.length; layer++) noteRewrites(log, layers, layer);
   const views = buildLayerViews(log, tree, layers);
   for (let layer = 0; layer < layers.length; layer++) countRows(views[layer], counts[layer]);
   return {
@@ -69,6 +64,47 @@ export async function stackLayers(
     hardlinks,
     warnings,
   };
+}
+
+/** The layers stacked and their content comparisons settled: everything but the read model. */
+async function stackAndSettle(
+  layers: LayerSource[],
+  contentHash: ContentHasher | undefined,
+): Promise<{ stacker: LayerStacker; warnings: string[] }> {
+  const stacker = new LayerStacker(layers);
+  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  stacker.log.endItems();
+  const warnings: string[] = [];
+  await settleContentComparisons(stacker.log, layers, stacker.hardlinks, contentHash, warnings);
+  for (let layer = 0; layer < layers.length; layer++) noteRewrites(stacker.log, layers, layer);
+  return { stacker, warnings };
+}
+
+/**
+ * Only the layers' change counts, for `inspect`, which prints nothing else of the model: the same
+ * stacking and the same rule as `stackLayers`, without building the layer views and packed
+ * histories the explorer reads. A layer's view lists each node it touched once, with its last
+ * item (packing.ts, buildView), so counting those items counts exactly the view's rows.
+ */
+export async function stackLayerCounts(
+  layers: LayerSource[],
+  contentHash: ContentHasher | undefined,
+): Promise<LayerChangeDetail[]> {
+  const { stacker } = await stackAndSettle(layers, contentHash);
+  const { log, counts, tree } = stacker;
+  const lastItem = new Int32Array(tree.count).fill(-1);
+  for (let layer = 0; layer < layers.length; layer++) {
+    const from = log.itemStart[layer];
+    const to = log.itemStart[layer + 1];
+    for (let i = from; i < to; i++) lastItem[log.itemNode.get(i)] = i;
+    for (let i = from; i < to; i++) {
+      const node = log.itemNode.get(i);
+      if (node === 0 || lastItem[node] !== i) continue;
+      const counted = countedAs(DIFF_TYPES[log.itemChange.get(i)], noteName(log.itemNote.get(i)));
+      if (counted !== null) counts[layer][counted]++;
+    }
+  }
+  return counts;
 }
 
 /** Which writes were identical rewrites is only known once contents are compared. */
