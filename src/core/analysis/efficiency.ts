@@ -222,9 +222,12 @@ function internLayers(tables: readonly (EntryTable | null)[]): { tree: PathTree;
         continue;
       }
       const slash = relative.lastIndexOf('/');
-      const base = relative.slice(slash + 1);
-      if (base.startsWith(WHITEOUT_PREFIX) && base.length > WHITEOUT_PREFIX.length) {
-        interner.intern(relative.slice(0, slash + 1) + base.slice(WHITEOUT_PREFIX.length));
+      // Tested in place: slicing out every entry's base name only to test it was a string per entry.
+      if (
+        relative.startsWith(WHITEOUT_PREFIX, slash + 1) &&
+        relative.length - slash - 1 > WHITEOUT_PREFIX.length
+      ) {
+        interner.intern(relative.slice(0, slash + 1) + relative.slice(slash + 1 + WHITEOUT_PREFIX.length));
       }
       node[i] = relative === '' ? 0 : interner.intern(relative);
     }
