@@ -3,7 +3,7 @@ import type { ImageArchive } from '../image/model';
 import { ImageFileSystem } from './imageFileSystem';
 import type { LayerSource } from './stackedModel';
 import { stackLayerCounts } from './stacking';
-import type { LayerChangeDetail } from './types';
+import type { InternedPaths, LayerChangeDetail } from './types';
 
 /**
  * The image's filesystem with contents compared where it matters: only paths re-written with the
@@ -17,9 +17,13 @@ export function buildImageFileSystem(archive: ImageArchive, imageIndex: number):
 
 /**
  * The change counts of every layer of an image, as `buildImageFileSystem(…).counts(layer)` gives
- * them (with contents compared the same way), without building the model the explorer reads.
+ * them (with contents compared the same way), without building the model the explorer reads; and
+ * the paths it interned, for `analyzeImage` to share.
  */
-export function imageChangeCounts(archive: ImageArchive, imageIndex: number): Promise<LayerChangeDetail[]> {
+export function imageChangeCounts(
+  archive: ImageArchive,
+  imageIndex: number,
+): Promise<{ counts: LayerChangeDetail[]; paths: InternedPaths }> {
   const image = archive.images[imageIndex];
   if (!image)
     throw new RangeError(`no image ${imageIndex} in ${archive.name} (${archive.images.length} images)`);

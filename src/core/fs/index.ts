@@ -34,6 +34,7 @@ export type {
   CountedChange,
   DiffType,
   FileNodeInfo,
+  InternedPaths,
   LayerChangeCounts,
   LayerChangeDetail,
   PathChange,

@@ -37,7 +37,7 @@ import {
   UNMODIFIED,
 } from './stackedModel';
 import { StackingLog } from './stackingLog';
-import type { ContentHasher, LayerChangeDetail } from './types';
+import type { ContentHasher, InternedPaths, LayerChangeDetail } from './types';
 
 // What an entry means for stacking.
 const K_SKIP = 0;
@@ -89,9 +89,15 @@ async function stackAndSettle(
 export async function stackLayerCounts(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
-): Promise<LayerChangeDetail[]> {
+): Promise<{ counts: LayerChangeDetail[]; paths: InternedPaths }> {
   const { stacker } = await stackAndSettle(layers, contentHash);
   const { log, counts, tree } = stacker;
+  const pathNode = stacker.kinds.map((kinds, layer) => {
+    const nodes = new Int32Array(kinds.length).fill(-1);
+    const targets = stacker.targets[layer];
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] === K_WRITE) nodes[i] = targets[i];
+    return nodes;
+  });
   const lastItem = new Int32Array(tree.count).fill(-1);
   for (let layer = 0; layer < layers.length; layer++) {
     const from = log.itemStart[layer];
@@ -104,7 +110,7 @@ export async function stackLayerCounts(
       if (counted !== null) counts[layer][counted]++;
     }
   }
-  return counts;
+  return { counts, paths: { interner: stacker.interner, pathNode } };
 }
 
 /** Which writes were identical rewrites is only known once contents are compared. */
@@ -139,6 +145,8 @@ interface InternedLayers {
   kinds: Uint8Array[];
   /** Per layer and entry: the node it acts on (for an opaque marker, its directory). */
   targets: Int32Array[];
+  /** The interner the tree was frozen from (the analysis may go on interning into it). */
+  interner: PathInterner;
 }
 
 function internLayers(layers: readonly LayerSource[]): InternedLayers {
@@ -168,7 +176,7 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
     kinds.push(layerKinds);
     targets.push(layerTargets);
   }
-  return { tree: interner.freeze(), kinds, targets };
+  return { tree: interner.freeze(), kinds, targets, interner };
 }
 
 /** The merged state as of the layer being applied, and the log of what each layer changed in it. */
@@ -179,8 +187,9 @@ class LayerStacker {
   readonly hardlinks: Map<number, number>[] = [];
   readonly counts: LayerChangeDetail[] = [];
   readonly replaced = new Map<number, number[]>();
-  private readonly kinds: Uint8Array[];
-  private readonly targets: Int32Array[];
+  readonly interner: PathInterner;
+  readonly kinds: Uint8Array[];
+  readonly targets: Int32Array[];
 
   // Merged state as of the layer being applied.
   private readonly curLayer: Int32Array;
@@ -213,8 +222,9 @@ class LayerStacker {
   private generation = 0;
 
   constructor(private readonly layers: readonly LayerSource[]) {
-    const { tree, kinds, targets } = internLayers(layers);
+    const { tree, kinds, targets, interner } = internLayers(layers);
     this.tree = tree;
+    this.interner = interner;
     this.kinds = kinds;
     this.targets = targets;
     const n = tree.count;
