@@ -70,7 +70,11 @@ export function analyzeLayers(
   const { tree, layers } = internLayers(tables, shared);
   const n = tree.count;
   const { preorder, postorder } = treeOrders(tree);
-  const isWhiteoutName = (node: number): boolean => tree.name(node).startsWith(WHITEOUT_PREFIX);
+  // Per distinct name, once: the test runs for every node of every layer, twice.
+  const whiteoutName = new Uint8Array(tree.names.length);
+  for (let id = 0; id < tree.names.length; id++)
+    if (tree.names[id].startsWith(WHITEOUT_PREFIX)) whiteoutName[id] = 1;
+  const isWhiteoutName = (node: number): boolean => whiteoutName[tree.nameId[node]] === 1;
 
   // Per path: times seen, sum of sizes, smallest size, and when it became inefficient.
   const seen = new Int32Array(n);
