@@ -1,5 +1,6 @@
 import { cleanRelative, WHITEOUT_PREFIX } from '../fs/path';
 import { PathInterner, type PathTree } from '../fs/pathTree';
+import type { InternedPaths } from '../fs/types';
 import type { EntryTable } from '../tar/entryTable';
 import { ENTRY_TYPES } from '../tar/types';
 
@@ -53,7 +54,11 @@ interface LayerEntries {
  * One difference on purpose: dive stops counting a layer when a whiteout names a path missing
  * below (an error it only logs); the contract says such a whiteout weighs 0, so counting goes on.
  */
-export function analyzeLayers(tables: readonly (EntryTable | null)[]): ImageAnalysis {
+export function analyzeLayers(
+  tables: readonly (EntryTable | null)[],
+  /** The stacker's paths for these very tables (`imageChangeCounts`), so as not to intern them twice. */
+  shared?: InternedPaths,
+): ImageAnalysis {
   let sizeBytes = 0;
   let userSizeBytes = 0;
   tables.forEach((table, index) => {
@@ -62,10 +67,14 @@ export function analyzeLayers(tables: readonly (EntryTable | null)[]): ImageAnal
     if (index > 0) userSizeBytes += bytes;
   });
 
-  const { tree, layers } = internLayers(tables);
+  const { tree, layers } = internLayers(tables, shared);
   const n = tree.count;
   const { preorder, postorder } = treeOrders(tree);
-  const isWhiteoutName = (node: number): boolean => tree.name(node).startsWith(WHITEOUT_PREFIX);
+  // Per distinct name, once: the test runs for every node of every layer, twice.
+  const whiteoutName = new Uint8Array(tree.names.length);
+  for (let id = 0; id < tree.names.length; id++)
+    if (tree.names[id].startsWith(WHITEOUT_PREFIX)) whiteoutName[id] = 1;
+  const isWhiteoutName = (node: number): boolean => whiteoutName[tree.nameId[node]] === 1;
 
   // Per path: times seen, sum of sizes, smallest size, and when it became inefficient.
   const seen = new Int32Array(n);
@@ -204,14 +213,24 @@ function whiteoutTarget(tree: PathTree, node: number): number {
 }
 
 /** Interns every entry path literally (whiteout names included) plus every whiteout's target. */
-function internLayers(tables: readonly (EntryTable | null)[]): { tree: PathTree; layers: LayerEntries[] } {
-  const interner = new PathInterner();
+function internLayers(
+  tables: readonly (EntryTable | null)[],
+  shared: InternedPaths | undefined,
+): { tree: PathTree; layers: LayerEntries[] } {
+  const interner = shared?.interner ?? new PathInterner();
   const layers: LayerEntries[] = [];
-  for (const table of tables) {
+  for (const [layer, table] of tables.entries()) {
     const count = table?.count ?? 0;
     const node = new Int32Array(count);
     const cutShort = new Uint8Array(count);
+    const known = shared?.pathNode[layer];
     for (let i = 0; i < count; i++) {
+      // An ordinary path (no whiteout, no `.wh..wh.` segment) is neither cut short nor names a
+      // whiteout target here: its node is the one the stacker interned for it.
+      if (known !== undefined && known[i] >= 0) {
+        node[i] = known[i];
+        continue;
+      }
       const relative = cleanRelative(table!.names[i]);
       const cut = relative.startsWith(DIVE_SKIPPED_PREFIX)
         ? 0
@@ -222,9 +241,12 @@ function internLayers(tables: readonly (EntryTable | null)[]): { tree: PathTree;
         continue;
       }
       const slash = relative.lastIndexOf('/');
-      const base = relative.slice(slash + 1);
-      if (base.startsWith(WHITEOUT_PREFIX) && base.length > WHITEOUT_PREFIX.length) {
-        interner.intern(relative.slice(0, slash + 1) + base.slice(WHITEOUT_PREFIX.length));
+      // Tested in place: slicing out every entry's base name only to test it was a string per entry.
+      if (
+        relative.startsWith(WHITEOUT_PREFIX, slash + 1) &&
+        relative.length - slash - 1 > WHITEOUT_PREFIX.length
+      ) {
+        interner.intern(relative.slice(0, slash + 1) + relative.slice(slash + 1 + WHITEOUT_PREFIX.length));
       }
       node[i] = relative === '' ? 0 : interner.intern(relative);
     }

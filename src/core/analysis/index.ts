@@ -1,3 +1,4 @@
+import type { InternedPaths } from '../fs/types';
 import type { ImageArchive } from '../image/model';
 import { analyzeLayers, type ImageAnalysis } from './efficiency';
 
@@ -16,9 +17,17 @@ export {
 export { analyzeLayers, type ImageAnalysis, type InefficientFile } from './efficiency';
 
 /** The contract's `analysis` for one image of an archive (layers that could not be read count as empty). */
-export function analyzeImage(archive: ImageArchive, imageIndex: number): ImageAnalysis {
+export function analyzeImage(
+  archive: ImageArchive,
+  imageIndex: number,
+  /** What `imageChangeCounts` interned for this image, to share (the results are the same). */
+  shared?: InternedPaths,
+): ImageAnalysis {
   const image = archive.images[imageIndex];
   if (!image)
     throw new RangeError(`no image ${imageIndex} in ${archive.name} (${archive.images.length} images)`);
-  return analyzeLayers(image.layers.map((layer) => archive.blobs.get(layer.blob)?.entries ?? null));
+  return analyzeLayers(
+    image.layers.map((layer) => archive.blobs.get(layer.blob)?.entries ?? null),
+    shared,
+  );
 }

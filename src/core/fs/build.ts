@@ -1,6 +1,9 @@
 import { ContentReader } from '../image/content';
 import type { ImageArchive } from '../image/model';
 import { ImageFileSystem } from './imageFileSystem';
+import type { LayerSource } from './stackedModel';
+import { stackLayerCounts } from './stacking';
+import type { InternedPaths, LayerChangeDetail } from './types';
 
 /**
  * The image's filesystem with contents compared where it matters: only paths re-written with the
@@ -10,4 +13,24 @@ export function buildImageFileSystem(archive: ImageArchive, imageIndex: number):
   const reader = new ContentReader(archive);
   const layers = archive.images[imageIndex].layers;
   return ImageFileSystem.build(archive, imageIndex, (layer, entry) => reader.hash(layers[layer].blob, entry));
+}
+
+/**
+ * The change counts of every layer of an image, as `buildImageFileSystem(…).counts(layer)` gives
+ * them (with contents compared the same way), without building the model the explorer reads; and
+ * the paths it interned, for `analyzeImage` to share.
+ */
+export function imageChangeCounts(
+  archive: ImageArchive,
+  imageIndex: number,
+): Promise<{ counts: LayerChangeDetail[]; paths: InternedPaths }> {
+  const image = archive.images[imageIndex];
+  if (!image)
+    throw new RangeError(`no image ${imageIndex} in ${archive.name} (${archive.images.length} images)`);
+  const reader = new ContentReader(archive);
+  const layers: LayerSource[] = image.layers.map((layer) => ({
+    blobKey: layer.blob,
+    table: archive.blobs.get(layer.blob)?.entries ?? null,
+  }));
+  return stackLayerCounts(layers, (layer, entry) => reader.hash(image.layers[layer].blob, entry));
 }

@@ -1,4 +1,4 @@
-export { buildImageFileSystem } from './build';
+export { buildImageFileSystem, imageChangeCounts } from './build';
 export { countedAs, historyCountedAs } from './changeRule';
 export { ImageFileSystem } from './imageFileSystem';
 export {
@@ -34,6 +34,7 @@ export type {
   CountedChange,
   DiffType,
   FileNodeInfo,
+  InternedPaths,
   LayerChangeCounts,
   LayerChangeDetail,
   PathChange,

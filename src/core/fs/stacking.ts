@@ -38,7 +38,7 @@ import {
   UNMODIFIED,
 } from './stackedModel';
 import { StackingLog } from './stackingLog';
-import type { ContentHasher, LayerChangeDetail } from './types';
+import type { ContentHasher, InternedPaths, LayerChangeDetail } from './types';
 
 // What an entry means for stacking.
 const K_SKIP = 0;
@@ -81,6 +81,53 @@ function applyLayers(
   return { tree, log, hardlinks, counts, replaced };
 }
 
+/** The layers stacked and their content comparisons settled: everything but the read model. */
+async function stackAndSettle(
+  layers: LayerSource[],
+  contentHash: ContentHasher | undefined,
+): Promise<{ stacker: LayerStacker; warnings: string[] }> {
+  const stacker = new LayerStacker(layers);
+  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  stacker.log.endItems();
+  const warnings: string[] = [];
+  await settleContentComparisons(stacker.log, layers, stacker.hardlinks, contentHash, warnings);
+  for (let layer = 0; layer < layers.length; layer++) noteRewrites(stacker.log, layers, layer);
+  return { stacker, warnings };
+}
+
+/**
+ * Only the layers' change counts, for `inspect`, which prints nothing else of the model: the same
+ * stacking and the same rule as `stackLayers`, without building the layer views and packed
+ * histories the explorer reads. A layer's view lists each node it touched once, with its last
+ * item (packing.ts, buildView), so counting those items counts exactly the view's rows.
+ */
+export async function stackLayerCounts(
+  layers: LayerSource[],
+  contentHash: ContentHasher | undefined,
+): Promise<{ counts: LayerChangeDetail[]; paths: InternedPaths }> {
+  const { stacker } = await stackAndSettle(layers, contentHash);
+  const { log, counts, tree } = stacker;
+  const pathNode = stacker.kinds.map((kinds, layer) => {
+    const nodes = new Int32Array(kinds.length).fill(-1);
+    const targets = stacker.targets[layer];
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] === K_WRITE) nodes[i] = targets[i];
+    return nodes;
+  });
+  const lastItem = new Int32Array(tree.count).fill(-1);
+  for (let layer = 0; layer < layers.length; layer++) {
+    const from = log.itemStart[layer];
+    const to = log.itemStart[layer + 1];
+    for (let i = from; i < to; i++) lastItem[log.itemNode.get(i)] = i;
+    for (let i = from; i < to; i++) {
+      const node = log.itemNode.get(i);
+      if (node === 0 || lastItem[node] !== i) continue;
+      const counted = countedAs(DIFF_TYPES[log.itemChange.get(i)], noteName(log.itemNote.get(i)));
+      if (counted !== null) counts[layer][counted]++;
+    }
+  }
+  return { counts, paths: { interner: stacker.interner, pathNode } };
+}
+
 /** Which writes were identical rewrites is only known once contents are compared. */
 function noteRewrites(log: StackingLog, layers: readonly LayerSource[], layer: number): void {
   const from = log.itemStart[layer];
@@ -113,6 +160,8 @@ interface InternedLayers {
   kinds: Uint8Array[];
   /** Per layer and entry: the node it acts on (for an opaque marker, its directory). */
   targets: Int32Array[];
+  /** The interner the tree was frozen from (the analysis may go on interning into it). */
+  interner: PathInterner;
 }
 
 function internLayers(layers: readonly LayerSource[]): InternedLayers {
@@ -144,7 +193,7 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
     kinds.push(layerKinds);
     targets.push(layerTargets);
   }
-  return { tree: interner.freeze(), kinds, targets };
+  return { tree: interner.freeze(), kinds, targets, interner };
 }
 
 /**
@@ -184,8 +233,9 @@ class LayerStacker {
   readonly hardlinks: Map<number, number>[] = [];
   readonly counts: LayerChangeDetail[] = [];
   readonly replaced = new Map<number, number[]>();
-  private readonly kinds: Uint8Array[];
-  private readonly targets: Int32Array[];
+  readonly interner: PathInterner;
+  readonly kinds: Uint8Array[];
+  readonly targets: Int32Array[];
 
   // Merged state as of the layer being applied.
   private readonly curLayer: Int32Array;
@@ -218,8 +268,9 @@ class LayerStacker {
   private generation = 0;
 
   constructor(private readonly layers: readonly LayerSource[]) {
-    const { tree, kinds, targets } = internLayers(layers);
+    const { tree, kinds, targets, interner } = internLayers(layers);
     this.tree = tree;
+    this.interner = interner;
     this.kinds = kinds;
     this.targets = targets;
     const n = tree.count;

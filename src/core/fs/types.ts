@@ -1,4 +1,5 @@
 import type { EntryType } from '../tar/types';
+import type { PathInterner } from './pathTree';
 
 export type DiffType = 'added' | 'modified' | 'removed' | 'unmodified';
 export type ViewMode = 'changes' | 'merged';
@@ -89,3 +90,15 @@ export interface ContentRef {
 
 /** Hash of an entry's content; only asked for paths re-written with the same size. */
 export type ContentHasher = (layer: number, entryIndex: number) => Promise<string>;
+
+/**
+ * The paths the stacker interned, handed on so that the analysis does not intern them again
+ * (`inspect`): the interner itself, which the analysis goes on filling with the names only it
+ * needs (whiteout names, cut-short prefixes), and per layer and entry the node of each entry that
+ * is an ordinary path (no whiteout, opaque marker or aufs segment), -1 for every other entry.
+ * Once handed on, the stacker's own frozen tree shares the interner's name list and is not to be used.
+ */
+export interface InternedPaths {
+  interner: PathInterner;
+  pathNode: Int32Array[];
+}
