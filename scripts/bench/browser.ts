@@ -385,7 +385,10 @@ async function openOnceAndReload(page: Page, file: string): Promise<void> {
       const root = await navigator.storage.getDirectory();
       try {
         const dir = await root.getDirectoryHandle('saved-indexes');
-        for await (const name of dir.keys()) if (name.endsWith('.idx')) return true;
+        // the name exists from the write's start; its bytes only once the write is committed
+        for await (const name of dir.keys())
+          if (name.endsWith('.idx') && (await (await dir.getFileHandle(name)).getFile()).size > 0)
+            return true;
       } catch {
         /* not written yet */
       }
@@ -501,6 +504,8 @@ export async function measureInBrowser(options: BrowserRunOptions): Promise<Meas
     });
     const b = await page.evaluate(() => (window as unknown as { __bench: PageBench }).__bench);
     const peak = Math.max(0, ...renderers.map((p) => statusKb(p, 'VmHWM'))) * 1024;
+    // a re-open's status says "from the index saved on this device" when the saved index was used
+    if (options.reopen) process.stderr.write(`bench: re-open: the page said ${JSON.stringify(b.status)}\n`);
     const rows = options.countRows && !b.error ? await countTreeRows(page) : null;
     const changeAt = b.changeAt ?? 0;
     const end = b.indexedAt ?? Number.POSITIVE_INFINITY;
