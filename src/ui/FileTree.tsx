@@ -27,6 +27,7 @@ import type { DiffType, FileRow, FileViewSpec, SortKey } from '../worker/protoco
 import { parentPath, viewKey } from '../worker/protocol';
 import { FileRowView, ROW_H } from './FileRowView';
 import { formatCount, plural, visible } from './format';
+import { movedRow, rowsPerPage, TREE_KEYS } from './treeKeys';
 import { useQuery } from './useQuery';
 
 const PAGE = 128;
@@ -58,19 +59,6 @@ function emptyCache(key: string, spec: FileViewSpec): Cache {
     ready: true,
   };
 }
-
-const KEYS = new Set([
-  'ArrowDown',
-  'ArrowUp',
-  'ArrowLeft',
-  'ArrowRight',
-  'PageDown',
-  'PageUp',
-  'Home',
-  'End',
-  ' ',
-  'Enter',
-]);
 
 const CHANGES: { key: DiffType; label: string }[] = [
   { key: 'added', label: 'Added' },
@@ -300,28 +288,13 @@ export function FileTree() {
     const c = cacheRef.current;
     const at = activeRef.current;
     const rowOf = (i: number) => c.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
-    const el = scrollRef.current;
-    const pageRows = el ? Math.max(1, Math.floor(el.clientHeight / ROW_H) - 1) : 10;
+    const moved = movedRow(key, at, c.total ?? 0, rowsPerPage(scrollRef.current, ROW_H));
+    if (moved !== null) {
+      activate(moved);
+      return true;
+    }
     const row = at >= 0 ? rowOf(at) : undefined;
     switch (key) {
-      case 'ArrowDown':
-        activate(at < 0 ? 0 : at + 1);
-        return true;
-      case 'ArrowUp':
-        activate(at < 0 ? 0 : at - 1);
-        return true;
-      case 'PageDown':
-        activate(at + pageRows);
-        return true;
-      case 'PageUp':
-        activate(at - pageRows);
-        return true;
-      case 'Home':
-        activate(0);
-        return true;
-      case 'End':
-        activate((c.total ?? 0) - 1);
-        return true;
       case 'ArrowRight':
         if (row?.type === 'dir' && row.childCount > 0 && !row.expanded) setExpanded(row.path, true);
         else if (row?.type === 'dir' && row.expanded) activate(at + 1);
@@ -385,7 +358,7 @@ export function FileTree() {
   };
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (!KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!TREE_KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     runKey(e.key);
   };

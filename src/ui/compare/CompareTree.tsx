@@ -22,6 +22,7 @@ import {
 } from '../../store/compare';
 import type { CompareRow, PathDifference, RowFilter } from '../../worker/compareProtocol';
 import { formatBytes, plural, visible } from '../format';
+import { movedRow, rowsPerPage, TREE_KEYS } from '../treeKeys';
 
 const ROW_H = 24;
 const PAGE = 128;
@@ -33,18 +34,6 @@ const KINDS: { key: Exclude<keyof CompareKinds, 'unchanged'>; label: string; chi
   { key: 'removed', label: 'Removed', chip: 'removed' },
   { key: 'changed', label: 'Changed', chip: 'modified' },
 ];
-const KEYS = new Set([
-  'ArrowDown',
-  'ArrowUp',
-  'ArrowLeft',
-  'ArrowRight',
-  'PageDown',
-  'PageUp',
-  'Home',
-  'End',
-  ' ',
-  'Enter',
-]);
 
 function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1) || '/';
@@ -236,25 +225,13 @@ export function CompareTree() {
   const rowAt = (i: number): CompareRow | undefined => display.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (!KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!TREE_KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     const at = activeRef.current;
     const row = at >= 0 ? cacheRef.current.pages.get(Math.floor(at / PAGE))?.[at % PAGE] : undefined;
-    const el = scrollRef.current;
-    const pageRows = el ? Math.max(1, Math.floor(el.clientHeight / ROW_H) - 1) : 10;
+    const moved = movedRow(e.key, at, cacheRef.current.total ?? 0, rowsPerPage(scrollRef.current, ROW_H));
+    if (moved !== null) return activate(moved);
     switch (e.key) {
-      case 'ArrowDown':
-        return activate(at < 0 ? 0 : at + 1);
-      case 'ArrowUp':
-        return activate(at < 0 ? 0 : at - 1);
-      case 'PageDown':
-        return activate(at + pageRows);
-      case 'PageUp':
-        return activate(at - pageRows);
-      case 'Home':
-        return activate(0);
-      case 'End':
-        return activate((cacheRef.current.total ?? 0) - 1);
       case 'ArrowRight':
         if (row && row.children > 0 && !row.expanded) setCompareFolder(row.path, true);
         else if (row && row.children > 0) activate(at + 1);
