@@ -1,14 +1,7 @@
-/**
- * Compare in the built site: two images of the built-in sample (explorer/web:1.0 against
- * explorer/web:2.0, which share their first three layers), computed in the comparison worker,
- * checked against what the sample's recipe (scripts/make-sample.ts) changed: the tree, the
- * summary, the config diff and one text diff; at 1280 and 390 px, with a deep link reloaded.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
-import { shot, waitIndexed } from './helpers';
+import { shot, waitIndexed, writeFixture } from './helpers';
 
 async function expectNoViolations(page: Page, state: string): Promise<void> {
   await page.waitForTimeout(150);
@@ -120,10 +113,9 @@ test('a binary file shows both digests and a hex view of each', async ({ page })
 });
 
 test('compares with an image of a second archive opened into the page', async ({ page }) => {
-  mkdirSync('/tmp/ilx-e2e', { recursive: true });
-  const second = '/tmp/ilx-e2e/compare-second.tar';
-  writeFileSync(
-    second,
+  const second = writeFixture(
+    '/tmp/ilx-e2e',
+    'compare-second.tar',
     dockerArchive([
       {
         tags: ['other:1'],

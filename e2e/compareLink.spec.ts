@@ -1,20 +1,10 @@
-/**
- * A comparison's deep link whose B is a second archive: an address is fetched again on reload;
- * a local file is reopened through the handle the browser gave (a drop's getAsFileSystemHandle;
- * headless Chromium gives none for a synthetic drop, so the test stands in an origin-private
- * file's handle, the same FileSystemFileHandle type) after a click; without a handle the pane
- * names the file and takes only that archive (same archive key).
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import { type ArchiveServer, startArchiveServer } from './archiveServer';
-import { shot, waitIndexed } from './helpers';
+import { shot, waitIndexed, writeFixture } from './helpers';
 
 const DIR = '/tmp/ilx-e2e';
-const SECOND = `${DIR}/compare-link-second.tar`;
-const WRONG = `${DIR}/compare-link-wrong.tar`;
 const secondBytes = dockerArchive([
   {
     tags: ['other:1'],
@@ -27,10 +17,10 @@ const secondBytes = dockerArchive([
     config: { User: 'nobody' },
   },
 ]);
-mkdirSync(DIR, { recursive: true });
-writeFileSync(SECOND, secondBytes);
-writeFileSync(
-  WRONG,
+const SECOND = writeFixture(DIR, 'compare-link-second.tar', secondBytes);
+const WRONG = writeFixture(
+  DIR,
+  'compare-link-wrong.tar',
   dockerArchive([
     {
       tags: ['wrong:1'],

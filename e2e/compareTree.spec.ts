@@ -3,11 +3,11 @@
  * Expand all / Collapse all), the keyboard as in Files, "Show unchanged" answered from the kept
  * result without comparing again, and a result of 101k added paths kept at a few dozen DOM rows.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import type { BuildEntry } from '../src/testing/tarBuilder';
-import { openViaInput, shot, waitIndexed } from './helpers';
+import { fixturePath, openViaInput, shot, waitIndexed, writeFixture } from './helpers';
 
 async function compare(page: Page, a: string, b: string): Promise<void> {
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
@@ -85,8 +85,7 @@ test('folders close and open; the keyboard walks the tree; Show unchanged does n
 
 test('101k added paths stay at a few dozen DOM rows, and End reaches the last one', async ({ page }) => {
   test.setTimeout(300_000);
-  mkdirSync('/tmp/ilx-e2e', { recursive: true });
-  const big = '/tmp/ilx-e2e/compare-101k.tar';
+  const big = fixturePath('/tmp/ilx-e2e', 'compare-101k.tar');
   if (!existsSync(big)) {
     const many: BuildEntry[] = [];
     for (let d = 0; d < 1000; d++) {
@@ -95,8 +94,9 @@ test('101k added paths stay at a few dozen DOM rows, and End reaches the last on
       for (let f = 0; f < 100; f++) many.push({ name: `${dir}/f${String(f).padStart(2, '0')}`, content: '' });
     }
     const base: BuildEntry[] = [{ name: 'data/', type: 'dir' }];
-    writeFileSync(
-      big,
+    writeFixture(
+      '/tmp/ilx-e2e',
+      'compare-101k.tar',
       dockerArchive([
         { tags: ['few:1'], layers: [base] },
         { tags: ['many:1'], layers: [base, many] },

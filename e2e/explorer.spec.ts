@@ -2,12 +2,13 @@
  * The explorer against the built site, from a sub-path, with the built-in sample (see
  * scripts/make-sample.ts for what is in it): what a person sees and can do.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { buildTar } from '../src/testing/tarBuilder';
 import {
   files,
+  fixturePath,
   gnuTarEntries,
   layers,
   layerTree,
@@ -21,6 +22,7 @@ import {
   status,
   summary,
   waitIndexed,
+  writeFixture,
 } from './helpers';
 
 const TMP = '/tmp/ilx-e2e';
@@ -308,9 +310,7 @@ test('drop anywhere opens an archive', async ({ page }) => {
 });
 
 test('broken archives: the alert says what and where, what was read stays explorable', async ({ page }) => {
-  mkdirSync(TMP, { recursive: true });
-  const notTar = join(TMP, 'notes.txt');
-  writeFileSync(notTar, 'this is not an image archive\n'.repeat(100));
+  const notTar = writeFixture(TMP, 'notes.txt', 'this is not an image archive\n'.repeat(100));
   await page.goto('./');
   await openViaInput(page, notTar);
   await expect(page.getByRole('alert')).toContainText(/not a tar archive/);
@@ -318,8 +318,7 @@ test('broken archives: the alert says what and where, what was read stays explor
   await shot(page, '08-error-not-tar');
 
   // break the header of an entry in the middle of one layer: the layer keeps what came before it
-  const cut = join(TMP, 'sample-broken-layer.tar');
-  writeFileSync(cut, breakLayerHeader(readFileSync(SAMPLE), 1, 6));
+  const cut = writeFixture(TMP, 'sample-broken-layer.tar', breakLayerHeader(readFileSync(SAMPLE), 1, 6));
   await openViaInput(page, cut);
   await expect(page.getByRole('alert')).toBeVisible();
   await expect(page.getByRole('alert')).toContainText(
@@ -373,9 +372,8 @@ function breakLayerHeader(archive: Uint8Array, layer: number, entry: number): Ui
 
 /** One directory of 100,000 files (and a few around it): a rootfs tar the test makes once. */
 function hugeArchive(): string {
-  const path = join(TMP, 'dir-100k.tar');
+  const path = fixturePath(TMP, 'dir-100k.tar');
   if (existsSync(path)) return path;
-  mkdirSync(TMP, { recursive: true });
   const entries: Parameters<typeof buildTar>[0] = [
     { name: 'etc/', type: 'dir' },
     { name: 'etc/hostname', content: 'big\n' },
@@ -383,8 +381,7 @@ function hugeArchive(): string {
   entries.push({ name: 'data/', type: 'dir' });
   for (let i = 0; i < 100_000; i++)
     entries.push({ name: `data/f${String(i).padStart(6, '0')}.bin`, size: 0 });
-  writeFileSync(path, buildTar(entries));
-  return path;
+  return writeFixture(TMP, 'dir-100k.tar', buildTar(entries));
 }
 
 test('a directory of 100k entries scrolls with few DOM rows', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -10,6 +10,25 @@ export const SHARED = resolve(ROOT, '..', 'shared');
 export const REAL = join(SHARED, 'fixtures', 'real');
 export const SAMPLE = join(ROOT, 'dist', 'sample', 'sample.tar');
 export const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots';
+
+/**
+ * Where a test's archive lives: a folder of this worker process's own. Chromium refuses to read a
+ * File whose bytes changed on disk after it was picked (NotReadableError), and the tests of one spec
+ * run in parallel workers, so one worker rewriting a shared path breaks another's open page.
+ */
+export function fixturePath(dir: string, name: string): string {
+  const folder = join(dir, `w${process.pid}`);
+  mkdirSync(folder, { recursive: true });
+  return join(folder, name);
+}
+
+/** Writes a test's archive to `fixturePath` whole (by rename), so no reader sees half of it. */
+export function writeFixture(dir: string, name: string, bytes: Uint8Array | string): string {
+  const path = fixturePath(dir, name);
+  writeFileSync(`${path}.part`, bytes);
+  renameSync(`${path}.part`, path);
+  return path;
+}
 
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });

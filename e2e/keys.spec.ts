@@ -4,7 +4,7 @@
  * image as you type, the place (with the sample, filters and view) kept in the address, a file that
  * fails to open leaving the open archive as it was, and a multi-platform archive's picker.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import {
@@ -18,6 +18,7 @@ import {
   selectLayer,
   shot,
   waitIndexed,
+  writeFixture,
 } from './helpers';
 
 const TMP = '/tmp/ilx-e2e-keys';
@@ -273,12 +274,9 @@ for (const size of SIZES) {
     test('a file that fails to open leaves the open archive as it was, with the error in an alert', async ({
       page,
     }) => {
-      mkdirSync(TMP, { recursive: true });
-      const notTar = join(TMP, 'notes.txt');
-      writeFileSync(notTar, 'this is not an image archive\n'.repeat(100));
-      const cut = join(TMP, 'sample-cut.tar');
+      const notTar = writeFixture(TMP, 'notes.txt', 'this is not an image archive\n'.repeat(100));
       // cut inside its first header: nothing of it can be read (a longer cut opens as what was read)
-      writeFileSync(cut, readFileSync(SAMPLE).subarray(0, 300));
+      const cut = writeFixture(TMP, 'sample-cut.tar', readFileSync(SAMPLE).subarray(0, 300));
       await openSample(page);
       await reveal(page, 'Layers');
       await selectLayer(page, 2);

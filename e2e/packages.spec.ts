@@ -1,21 +1,13 @@
-/**
- * The Packages view and risky files, on an archive built in code whose layers install, upgrade,
- * downgrade and remove dpkg, apk, Python and npm packages (src/testing/packageArchives.ts), at a
- * wide and a phone width.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { packageImageArchive } from '../src/testing/packageArchives';
-import { files, layers, openViaInput, shot, waitIndexed } from './helpers';
+import { files, layers, openViaInput, shot, waitIndexed, writeFixture } from './helpers';
 
 const TMP = '/tmp/ilx-e2e-packages';
-const ARCHIVE = join(TMP, 'packages.tar');
+let ARCHIVE = '';
 
 test.beforeAll(() => {
-  mkdirSync(TMP, { recursive: true });
-  writeFileSync(ARCHIVE, packageImageArchive());
+  ARCHIVE = writeFixture(TMP, 'packages.tar', packageImageArchive());
 });
 
 async function showPane(page: Page, name: 'Summary' | 'Files' | 'Layers', narrow: boolean): Promise<void> {

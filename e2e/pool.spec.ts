@@ -4,12 +4,10 @@
  * and the same entry count, and with a pool the layers really are decoded by pool workers.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { ociArchive } from '../src/testing/archives';
 import type { BuildEntry } from '../src/testing/tarBuilder';
-import { layers, openViaInput, shot, waitIndexed } from './helpers';
+import { layers, openViaInput, shot, waitIndexed, writeFixture } from './helpers';
 
 const TMP = '/tmp/ilx-e2e-pool';
 
@@ -21,14 +19,11 @@ function layer(seed: number, n: number): BuildEntry[] {
 }
 
 function writeOci(name: string, compression: 'gzip' | 'zstd'): string {
-  mkdirSync(TMP, { recursive: true });
-  const path = join(TMP, name);
   const image = {
     tags: [`pool/${compression}:1`],
     layers: [layer(0, 3000), layer(1, 800), layer(2, 1500), layer(3, 40)],
   };
-  writeFileSync(path, ociArchive([image], compression));
-  return path;
+  return writeFixture(TMP, name, ociArchive([image], compression));
 }
 
 /** GNU tar's count of every layer blob's entries: the index.json's manifest's layers, decompressed by the real tools. */

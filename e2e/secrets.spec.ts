@@ -4,13 +4,11 @@
  * "deleted in layer 2, still in the archive", its preview is redacted, Reveal shows it whole
  * only when clicked, and the links open the file in layer 1 and the layer. At 1280 and 390 px.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import { fake } from '../src/testing/fakeSecrets';
-import { files, layers, openViaInput, shot, waitIndexed } from './helpers';
+import { files, layers, openViaInput, shot, waitIndexed, writeFixture } from './helpers';
 
 const TMP = '/tmp/ilx-e2e-secrets';
 const key = fake.pemPrivateKey();
@@ -19,10 +17,9 @@ const token = fake.githubToken(31);
 const dotenvValue = fake.randomValue(30, 41);
 
 function writeArchive(): string {
-  mkdirSync(TMP, { recursive: true });
-  const path = join(TMP, 'leaky.tar');
-  writeFileSync(
-    path,
+  return writeFixture(
+    TMP,
+    'leaky.tar',
     dockerArchive([
       {
         tags: ['leaky:1'],
@@ -53,7 +50,6 @@ function writeArchive(): string {
       },
     ]),
   );
-  return path;
 }
 
 function secrets(page: Page) {

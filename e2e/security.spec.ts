@@ -2,7 +2,7 @@
  * Trust: the Content-Security-Policy holds (no violations, nothing leaves the site but a user-given
  * ?url=), names and texts from archives are text and nothing else, and Verify finds tampering.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { dockerArchive, ociArchive, sha256 } from '../src/testing/archives';
@@ -22,6 +22,7 @@ import {
   status,
   summary,
   waitIndexed,
+  writeFixture,
 } from './helpers';
 import { builtCsp } from './serve';
 
@@ -211,9 +212,9 @@ function hostileArchive(): string {
     { name: `x/${LONG}`, content: 'long\n' },
     { name: 'x/link', type: 'symlink', linkTarget: '<img src=x onerror=alert(7)>' },
   ];
-  const path = join(TMP, 'hostile-names.tar');
-  writeFileSync(
-    path,
+  return writeFixture(
+    TMP,
+    'hostile-names.tar',
     dockerArchive([
       {
         tags: [HOSTILE_TAG],
@@ -229,7 +230,6 @@ function hostileArchive(): string {
       },
     ]),
   );
-  return path;
 }
 
 /** The added row named exactly `name` (then its change and the columns it shows). */
@@ -362,8 +362,7 @@ test('Verify: a tampered layer is named in the alert', async ({ page }) => {
   };
   const diffId = sha256(buildTar(layer));
 
-  const docker = join(TMP, 'tampered-docker.tar');
-  writeFileSync(docker, tamper(dockerArchive([image])));
+  const docker = writeFixture(TMP, 'tampered-docker.tar', tamper(dockerArchive([image])));
   await page.goto('./');
   await openViaInput(page, docker);
   await waitIndexed(page);
@@ -376,8 +375,7 @@ test('Verify: a tampered layer is named in the alert', async ({ page }) => {
   await shot(page, '7-verify-mismatch');
 
   // an OCI layout names blobs by digest: the stored digest and the diff ID both disagree
-  const oci = join(TMP, 'tampered-oci.tar');
-  writeFileSync(oci, tamper(ociArchive([image], 'none')));
+  const oci = writeFixture(TMP, 'tampered-oci.tar', tamper(ociArchive([image], 'none')));
   await openViaInput(page, oci);
   await waitIndexed(page);
   await expect(page.getByRole('alert')).toHaveCount(0);

@@ -2,13 +2,14 @@
  * The site as people host and share it: dist/ from any sub-path, archives opened from an address
  * (`?url=`, with and without Range support), links that carry that address, and offline use.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { dockerArchive } from '../src/testing/archives';
 import { type ArchiveServer, startArchiveServer } from './archiveServer';
 import {
   files,
+  fixturePath,
   gnuTarEntries,
   layers,
   layerTree,
@@ -21,6 +22,7 @@ import {
   shot,
   status,
   waitIndexed,
+  writeFixture,
 } from './helpers';
 import { startStaticServer } from './serve';
 
@@ -62,12 +64,12 @@ function cachedUrls(page: Page): Promise<string[]> {
  * the bodies are never needed, so Range requests fetch a small part of the archive.
  */
 function bigRemoteArchive(): string {
-  const path = join(TMP, 'remote-big-v1.tar');
+  const path = fixturePath(TMP, 'remote-big-v1.tar');
   if (existsSync(path)) return path;
-  mkdirSync(TMP, { recursive: true });
   const big = new Uint8Array(64 * MiB);
-  writeFileSync(
-    path,
+  return writeFixture(
+    TMP,
+    'remote-big-v1.tar',
     dockerArchive([
       {
         tags: ['remote/big:1'],
@@ -88,7 +90,6 @@ function bigRemoteArchive(): string {
       },
     ]),
   );
-  return path;
 }
 
 test('dist uses only relative URLs: every asset, the worker, the sample and the service worker', () => {

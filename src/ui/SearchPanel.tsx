@@ -278,18 +278,19 @@ export function SearchPanel() {
         <label className="small search-regex">
           <input type="checkbox" checked={regex} onChange={(e) => edit({ regex: e.target.checked })} /> Regex
         </label>
-        {run?.running ? (
+        {/* Search never turns into Cancel under the pointer: a click that lands as a typed query
+            starts would otherwise stop it. Cancel comes after it, only while a search runs. */}
+        <button
+          type="button"
+          className="btn small primary"
+          disabled={!ready || !text.trim()}
+          onClick={startNow}
+        >
+          Search
+        </button>
+        {run?.running && (
           <button type="button" className="btn small" onClick={stop}>
             Cancel
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn small primary"
-            disabled={!ready || !text.trim()}
-            onClick={startNow}
-          >
-            Search
           </button>
         )}
         {run && !run.running && !run.pending && (
