@@ -66,4 +66,24 @@ describe('createEventQueue', () => {
     await vi.advanceTimersToNextTimerAsync();
     expect(applied).toEqual(['imageReady', 2, 'imageReady']);
   });
+
+  it('applies everything up to a queued end in one task, and what follows the end in the next', async () => {
+    const queue = createEventQueue(apply);
+    const archive = { type: 'archive' } as SessionEvent;
+    const done = { type: 'done' } as SessionEvent;
+    const stats = { type: 'imageStats' } as SessionEvent;
+    queue.push(1, progress(1));
+    queue.push(1, archive);
+    queue.push(1, { type: 'imageReady', image: 0 });
+    queue.push(1, done);
+    queue.push(1, stats);
+    queue.push(1, { type: 'imageReady', image: 1 });
+    await vi.advanceTimersToNextTimerAsync();
+    // the first progress is due at once; the three events up to the end share its task
+    expect(applied).toEqual([1, 'archive', 'imageReady', 'done']);
+    await vi.advanceTimersToNextTimerAsync();
+    expect(applied).toEqual([1, 'archive', 'imageReady', 'done', 'imageStats']);
+    await vi.advanceTimersToNextTimerAsync();
+    expect(applied).toEqual([1, 'archive', 'imageReady', 'done', 'imageStats', 'imageReady']);
+  });
 });

@@ -3,7 +3,7 @@
  * (on two cores it competes with the worker): progress at most every PROGRESS_INTERVAL_MS (a
  * status line needs no more; at every frame, repainting it took a quarter of the main thread),
  * and at most one event that changes what is shown (images, a layer, an image ready, stats) per
- * task, since each can re-render whole panels.
+ * task, since each can re-render whole panels, until the read's end is queued.
  */
 import type { SessionEvent } from '../worker/protocol';
 
@@ -56,6 +56,10 @@ export function createEventQueue(apply: (session: number, event: SessionEvent) =
     queue.forEach((q, i) => {
       if (isProgress(q.event)) latest.set(q.event.type, i);
     });
+    // Once the end of a read is queued, what led up to it goes in this one task: a re-open from a
+    // saved index sends the archive, its images ready and the end at once, and rendering them in
+    // three tasks cost more than restoring the index did.
+    const endAt = queue.findIndex((q) => isEnd(q.event));
     let shown = false;
     const kept: Queued[] = [];
     queue.forEach((item, i) => {
@@ -67,7 +71,7 @@ export function createEventQueue(apply: (session: number, event: SessionEvent) =
         else kept.push(item);
         return;
       }
-      if (shown) {
+      if (shown && i > endAt) {
         kept.push(item);
         return;
       }

@@ -248,23 +248,21 @@ export class Engine {
     }
   }
 
-  /** The saved index stands for the whole read: the same events, in the same order, at once. */
+  /**
+   * The saved index stands for the whole read, at once: the archive arrives with every layer
+   * already indexed, so the page renders it once (a blob event per layer would re-render it each
+   * time, and that was most of a re-open's time), then the images are ready and the read is done.
+   */
   private finishFromSavedIndex(s: Session, archive: ImageArchive, started: number, key: string): void {
     s.archive = archive;
-    this.emit(s, { type: 'archive', archive: summarize(archive, s.size, s.indexed) });
-    for (const key of archive.blobs.keys()) {
-      s.indexed.add(key);
-      this.emit(s, {
-        type: 'blob',
-        blob: summarizeBlob(key, archive, s.indexed),
-        errors: [...archive.errors],
-      });
-    }
+    for (const blob of archive.blobs.keys()) s.indexed.add(blob);
     s.settled = true;
+    const summary = summarize(archive, s.size, s.indexed);
+    this.emit(s, { type: 'archive', archive: summary });
     this.checkReady(s);
     this.emit(s, {
       type: 'done',
-      archive: summarize(archive, s.size, s.indexed),
+      archive: summary,
       entries: totalEntries(archive),
       elapsedMs: this.deps.now() - started,
       fromSavedIndex: true,

@@ -9,6 +9,7 @@ import { HttpRangeSource } from '../core/bytes/httpSource';
 import { buildImageFileSystem } from '../core/fs';
 import { openArchive } from '../core/image/open';
 import { verifyArchive } from '../core/image/verify';
+import { warmKeyHashes } from '../core/persist/archiveKey';
 import { OpfsIndexStore } from '../storage/indexStore';
 import { Engine } from './engine';
 import { browserLayerPool, poolSizeFrom } from './layerPool';
@@ -58,3 +59,6 @@ const engine = new Engine({
 });
 
 self.addEventListener('message', (event: MessageEvent<unknown>) => engine.handle(event.data));
+
+// while the page waits for a file, so that a re-open does not compile them
+setTimeout(() => void warmKeyHashes().catch(() => undefined), 0);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { archivesBuiltInCode } from '../../testing/archives';
 import { analyzeImage } from '../analysis';
-import { MemorySource } from '../bytes/byteSource';
+import { BlobSource, MemorySource } from '../bytes/byteSource';
 import { buildImageFileSystem } from '../fs';
 import type { ImageArchive } from '../image/model';
 import { openArchive } from '../image/open';
@@ -164,5 +164,24 @@ describe('an archive key', () => {
     }
     expect(await keyOf(bytes, { ...identity, lastModified: 11 })).not.toBe(key);
     expect(await keyOf(bytes, { ...identity, name: 'y.tar' })).not.toBe(key);
+  });
+
+  it('is the same whether the samples are read one by one or all at once', async () => {
+    const blob = new BlobSource(new Blob([bytes]), identity.name);
+    expect(blob.ownBuffers).toBe(true);
+    // a source that reuses one buffer for every read must be read one sample at a time
+    const shared = new Uint8Array(size);
+    const reusing = {
+      size,
+      name: identity.name,
+      async read(offset: number, length: number) {
+        const view = shared.subarray(0, length);
+        view.set(bytes.subarray(offset, offset + length));
+        return view;
+      },
+    };
+    const key = await keyOf(bytes);
+    expect(await archiveKey(blob, identity)).toBe(key);
+    expect(await archiveKey(reusing, identity)).toBe(key);
   });
 });
