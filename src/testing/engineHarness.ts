@@ -5,7 +5,7 @@ import { buildImageFileSystem } from '../core/fs';
 import { openArchive } from '../core/image/open';
 import { verifyArchive } from '../core/image/verify';
 import type { IndexStore } from '../storage/indexStore';
-import { Engine } from '../worker/engine';
+import { Engine, type EngineDeps } from '../worker/engine';
 import {
   type FromWorker,
   PROTOCOL_VERSION,
@@ -25,6 +25,8 @@ export interface EngineHarnessOptions {
   fetch?: typeof fetch;
   /** Saved indexes: the store the engine writes to and restores from. */
   indexStore?: IndexStore;
+  /** The engine's background pass for seek points left for later (EngineDeps.recordSeekPoints). */
+  recordSeekPoints?: EngineDeps['recordSeekPoints'];
 }
 
 export function engineHarness(bytes: Uint8Array, options: EngineHarnessOptions = {}) {
@@ -52,6 +54,7 @@ export function engineHarness(bytes: Uint8Array, options: EngineHarnessOptions =
     verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
     now: () => performance.now(),
     indexStore: options.indexStore,
+    recordSeekPoints: options.recordSeekPoints,
   });
   const send = (m: ToWorker) => engine.handle(m);
   const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {

@@ -57,6 +57,11 @@ export interface EngineDeps {
   now(): number;
   /** Where finished indexes are remembered between visits; absent where there is no storage. */
   indexStore?: IndexStore;
+  /**
+   * Records the seek points that the index pass left for later (core/image/laterSeekPoints.ts),
+   * in the background once the archive is shown; returns how many layers got them.
+   */
+  recordSeekPoints?(archive: ImageArchive, signal: AbortSignal): Promise<number>;
 }
 
 /** File systems kept built at once; each can be large, and images of one archive share little memory. */
@@ -202,7 +207,7 @@ export class Engine {
       const key = file && remembered ? await remembered.keyOf(s.source, file) : null;
       const restored = remembered && key ? await remembered.restore(key, s.source) : null;
       if (restored?.archive) {
-        this.finishFromSavedIndex(s, restored.archive, started, key as string);
+        this.finishFromSavedIndex(s, restored.archive, started, key as string, file?.name ?? '');
         return;
       }
       const archive = await this.deps.openArchive(s.source, {
@@ -231,9 +236,14 @@ export class Engine {
         elapsedMs: this.deps.now() - started,
         ...(file && remembered && key && archive.errors.length === 0 ? { savedIndexKey: key } : {}),
       });
-      // saved after the background stats, so that writing it never delays the first answers
+      // saved after the background stats, so that writing it never delays the first answers,
+      // and again once the later seek points are in, so that a re-open has them too
       const stats = this.backgroundStats(s);
-      if (file && remembered && key) void stats.then(() => remembered.save(key, archive, file.name));
+      const save = () => (file && remembered && key ? remembered.save(key, archive, file.name) : undefined);
+      void stats
+        .then(save)
+        .then(() => this.laterSeekPoints(s))
+        .then((n) => (n > 0 ? save() : undefined));
     } catch (error) {
       s.settled = true;
       const partial = s.archive ? summarize(s.archive, s.size, s.indexed) : null;
@@ -253,7 +263,13 @@ export class Engine {
    * already indexed, so the page renders it once (a blob event per layer would re-render it each
    * time, and that was most of a re-open's time), then the images are ready and the read is done.
    */
-  private finishFromSavedIndex(s: Session, archive: ImageArchive, started: number, key: string): void {
+  private finishFromSavedIndex(
+    s: Session,
+    archive: ImageArchive,
+    started: number,
+    key: string,
+    name: string,
+  ): void {
     s.archive = archive;
     for (const blob of archive.blobs.keys()) s.indexed.add(blob);
     s.settled = true;
@@ -268,7 +284,22 @@ export class Engine {
       fromSavedIndex: true,
       savedIndexKey: key,
     });
-    void this.backgroundStats(s);
+    // an index saved before its later seek points were in gets them now
+    void this.backgroundStats(s)
+      .then(() => this.laterSeekPoints(s))
+      .then((n) => (n > 0 ? this.saved?.save(key, archive, name) : undefined));
+  }
+
+  /** The seek points left for later, recorded while nothing else is asked of this session. */
+  private async laterSeekPoints(s: Session): Promise<number> {
+    const archive = s.archive;
+    if (!archive || !this.deps.recordSeekPoints || this.session !== s) return 0;
+    try {
+      return await this.deps.recordSeekPoints(archive, s.controller.signal);
+    } catch {
+      // a worker that would not start, a newer open: files are then read from the layer's start
+      return 0;
+    }
   }
 
   private async openSource(s: Session, spec: SourceSpec): Promise<ByteSource> {

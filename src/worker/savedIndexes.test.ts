@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { MemorySource } from '../core/bytes/byteSource';
+import { recordLaterSeekPoints } from '../core/image/laterSeekPoints';
+import { indexLayer } from '../core/image/layerIndex';
+import { decodeIndex, readIndexInfo } from '../core/persist/indexCodec';
 import { evictionsFor, MAX_STORED_INDEXES, MemoryIndexStore, type StoredIndex } from '../storage/indexStore';
-import { dockerArchive } from '../testing/archives';
-import { engineHarness } from '../testing/engineHarness';
+import { dockerArchive, ociArchive } from '../testing/archives';
+import { type EngineHarnessOptions, engineHarness } from '../testing/engineHarness';
+import type { BuildEntry } from '../testing/tarBuilder';
 import { PROTOCOL_VERSION, type ToWorker } from './protocol';
 
 const v = PROTOCOL_VERSION;
@@ -24,9 +29,14 @@ const ARCHIVE = dockerArchive([
   },
 ]);
 
-function harness(store = new MemoryIndexStore(), bytes = ARCHIVE) {
+function harness(
+  store = new MemoryIndexStore(),
+  bytes = ARCHIVE,
+  recordSeekPoints?: EngineHarnessOptions['recordSeekPoints'],
+) {
   const { send, until, ask, nextId, reads, setFileSource, posted } = engineHarness(bytes, {
     indexStore: store,
+    recordSeekPoints,
   });
   const open = async (session: number, remember = true, lastModified = 1000) => {
     send({
@@ -171,5 +181,58 @@ describe('the bounds on what is kept', () => {
     expect(evictionsFor(many, 10)).toEqual([`k${MAX_STORED_INDEXES - 1}`]);
     expect(evictionsFor([entry('a', 1, 300e6), entry('b', 2, 200e6)], 100e6)).toEqual(['a']);
     expect(evictionsFor([entry('a', 1, 10)], 10)).toEqual([]);
+  });
+});
+
+describe('seek points left for later', () => {
+  const layer = (seed: number): BuildEntry[] => [
+    { name: `d${seed}/`, type: 'dir' },
+    ...Array.from({ length: 12000 }, (_, i) => ({
+      name: `d${seed}/f${i}.txt`,
+      content: `${seed} ${i}\n`.repeat(3),
+    })),
+  ];
+  const gzipped = ociArchive([{ tags: ['later:1'], layers: [layer(0), layer(1)] }]);
+  const pointsIn = async (bytes: Uint8Array) => {
+    const archive = await decodeIndex(
+      bytes,
+      new MemorySource(gzipped),
+      (readIndexInfo(bytes) as { key: string }).key,
+    );
+    return [...archive.blobs.values()].map((b) => b.seekPoints?.outOffsets.length ?? 0);
+  };
+
+  it('are recorded once the archive is shown, saved with its index, and restored with it', async () => {
+    const store = new MemoryIndexStore();
+    const passes: number[] = [];
+    const h = harness(store, gzipped, async (archive, signal) => {
+      const n = await recordLaterSeekPoints(
+        archive,
+        (job) => indexLayer(archive.source, job, { signal }),
+        signal,
+        0,
+      );
+      passes.push(n);
+      return n;
+    });
+    await h.open(1);
+    await h.stored(1);
+    // saved first without the points, then again once they are in
+    for (let i = 0; i < 400; i++) {
+      const [bytes] = store.files.values();
+      if ((await pointsIn(bytes)).every((n) => n > 1)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const [bytes] = store.files.values();
+    expect(await pointsIn(bytes)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect((await pointsIn(bytes)).every((n) => n > 1)).toBe(true);
+    expect(passes).toEqual([2]);
+
+    const again = await h.open(2);
+    expect(again.fromSavedIndex).toBe(true);
+    for (let i = 0; i < 200 && passes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // restored with its points, so nothing is left to record
+    expect(passes).toEqual([2, 0]);
+    expect(h.reads.archives).toBe(1);
   });
 });

@@ -7,6 +7,8 @@ import { analyzeImage } from '../core/analysis';
 import { BlobSource } from '../core/bytes/byteSource';
 import { HttpRangeSource } from '../core/bytes/httpSource';
 import { buildImageFileSystem } from '../core/fs';
+import { laterSeekPointJobs, recordLaterSeekPoints } from '../core/image/laterSeekPoints';
+import { indexLayer } from '../core/image/layerIndex';
 import { openArchive } from '../core/image/open';
 import { verifyArchive } from '../core/image/verify';
 import { warmKeyHashes } from '../core/persist/archiveKey';
@@ -16,6 +18,11 @@ import { browserLayerPool, poolSizeFrom } from './layerPool';
 import type { FromWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** `?seek=0` on the page turns seek points off (to compare), like `?pool=n` sizes the pool. */
+function seekPointsWanted(): boolean {
+  return !/(?:^|\s)seek=0(?:\s|$)/.test(self.name);
+}
 
 const engine = new Engine({
   post: (message: FromWorker, transfer?: Transferable[]) => self.postMessage(message, transfer ?? []),
@@ -42,8 +49,14 @@ const engine = new Engine({
     const layerPool =
       source instanceof BlobSource && size > 0 ? browserLayerPool(source.blob, source.name, size) : undefined;
     try {
-      const seekPoints = !/(?:^|\s)seek=0(?:\s|$)/.test(self.name);
-      return await openArchive(source, { ...hooks, layerPool, seekPoints });
+      // gzip layers of a local file are indexed with the platform's decoder and their points
+      // follow (recordSeekPoints); an address is read once, so its points are kept as it goes
+      return await openArchive(source, {
+        ...hooks,
+        layerPool,
+        seekPoints: seekPointsWanted(),
+        gzipSeekPointsLater: source instanceof BlobSource,
+      });
     } finally {
       layerPool?.close();
       // what the last open's pool did, for e2e/pool.spec.ts and the benchmark to check it ran
@@ -54,6 +67,20 @@ const engine = new Engine({
   buildFs: (archive, image) => buildImageFileSystem(archive, image),
   analyze: (archive, image) => analyzeImage(archive, image),
   verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
+  recordSeekPoints: async (archive, signal) => {
+    const source = archive.source;
+    if (!(source instanceof BlobSource) || !seekPointsWanted() || laterSeekPointJobs(archive).length === 0)
+      return 0;
+    if (poolSizeFrom(self.name, navigator.hardwareConcurrency) === 0)
+      return recordLaterSeekPoints(archive, (job) => indexLayer(source, job, { signal }), signal);
+    // one background worker: the other core stays with the page and this worker's answers
+    const pool = browserLayerPool(source.blob, source.name, 1);
+    try {
+      return await recordLaterSeekPoints(archive, (job) => pool.index(job, { signal }), signal);
+    } finally {
+      pool.close();
+    }
+  },
   now: () => performance.now(),
   ...(OpfsIndexStore.available() ? { indexStore: new OpfsIndexStore() } : {}),
 });

@@ -50,6 +50,12 @@ export interface OpenOptions {
    */
   seekPoints?: boolean;
   /**
+   * Index gzip layers with the platform's decoder and leave their seek points to
+   * `recordLaterSeekPoints` (laterSeekPoints.ts), which decodes them again afterwards: the index
+   * is there sooner, and the points follow. zstd layers still get theirs while indexed (free).
+   */
+  gzipSeekPointsLater?: boolean;
+  /**
    * Layers stored in fewer bytes than this get no seek points (default SEEK_POINTS_FROM): the
    * platform's decoder reads them faster, and any file of theirs is a fraction of a second away.
    */
@@ -384,6 +390,7 @@ async function layerJob(
   blob: LayerBlob,
   expansion: ExpansionLimit,
   seekPointsFrom = SEEK_POINTS_FROM,
+  gzipLater = false,
 ): Promise<LayerJob | null> {
   const member = dir.resolve(blob.member);
   if (!member) {
@@ -412,8 +419,13 @@ async function layerJob(
     size: member.size,
     compression,
     expansion,
-    seekPoints: compression !== 'none' && member.size >= seekPointsFrom,
+    seekPoints: keepsSeekPoints(compression, member.size, seekPointsFrom, gzipLater),
   };
+}
+
+/** Whether a layer's seek points are recorded while it is indexed. */
+function keepsSeekPoints(compression: Compression, size: number, from: number, gzipLater: boolean): boolean {
+  return compression !== 'none' && size >= from && !(gzipLater && compression === 'gzip');
 }
 
 /** A layer's index into its blob: the same fields whoever read it (extra ones ride along). */
@@ -532,6 +544,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
     const warn = (message: string): void => ctx.warn(message);
     const seekPointsFrom =
       options.seekPoints === false ? Number.POSITIVE_INFINITY : (options.seekPointsFrom ?? SEEK_POINTS_FROM);
+    const gzipLater = options.gzipSeekPointsLater === true;
     const pooled =
       outer === 'none' && options.layerPool
         ? await sendToPool(
@@ -543,6 +556,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
             progress,
             signal,
             seekPointsFrom,
+            gzipLater,
           )
         : new Map<string, Promise<LayerIndexResult>>();
     for (const [key, blob] of archive.blobs) {
@@ -557,7 +571,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           } catch (error) {
             checkAbort(signal);
             // the pool itself failed (a worker that would not start): read the layer here instead
-            const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom);
+            const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom, gzipLater);
             result = job
               ? await indexLayer(source, job, progress.layerHooks(signal))
               : {
@@ -569,7 +583,7 @@ export async function openArchive(source: ByteSource, options: OpenOptions = {})
           }
           applyLayerIndex(blob, result, warn);
         } else if (outer === 'none') {
-          const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom);
+          const job = await layerJob(source, scan.dir, blob, expansion, seekPointsFrom, gzipLater);
           if (job) applyLayerIndex(blob, await indexLayer(source, job, progress.layerHooks(signal)), warn);
         } else {
           const streamed = scan.streamed.get(blob.member);
@@ -616,6 +630,7 @@ async function sendToPool(
   progress: ProgressTracker,
   signal: AbortSignal | undefined,
   seekPointsFrom: number,
+  gzipLater: boolean,
 ): Promise<Map<string, Promise<LayerIndexResult>>> {
   const jobs: [string, LayerJob][] = [];
   for (const [key, blob] of archive.blobs) {
@@ -626,13 +641,14 @@ async function sendToPool(
     const head = await source.read(member.dataOffset, Math.min(MEMBER_HEAD_BYTES, member.size));
     const kind = classifyMember(head, member.size);
     if (kind.kind !== 'layer' || notALayer(blob.member, kind) || kind.compression === 'none') continue;
+    const compression = kind.compression as Compression;
     const job: LayerJob = {
       member: blob.member,
       dataOffset: member.dataOffset,
       size: member.size,
-      compression: kind.compression as Compression,
+      compression,
       expansion,
-      seekPoints: member.size >= seekPointsFrom,
+      seekPoints: keepsSeekPoints(compression, member.size, seekPointsFrom, gzipLater),
     };
     if (pool.accepts(job)) jobs.push([key, job]);
   }
