@@ -229,6 +229,29 @@ describe('the prefiltered scan against the plain global search', () => {
     expect(scanText(env, null)).toHaveLength(1);
   });
 
+  it('a PEM BEGIN line is tried only with an END line close enough behind it, so hostile files stay fast', () => {
+    const rule = ALL_TEXT_RULES.find((r) => r.id === 'private-key')!;
+    const begin = '-----BEGIN RSA PRIVATE KEY-----\n';
+    const key = fake.pemPrivateKey('RSA ', 40);
+    // The same matches as the plain search: BEGIN lines before a key, a body of 65,536 characters
+    // (the longest the rule takes: the BEGIN line's break, A…A, a break) and one a character longer.
+    const body = (n: number) => `${'A'.repeat(n - 2)}\n`;
+    const cases = [
+      `${begin.repeat(3000)}${key}`,
+      `${begin}${body(65_536)}-----END RSA PRIVATE KEY-----\n`,
+      `${begin}${body(65_537)}-----END RSA PRIVATE KEY-----\n`,
+      `${key}${begin.repeat(100)}`,
+    ];
+    for (const text of cases) expect(matchesOfRule(rule, text)).toEqual(reference(rule, text));
+    expect(matchesOfRule(rule, cases[1])).toHaveLength(1);
+    expect(matchesOfRule(rule, cases[2])).toHaveLength(0);
+    // 8 MiB of BEGIN lines and no END line: the plain search tries 64 KiB after each (minutes).
+    const hostile = begin.repeat((8 << 20) / begin.length);
+    const started = performance.now();
+    expect(scanText(hostile, null)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('real files of this machine (configuration, documentation) give the same findings', async () => {
     const { readdirSync, readFileSync, statSync } = await import('node:fs');
     const { join } = await import('node:path');

@@ -212,6 +212,18 @@ function assignmentStarts(facts: TextFacts, names: readonly string[]): NextStart
   };
 }
 
+/**
+ * Whether `literal` begins at or after `start` and fewer than `within` characters after it, for
+ * starts that never decrease: one search per occurrence, not per start.
+ */
+export function closedWithin(text: string, literal: string, within: number): (start: number) => boolean {
+  let next = -2;
+  return (start) => {
+    if (next !== -1 && next < start) next = text.indexOf(literal, start);
+    return next >= 0 && next - start < within;
+  };
+}
+
 /** The places where matches of a rule described by `starts` can begin in the text of `facts`. */
 export function matchStarts(facts: TextFacts, starts: MatchStarts): NextStart {
   return starts.kind === 'literal'

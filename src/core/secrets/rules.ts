@@ -29,6 +29,12 @@ export interface TextRule {
    * (and a text without any rule's is not searched at all).
    */
   needs: readonly string[];
+  /**
+   * A literal every match holds, beginning fewer than `within` characters after the match's start:
+   * a start without one that near is not tried. It bounds the work at each start of a pattern that
+   * may search far (a PEM BEGIN line with no END line after it).
+   */
+  closedBy?: { literal: string; within: number };
   /** Further checks of a match the pattern cannot express (a PEM body's alphabet, entropy). */
   accept?(secret: string, match: RegExpExecArray): boolean;
 }
@@ -91,6 +97,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     keywords: ['-----BEGIN '],
     starts: literal(['BEGIN '], 5),
     needs: ['-'],
+    // `-----BEGIN ` (11), the longest label (32), `-----` (5), at most 65,536 of body, then END.
+    closedBy: { literal: '-----END ', within: 11 + 32 + 5 + 65_536 + 1 },
     pattern:
       /-----BEGIN (?<label>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----(?<secret>[\s\S]{1,65536}?)-----END \k<label>-----/g,
     accept: (secret) => secret.trim().length > 0 && PEM_BODY.test(secret),

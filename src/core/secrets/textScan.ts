@@ -4,7 +4,7 @@
  * value two rules both found is reported once, by the more specific rule.
  */
 import { type FileRole, looksLikeKubeconfig, roleMatches } from './fileRoles';
-import { matchStarts, TextFacts } from './matchStarts';
+import { closedWithin, matchStarts, TextFacts } from './matchStarts';
 import { ALL_TEXT_RULES, type TextRule } from './rules';
 
 export interface TextMatch {
@@ -54,8 +54,13 @@ function ruleMatches(rule: TextRule, facts: TextFacts, rank: number, out: Locate
   const { text } = facts;
   const nextStart = matchStarts(facts, rule.starts);
   const pattern = anchoredPattern(rule);
+  const closed = rule.closedBy && closedWithin(text, rule.closedBy.literal, rule.closedBy.within);
   let keywordsChecked = rule.keywords.length === 0;
   for (let from = 0, start = nextStart(0); start >= 0; start = nextStart(from)) {
+    if (closed && !closed(start)) {
+      from = start + 1;
+      continue;
+    }
     pattern.lastIndex = start;
     const m = pattern.exec(text);
     if (!m) {
