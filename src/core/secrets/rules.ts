@@ -17,9 +17,54 @@ export interface TextRule {
   keywords: readonly string[];
   /** Global; the secret is the group named `secret`. */
   pattern: RegExp;
+  /**
+   * Where a match can start, so that the pattern is tried only there (textScan.ts): the scan finds
+   * these places with native substring searches instead of running the pattern over every offset.
+   * It must name every place a match can start (more is only slower); the differential test in
+   * prefilter.test.ts holds each rule to the plain global search over the whole text.
+   */
+  starts: MatchStarts;
+  /**
+   * Characters one of which every match holds: a text without any is not searched for this rule
+   * (and a text without any rule's is not searched at all).
+   */
+  needs: readonly string[];
+  /**
+   * A literal every match holds, beginning fewer than `within` characters after the match's start:
+   * a start without one that near is not tried. It bounds the work at each start of a pattern that
+   * may search far (a PEM BEGIN line with no END line after it).
+   */
+  closedBy?: { literal: string; within: number };
   /** Further checks of a match the pattern cannot express (a PEM body's alphabet, entropy). */
   accept?(secret: string, match: RegExpExecArray): boolean;
 }
+
+/**
+ * Where matches of a rule start.
+ * - `literal`: every match holds one of `literals` beginning `offset` characters after its start.
+ *   Short literals whose first character is uncommon in text search fastest (V8 looks for the
+ *   first character with memchr, then compares): `BEGIN ` rather than `-----BEGIN `.
+ * - `assignment`: every match is a name of `names` (any ASCII case), an optional quote, blanks,
+ *   then `:` or `=`; the scan finds the operators and looks back from each for a name ending there.
+ */
+export type MatchStarts =
+  | { kind: 'literal'; literals: readonly string[]; offset: number }
+  | { kind: 'assignment'; names: readonly string[] };
+
+/** Every spelling of a name whose `_` are optional (`api_key` gives `api_key`, `apikey`). */
+export function underscoreSpellings(name: string): string[] {
+  const cut = name.indexOf('_');
+  if (cut < 0) return [name];
+  const rest = underscoreSpellings(name.slice(cut + 1));
+  const head = name.slice(0, cut);
+  return [...rest.map((r) => `${head}_${r}`), ...rest.map((r) => `${head}${r}`)];
+}
+
+const literal = (literals: readonly string[], offset = 0): MatchStarts => ({
+  kind: 'literal',
+  literals,
+  offset,
+});
 
 /** Characters of base64 (RFC 4648 §4) and its URL-safe alphabet (§5). */
 const PEM_BODY = /^[A-Za-z0-9+/=\s:,.\-_]+$/;
@@ -50,6 +95,10 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'private-key',
     title: 'Private key',
     keywords: ['-----BEGIN '],
+    starts: literal(['BEGIN '], 5),
+    needs: ['-'],
+    // `-----BEGIN ` (11), the longest label (32), `-----` (5), at most 65,536 of body, then END.
+    closedBy: { literal: '-----END ', within: 11 + 32 + 5 + 65_536 + 1 },
     pattern:
       /-----BEGIN (?<label>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----(?<secret>[\s\S]{1,65536}?)-----END \k<label>-----/g,
     accept: (secret) => secret.trim().length > 0 && PEM_BODY.test(secret),
@@ -60,6 +109,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'aws-access-key-id',
     title: 'AWS access key ID',
     keywords: ['AKIA', 'ASIA'],
+    starts: literal(['IA'], 2),
+    needs: ['A'],
     pattern: /(?<![A-Z0-9])(?<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Z0-9])/g,
   },
   {
@@ -70,6 +121,11 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'aws-secret-access-key',
     title: 'AWS secret access key',
     keywords: ['ecret', 'ECRET'],
+    starts: {
+      kind: 'assignment',
+      names: [...underscoreSpellings('aws_secret_access_key'), ...underscoreSpellings('secret_access_key')],
+    },
+    needs: [':', '='],
     pattern:
       /(?:aws_?secret_?access_?key|secret_?access_?key)["']?\s*(?:=|:|=>)\s*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
   },
@@ -80,6 +136,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'github-token',
     title: 'GitHub token',
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    starts: literal(['gh']),
+    needs: ['_'],
     pattern: /(?<![A-Za-z0-9_])(?<secret>gh[pousr]_[A-Za-z0-9]{36})(?![A-Za-z0-9])/g,
   },
   {
@@ -88,6 +146,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'github-fine-grained-token',
     title: 'GitHub fine-grained token',
     keywords: ['github_pat_'],
+    starts: literal(['_pat_'], 6),
+    needs: ['_'],
     pattern: /(?<![A-Za-z0-9_])(?<secret>github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])/g,
   },
   {
@@ -109,6 +169,8 @@ export const TEXT_RULES: readonly TextRule[] = [
       'glsoat-',
       'glagent-',
     ],
+    starts: literal(['gl']),
+    needs: ['-'],
     pattern:
       /(?<![A-Za-z0-9_-])(?<secret>gl(?:pat|dt|rt|ptt|oas|cbt|imt|ft|soat|agent)-[0-9A-Za-z_-]{20,200}(?:\.[0-9A-Za-z_.-]{2,100})?)(?![0-9A-Za-z_-])/g,
   },
@@ -118,6 +180,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'slack-token',
     title: 'Slack token',
     keywords: ['xox'],
+    starts: literal(['xox']),
+    needs: ['-'],
     pattern: /(?<![A-Za-z0-9])(?<secret>xox[abposr]-[0-9]{5,}-[0-9A-Za-z-]{10,200})(?![0-9A-Za-z-])/g,
   },
   {
@@ -125,6 +189,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'slack-webhook',
     title: 'Slack webhook URL',
     keywords: ['hooks.slack.com'],
+    starts: literal(['ks.sl'], 11),
+    needs: [':'],
     pattern:
       /(?<secret>https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{20,})/g,
   },
@@ -134,6 +200,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'stripe-secret-key',
     title: 'Stripe secret key',
     keywords: ['k_live_', 'k_test_'],
+    starts: literal(['k_'], 1),
+    needs: ['_'],
     pattern: /(?<![A-Za-z0-9_])(?<secret>[sr]k_(?:live|test)_[0-9A-Za-z]{16,247})(?![0-9A-Za-z])/g,
   },
   {
@@ -142,6 +210,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'npm-token',
     title: 'npm access token',
     keywords: ['npm_'],
+    starts: literal(['pm_'], 1),
+    needs: ['_'],
     pattern: /(?<![A-Za-z0-9_])(?<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])/g,
   },
   {
@@ -150,6 +220,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'pypi-token',
     title: 'PyPI API token',
     keywords: ['pypi-AgE'],
+    starts: literal(['AgE'], 5),
+    needs: ['-'],
     pattern: /(?<secret>pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})/g,
   },
   {
@@ -158,6 +230,8 @@ export const TEXT_RULES: readonly TextRule[] = [
     id: 'google-api-key',
     title: 'Google API key',
     keywords: ['AIza'],
+    starts: literal(['AIza']),
+    needs: ['A'],
     pattern: /(?<![0-9A-Za-z_-])(?<secret>AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])/g,
   },
 ];
@@ -168,8 +242,24 @@ export const TEXT_RULES: readonly TextRule[] = [
  * `TOKEN_URL` or `password_file` is not one. The pattern starts at the word, not the name, so that
  * the regular expression engine can skip ahead to a keyword instead of trying every position.
  */
-const SECRET_NAME =
+export const SECRET_NAME =
   /(?:secret_?key|secret|token|password|passwd|passphrase|api_?key|apikey|access_?key|private_?key|auth_?key|credentials?)["']?\s*(?::=|=>|=|:)\s*(?<quote>["']?)(?<secret>[^\s"'`&]{12,256})\k<quote>/gi;
+
+/** SECRET_NAME's words spelled out, where the scan looks back from each `:` and `=` for them. */
+export const SECRET_NAME_WORDS: readonly string[] = [
+  ...underscoreSpellings('secret_key'),
+  'secret',
+  'token',
+  'password',
+  'passwd',
+  'passphrase',
+  ...underscoreSpellings('api_key'),
+  ...underscoreSpellings('access_key'),
+  ...underscoreSpellings('private_key'),
+  ...underscoreSpellings('auth_key'),
+  'credential',
+  'credentials',
+];
 
 /** Values that stand for a secret instead of being one: references, templates, examples. */
 const PLACEHOLDER =
@@ -198,6 +288,8 @@ export const ASSIGNMENT_RULE: TextRule = {
   id: 'secret-assignment',
   title: 'High-entropy value assigned to a secret name',
   keywords: [],
+  starts: { kind: 'assignment', names: SECRET_NAME_WORDS },
+  needs: [':', '='],
   pattern: SECRET_NAME,
   accept: (secret) => looksLikeSecretValue(secret),
 };

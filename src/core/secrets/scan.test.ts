@@ -1,4 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { dockerArchive, ociArchive, type TestImage } from '../../testing/archives';
@@ -165,6 +168,49 @@ describe('scanImageSecrets', () => {
     expect(full.scanned.skipped).toBe(1);
     // The text files with bytes: 1 in layer 0, 4 in layer 1 (and the binary), 1 in layer 2, 1 in layer 3.
     expect(full.scanned.files).toBe(7);
+  });
+
+  it('a NUL byte anywhere makes a binary, as GNU grep -I decides, also past the first 4 KiB', async () => {
+    const text = new TextEncoder().encode(`${'filler line\n'.repeat(600)}GITHUB_TOKEN=${token}\n`);
+    const withNulAt = (at: number) => {
+      const bytes = new Uint8Array(text.length + 1);
+      bytes.set(text.subarray(0, at));
+      bytes.set(text.subarray(at), at + 1);
+      return bytes;
+    };
+    const files = [
+      { name: 'late-nul.txt', content: withNulAt(text.length - 1) },
+      { name: 'early-nul.txt', content: withNulAt(10) },
+      { name: 'plain.txt', content: text },
+      // Bytes that are not UTF-8 are text still (the decoder gives U+FFFD for them).
+      { name: 'latin1.txt', content: new Uint8Array([0xe9, 0xff, 0x0a, ...text]) },
+    ];
+    const report = await scan(await open(dockerArchive([{ tags: ['bin:1'], layers: [files] }])));
+    expect(text.length).toBeGreaterThan(4096);
+    expect(report.skippedBinary).toBe(2);
+    expect(report.findings.map((f) => [f.path, f.line])).toEqual([
+      ['/plain.txt', 601],
+      ['/latin1.txt', 602],
+    ]);
+    // grep -I, given the same files, prints the same two and skips the binaries.
+    const dir = mkdtempSync(join(tmpdir(), 'ilx-secrets-nul-'));
+    try {
+      for (const f of files) writeFileSync(join(dir, f.name), f.content);
+      const grep = spawnSync('grep', ['-rIlF', token, dir], {
+        encoding: 'utf8',
+        env: { ...process.env, LC_ALL: 'C' },
+      });
+      if (grep.error) return; // no grep here: the counts above stand
+      expect(
+        grep.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((p) => basename(p))
+          .sort(),
+      ).toEqual(['latin1.txt', 'plain.txt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads gzip and zstd layers once, front to back', async () => {

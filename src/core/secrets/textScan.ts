@@ -4,6 +4,7 @@
  * value two rules both found is reported once, by the more specific rule.
  */
 import { type FileRole, looksLikeKubeconfig, roleMatches } from './fileRoles';
+import { closedWithin, matchStarts, TextFacts } from './matchStarts';
 import { ALL_TEXT_RULES, type TextRule } from './rules';
 
 export interface TextMatch {
@@ -25,17 +26,58 @@ interface Located {
   rank: number;
 }
 
-function ruleMatches(rule: TextRule, text: string, rank: number, out: Located[]): void {
-  if (rule.keywords.length > 0 && !rule.keywords.some((k) => text.includes(k))) return;
-  const pattern = rule.pattern;
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+/** Every name an assignment rule looks back for, so that the operators after one are found once. */
+const ASSIGNMENT_NAMES: readonly string[] = ALL_TEXT_RULES.flatMap((rule) =>
+  rule.starts.kind === 'assignment' ? rule.starts.names : [],
+);
+
+/** Each rule's pattern, anchored (sticky) to be tried at one place at a time. */
+const anchored = new WeakMap<TextRule, RegExp>();
+
+function anchoredPattern(rule: TextRule): RegExp {
+  let pattern = anchored.get(rule);
+  if (!pattern) {
+    pattern = new RegExp(rule.pattern.source, `${rule.pattern.flags.replace('g', '')}y`);
+    anchored.set(rule, pattern);
+  }
+  return pattern;
+}
+
+/**
+ * The rule's matches in `text`: those of a global search of its pattern over the whole text (the
+ * next one from where the last ended, or from the next character when `accept` refused it), in a
+ * text that holds one of its keywords. The pattern is only tried where matchStarts says a match
+ * can start, and the keywords are looked for once a match is found.
+ */
+function ruleMatches(rule: TextRule, facts: TextFacts, rank: number, out: Located[]): void {
+  if (!facts.holdsAny(rule.needs)) return;
+  const { text } = facts;
+  const nextStart = matchStarts(facts, rule.starts);
+  const pattern = anchoredPattern(rule);
+  const closed = rule.closedBy && closedWithin(text, rule.closedBy.literal, rule.closedBy.within);
+  let keywordsChecked = rule.keywords.length === 0;
+  for (let from = 0, start = nextStart(0); start >= 0; start = nextStart(from)) {
+    if (closed && !closed(start)) {
+      from = start + 1;
+      continue;
+    }
+    pattern.lastIndex = start;
+    const m = pattern.exec(text);
+    if (!m) {
+      from = start + 1;
+      continue;
+    }
+    if (!keywordsChecked) {
+      if (!rule.keywords.some((k) => facts.holds(k))) return;
+      keywordsChecked = true;
+    }
     const raw = m.groups?.secret ?? m[0];
     if (rule.accept && !rule.accept(raw, m)) {
       // Retry from the next character: a rejected long match may hide a real one inside it.
-      pattern.lastIndex = m.index + 1;
+      from = m.index + 1;
       continue;
     }
+    from = m.index + m[0].length;
     // A PEM body is kept without the line breaks around it.
     const secret = raw.trim();
     const index = m.index + m[0].indexOf(raw) + raw.indexOf(secret);
@@ -43,13 +85,25 @@ function ruleMatches(rule: TextRule, text: string, rank: number, out: Located[])
   }
 }
 
+/** One rule's matches in `text` (its place in scanText's order aside), where each starts and its secret. */
+export function matchesOfRule(
+  rule: TextRule,
+  text: string,
+): { index: number; lineAt: number; secret: string }[] {
+  const out: Located[] = [];
+  ruleMatches(rule, new TextFacts(text, ASSIGNMENT_NAMES), 0, out);
+  return out.map(({ index, lineAt, secret }) => ({ index, lineAt, secret }));
+}
+
 /** Every secret in `text`, in order. `role` is the file's role (fileRoleOf), or null. */
 export function scanText(text: string, role: FileRole | null): TextMatch[] {
   const found: Located[] = [];
+  const facts = new TextFacts(text, ASSIGNMENT_NAMES);
   ALL_TEXT_RULES.forEach((rule, i) => {
-    ruleMatches(rule, text, rule.id === 'secret-assignment' ? 1000 : i, found);
+    ruleMatches(rule, facts, rule.id === 'secret-assignment' ? 1000 : i, found);
   });
-  const effectiveRole = role ?? (text.includes('kind:') && looksLikeKubeconfig(text) ? 'kubeconfig' : null);
+  const effectiveRole =
+    role ?? (facts.holds(':') && text.includes('kind:') && looksLikeKubeconfig(text) ? 'kubeconfig' : null);
   if (effectiveRole) {
     const hasKey = found.some((f) => f.rule === 'private-key');
     for (const m of roleMatches(effectiveRole, text)) {
