@@ -148,3 +148,64 @@ describe('StreamReader over volatile chunks', () => {
     expect([...straddling]).toEqual([...data.subarray(900, 1412)]);
   });
 });
+
+describe('WindowedReader reading ahead', () => {
+  /** The same bytes, through a source whose reads have buffers of their own (a Blob's). */
+  class OwnBuffers extends RecordingSource {
+    readonly ownBuffers = true;
+    override async read(offset: number, length: number): Promise<Uint8Array> {
+      return (await super.read(offset, length)).slice();
+    }
+  }
+
+  it('reads the next window while this one is parsed, where headers are dense, and gives the same bytes', async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      name: `d/f${i}`,
+      content: 'x'.repeat(i % 900),
+    }));
+    const tar = buildTar(entries);
+    const plain = new RecordingSource(tar, 256 * 1024);
+    const want = await names(new WindowedReader(plain));
+    expect(want).toHaveLength(3000);
+    // where the walk stood when each read was asked for
+    let reader: WindowedReader | null = null;
+    const askedAt: number[] = [];
+    const ahead = new (class extends OwnBuffers {
+      override async read(offset: number, length: number): Promise<Uint8Array> {
+        askedAt.push(reader?.position ?? 0);
+        return super.read(offset, length);
+      }
+    })(tar, 256 * 1024);
+    reader = new WindowedReader(ahead);
+    expect(await names(reader)).toEqual(want);
+    // past the first two, every window was asked for while the walk was still in the one before it
+    expect(ahead.reads.length).toBeGreaterThan(4);
+    for (let i = 2; i < ahead.reads.length; i++) expect(askedAt[i]).toBeLessThan(ahead.reads[i].offset);
+    // and none was read twice
+    const starts = ahead.reads.map((r) => r.offset);
+    expect(new Set(starts).size).toBe(starts.length);
+  });
+
+  it('any mix of reads and skips gives exactly the bytes at each position', async () => {
+    const bytes = new Uint8Array(3 * MiB + 777).map((_, i) => (i * 2654435761) >>> 24);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 20; round++) {
+      const reader = new WindowedReader(new OwnBuffers(bytes, 64 * 1024));
+      while (reader.position < bytes.length) {
+        const at = reader.position;
+        if (random() < 0.3) {
+          await reader.skip(Math.floor(random() ** 4 * 2 * MiB));
+          continue;
+        }
+        const n = 1 + Math.floor(random() ** 3 * 200_000);
+        const got = await reader.read(n);
+        expect(got.length).toBe(Math.min(n, bytes.length - at));
+        expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);
+      }
+    }
+  });
+});

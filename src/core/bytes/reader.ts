@@ -47,6 +47,12 @@ export class WindowedReader implements SequentialReader {
   private pos = 0;
   /** Where the previous window ended, or -1 before the first fetch. */
   private fetchedEnd = -1;
+  /**
+   * The window after the current one, already being read: where headers are dense the next read
+   * almost always wants it, and with a Blob the read waits milliseconds that the parsing of this
+   * window can fill. Only for sources whose reads have buffers of their own (ByteSource.ownBuffers).
+   */
+  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
   readonly length: number;
 
   constructor(
@@ -73,23 +79,45 @@ export class WindowedReader implements SequentialReader {
     const want = Math.min(n, this.length - this.pos);
     if (want <= 0) return new Uint8Array(0);
     const rel = this.pos - this.windowStart;
-    if (rel < 0 || rel + want > this.window.length) {
-      const gap = this.pos - this.fetchedEnd;
-      const dense = this.fetchedEnd >= 0 && gap >= 0 && gap <= SPARSE_GAP;
-      const window = dense ? this.windowSize : Math.min(this.windowSize, SPARSE_WINDOW);
-      const fetchLen = Math.min(Math.max(want, window), this.length - this.pos);
-      this.window = await this.source.read(this.start + this.pos, fetchLen);
-      this.windowStart = this.pos;
-      this.fetchedEnd = this.pos + this.window.length;
-      if (this.window.length < want) {
-        const got = this.window;
-        this.pos += got.length;
-        return got;
+    if (rel < 0 || rel + want > this.window.length) await this.refill(want);
+    const off = this.pos - this.windowStart;
+    // fewer than asked only at the end of the data
+    const got = this.window.subarray(off, Math.min(off + want, this.window.length));
+    this.pos += got.length;
+    return got;
+  }
+
+  /** A window that holds the `want` bytes at the position (or all that is left of them). */
+  private async refill(want: number): Promise<void> {
+    const gap = this.pos - this.fetchedEnd;
+    const dense = this.fetchedEnd >= 0 && gap >= 0 && gap <= SPARSE_GAP;
+    const size = dense ? this.windowSize : Math.min(this.windowSize, SPARSE_WINDOW);
+    const ahead = this.ahead;
+    this.ahead = null;
+    let window: Uint8Array | null = null;
+    let start = this.pos;
+    if (ahead && ahead.start <= this.pos && this.pos < ahead.end) {
+      const bytes = await ahead.bytes;
+      const end = ahead.start + bytes.length;
+      if (this.pos + want <= end || end >= this.length) {
+        window = bytes;
+        start = ahead.start;
       }
     }
-    const off = this.pos - this.windowStart;
-    this.pos += want;
-    return this.window.subarray(off, off + want);
+    window ??= await this.source.read(
+      this.start + this.pos,
+      Math.min(Math.max(want, size), this.length - this.pos),
+    );
+    this.window = window;
+    this.windowStart = start;
+    this.fetchedEnd = start + window.length;
+    if (dense && this.source.ownBuffers && this.fetchedEnd < this.length) {
+      const from = this.fetchedEnd;
+      const end = Math.min(this.length, from + this.windowSize);
+      const bytes = this.source.read(this.start + from, end - from);
+      bytes.catch(() => undefined); // a jump past it drops it; a failure shows when it is used
+      this.ahead = { start: from, end, bytes };
+    }
   }
 
   async skip(n: number): Promise<number> {
