@@ -134,22 +134,6 @@ export function FileTree() {
     [bump, failed],
   );
 
-  useEffect(() => {
-    if (cacheRef.current.key === fullKey) return;
-    const next = emptyCache(fullKey, spec);
-    cacheRef.current = next;
-    if (!ready) {
-      next.ready = false;
-      next.total = 0;
-      setDisplay(next);
-      return;
-    }
-    const scrolled = scrollRef.current?.scrollTop ?? 0;
-    const first = Math.floor(Math.max(0, scrolled / ROW_H - OVERSCAN) / PAGE);
-    fetchPage(first);
-    fetchPage(first + 1);
-  }, [fullKey, spec, ready, fetchPage]);
-
   const total = display.total ?? 0;
 
   // The rows in view, by @tanstack/react-virtual: measured against our hand-written windowing at
@@ -161,6 +145,26 @@ export function FileTree() {
     estimateSize: () => ROW_H,
     overscan: OVERSCAN,
   });
+  // The scroll offset as the virtualizer last saw it (from scroll events): reading the element's
+  // scrollTop here would force a layout of everything this commit changed, inside React's task
+  // (a 50 ms task when the first image's tree mounts beside the rest of the workspace).
+  const scrolledTo = virtualizer.scrollOffset ?? 0;
+  const scrolledRef = useRef(scrolledTo);
+  scrolledRef.current = scrolledTo;
+  useEffect(() => {
+    if (cacheRef.current.key === fullKey) return;
+    const next = emptyCache(fullKey, spec);
+    cacheRef.current = next;
+    if (!ready) {
+      next.ready = false;
+      next.total = 0;
+      setDisplay(next);
+      return;
+    }
+    const first = Math.floor(Math.max(0, scrolledRef.current / ROW_H - OVERSCAN) / PAGE);
+    fetchPage(first);
+    fetchPage(first + 1);
+  }, [fullKey, spec, ready, fetchPage]);
   const virtualRows = virtualizer.getVirtualItems();
   // Pages around the viewport.
   const firstRow = virtualRows.length ? virtualRows[0].index : 0;
