@@ -169,6 +169,19 @@ for (const { width, scheme } of [
     await expect(layer1).toHaveAccessibleName(/, 2 secrets, /);
     await expect(layer1.locator('.layer-secrets')).toHaveText('2 secrets');
     await expect(layers(page).getByRole('option', { name: /secrets?,/ })).toHaveCount(1);
+    if (!narrow) {
+      // the layer strip (one image) marks the same layer, in its name and on its bar
+      const node = page.getByRole('button', { name: /^Layer 1: .*, 2 secrets(, |$)/ });
+      await expect(node).toHaveCount(1);
+      await expect(node.locator('.strip-secrets text')).toHaveText('2');
+      await expect(page.getByRole('button', { name: /^Layer [02]: .*secrets?(, |$)/ })).toHaveCount(0);
+      const strip = await new AxeBuilder({ page }).include('.strip-canvas').analyze();
+      expect(
+        strip.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      ).toEqual([]);
+      await node.scrollIntoViewIfNeeded();
+      await shot(page, `secrets-${width}-${scheme}-strip`);
+    }
     await layer1.scrollIntoViewIfNeeded();
     await shot(page, `secrets-${width}-${scheme}-layer-count`);
     await layer1.locator('.layer-secrets').click();

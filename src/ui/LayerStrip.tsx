@@ -8,6 +8,7 @@
 import { zoomIdentity } from 'd3';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { selectLayer, useExplorer } from '../store';
+import { secretLayerCounts, useSecretsUi } from '../store/secrets';
 import { formatBytes, layerLabel, plural } from './format';
 import { foldStrip, layoutStrip, type StripLayer, stripDetail } from './layerStripLayout';
 import {
@@ -32,6 +33,8 @@ export function LayerStrip() {
   const counts = useExplorer((s) => s.stats[0]?.counts);
   const selected = useExplorer((s) => s.selection.layer);
   const sessionId = useExplorer((s) => s.session.id);
+  // the Secrets scan's findings per layer (as the Layers list shows them), once it has run
+  const secretCounts = useSecretsUi((s) => secretLayerCounts(s, sessionId, 0));
   const svgRef = useRef<SVGSVGElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const userMoved = useRef(false);
@@ -201,6 +204,7 @@ export function LayerStrip() {
             const isTip = l.index === layers.length - 1;
             const c = counts?.[l.index] ?? null;
             const isSelected = l.index === selected;
+            const secrets = secretCounts?.[l.index] ?? 0;
             return (
               <g
                 key={l.index}
@@ -217,6 +221,7 @@ export function LayerStrip() {
                   sizes[l.index],
                   c,
                   detail !== 'label',
+                  secrets,
                 )}
                 aria-pressed={isSelected}
                 tabIndex={isSelected ? 0 : -1}
@@ -282,6 +287,26 @@ export function LayerStrip() {
                   <text className="strip-size" x={x} y={BAR_Y + BAR_H + 12} dominantBaseline="central">
                     {formatBytes(sizes[l.index])}
                   </text>
+                )}
+                {/* axe joins the visible texts without spaces: this keeps the count a word of its own */}
+                {secrets > 0 && ' '}
+                {secrets > 0 && (
+                  // last in the DOM, and in the name right after the size (where the label's size is)
+                  <g className="strip-secrets">
+                    <circle
+                      cx={x + Math.max(2, w - 2) - (w > 30 ? 10 : 1)}
+                      cy={BAR_Y + 1}
+                      r={secrets > 9 ? 9 : 7.5}
+                    />
+                    <text
+                      x={x + Math.max(2, w - 2) - (w > 30 ? 10 : 1)}
+                      y={BAR_Y + 1.5}
+                      textAnchor="middle"
+                      dominantBaseline="central"
+                    >
+                      {secrets > 99 ? '99+' : secrets}
+                    </text>
+                  </g>
                 )}
               </g>
             );

@@ -6,7 +6,7 @@
 import { type ZoomTransform, zoomIdentity } from 'd3';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { LayerChangeCounts } from '../worker/protocol';
-import { formatBytes, formatCount, shortDigest, visible } from './format';
+import { formatBytes, formatCount, plural, shortDigest, visible } from './format';
 import { createPanZoom, type PanZoom } from './panZoom';
 
 /** Zoomed out below this, runs of layers fold; above DETAIL_AT, rows show counts and long labels. */
@@ -66,12 +66,15 @@ export function nodeName(
   size: number | null,
   counts: LayerChangeCounts | null,
   tagsAfterIndex = false,
+  /** Findings of the Secrets scan in this layer: right after the size, where the strip draws them. */
+  secrets = 0,
 ): string {
   const tagText = tags.length ? tags.join(', ') : '';
   return (
     (tagsAfterIndex && tagText ? `Layer ${depth}: ${tagText}, ${label}` : `Layer ${depth}: ${label}`) +
     (tagText && !tagsAfterIndex ? `, ${tagText}` : '') +
     `, ${formatBytes(size)}` +
+    (secrets ? `, ${plural(secrets, 'secret', 'secrets')}` : '') +
     (counts ? `, ${counts.added} added, ${counts.modified} modified, ${counts.removed} removed` : '')
   );
 }
