@@ -22,6 +22,7 @@ import type {
   CompareQueryMap,
 } from '../worker/compareProtocol';
 import type { SourceSpec } from '../worker/protocol';
+import { query } from './client';
 import { archiveUrl, type DeepLink, parseHash } from './hash';
 import { store as explorerStore, getState as getExplorer } from './index';
 import { nameOfUrl, shownSource } from './opening';
@@ -139,6 +140,7 @@ export function openCompare(): void {
   const count = getExplorer().archive?.images.length ?? 1;
   // Another image of the archive by default: the next one (or the previous), or the same one's layers.
   const other = count > 1 ? (image + 1) % count : image;
+  void explorerIndex();
   setCompare({
     open: true,
     a: s.phase === 'idle' ? { image, layer: null } : s.a,
@@ -396,7 +398,38 @@ export function runCompare(): void {
     done: null,
     version: s.version + 1,
   });
-  compareClient().start(a, b, { includeTimes: s.includeTimes, exclude: excludeGlobs(s.exclude) }, onEvent);
+  const settings = { includeTimes: s.includeTimes, exclude: excludeGlobs(s.exclude) };
+  const started = ++runsStarted;
+  // A is the archive the explorer has read: its index is handed over rather than read again
+  void explorerIndex().then((index) => {
+    if (started !== runsStarted || shownSource() !== source) return; // another run (or archive) since
+    compareClient().start(index ? { ...a, index } : a, b, settings, onEvent);
+  });
+}
+
+/** Counts runCompare's calls, so a run whose index arrives after a newer one began is dropped. */
+let runsStarted = 0;
+
+/** The explorer's index of the archive shown, asked for once per archive (when Compare opens). */
+let handed: { session: number; bytes: Promise<Uint8Array | null> } | null = null;
+
+/**
+ * The explorer's finished index of the archive shown, or null (still reading, failed): then the
+ * comparison's worker reads A itself. Asked for when the pane opens, so a run finds it ready.
+ */
+function explorerIndex(): Promise<Uint8Array | null> {
+  const { session } = getExplorer();
+  if (session.phase !== 'done') return Promise.resolve(null);
+  if (handed?.session !== session.id) {
+    handed = {
+      session: session.id,
+      bytes: query('indexBytes', {}).then(
+        (r) => r.bytes,
+        () => null,
+      ),
+    };
+  }
+  return handed.bytes;
 }
 
 function onEvent(event: CompareEvent): void {
@@ -501,6 +534,7 @@ const initialLink = typeof location === 'undefined' ? {} : parseHash(location.ha
 let followed = false;
 explorerStore.subscribe((s, prev) => {
   // Another archive shown: a comparison of the last one means nothing now.
+  if (s.session.id !== prev.session.id) handed = null;
   if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
     client?.stop();
     setCompare({ ...initialCompare(), other: getCompare().other });

@@ -63,6 +63,8 @@ export class CompareClient {
       if (this.worker === worker)
         listener({ type: 'failed', message: event.message || 'the comparison worker failed' });
     });
+    // a handed index is copied, not transferred: the page keeps it for the next run (copying
+    // 10 MB takes milliseconds; asking the explorer's worker again takes it away from the Files view)
     worker.postMessage({
       v: COMPARE_PROTOCOL_VERSION,
       type: 'start',

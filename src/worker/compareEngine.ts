@@ -24,7 +24,9 @@ import {
 } from '../core/content';
 import { messageOf } from '../core/errors';
 import { ContentReader } from '../core/image/content';
+import { type KnownLayers, knownLayersOf } from '../core/image/knownLayers';
 import type { ImageArchive } from '../core/image/model';
+import { decodeIndex, readIndexInfo } from '../core/persist/indexCodec';
 import type { IndexStore } from '../storage/indexStore';
 import {
   COMPARE_PROTOCOL_VERSION,
@@ -48,7 +50,7 @@ import { SavedIndexes } from './savedIndexes';
 export interface CompareEngineDeps {
   post(message: FromCompareWorker): void;
   makeSource(spec: SourceSpec, signal: AbortSignal): ByteSource | Promise<ByteSource>;
-  openArchive(source: ByteSource, signal: AbortSignal): Promise<ImageArchive>;
+  openArchive(source: ByteSource, signal: AbortSignal, knownLayers?: KnownLayers): Promise<ImageArchive>;
   now(): number;
   /**
    * The saved indexes (OPFS in the browser): a remembered file's index is restored instead of
@@ -81,9 +83,30 @@ export class CompareEngine {
     this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
   }
 
-  /** Reads an archive, or restores its saved index when it is a remembered file that has one. */
-  private async read(spec: SourceSpec, signal: AbortSignal, run: Run, which: string): Promise<ImageArchive> {
+  /**
+   * Reads an archive, or takes the index the page handed over (its explorer's, already read), or
+   * restores its saved index when it is a remembered file that has one. `known`: layers another
+   * archive of this run has indexed, taken instead of reading them (core/image/knownLayers.ts).
+   */
+  private async read(
+    spec: SourceSpec,
+    signal: AbortSignal,
+    run: Run,
+    which: string,
+    handed?: Uint8Array,
+    known?: KnownLayers,
+  ): Promise<ImageArchive> {
     const source = await this.deps.makeSource(spec, signal);
+    if (handed) {
+      try {
+        const archive = await decodeIndex(handed, source, readIndexInfo(handed)?.key ?? '');
+        this.emit(run, { type: 'opening', phase: `${which}: the explorer's index taken…` });
+        return archive;
+      } catch (error) {
+        // not expected (the page's own worker wrote it); reading the archive still gives the answer
+        this.emit(run, { type: 'opening', phase: `${which}: reading it (${messageOf(error)})…` });
+      }
+    }
     const saved = spec.kind === 'file' && spec.remember ? this.saved : null;
     const key = saved && spec.kind === 'file' ? await saved.keyOf(source, spec).catch(() => null) : null;
     if (saved && key) {
@@ -93,7 +116,7 @@ export class CompareEngine {
         return restored.archive;
       }
     }
-    const archive = await this.deps.openArchive(source, signal);
+    const archive = await this.deps.openArchive(source, signal, known);
     if (saved && key && spec.kind === 'file') void saved.save(key, archive, spec.name);
     return archive;
   }
@@ -127,11 +150,12 @@ export class CompareEngine {
     try {
       if (!a.source) throw new Error('A names no archive');
       this.emit(run, { type: 'opening', phase: 'Reading A…' });
-      const archiveA = await this.read(a.source, signal, run, 'A');
+      const archiveA = await this.read(a.source, signal, run, 'A', a.index);
       let archiveB = archiveA;
       if (b.source) {
         this.emit(run, { type: 'opening', phase: 'Reading B…' });
-        archiveB = await this.read(b.source, signal, run, 'B');
+        // B's layers that A has too (same diff ID) are not read again: usually most of them
+        archiveB = await this.read(b.source, signal, run, 'B', b.index, knownLayersOf(archiveA));
       }
       const sideA = await this.side(archiveA, a, 'A');
       const sideB =

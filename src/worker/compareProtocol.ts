@@ -40,6 +40,11 @@ export interface ComparePlace {
   image: number;
   /** The merged view at this layer; null for the image's top layer. */
   layer: number | null;
+  /**
+   * The page's own finished index of `source` (core/persist's saved-index form, from the
+   * explorer's `indexBytes` query): taken instead of reading the archive again.
+   */
+  index?: Uint8Array;
 }
 
 export interface CompareSettings {

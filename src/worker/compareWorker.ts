@@ -22,7 +22,7 @@ const engine = new CompareEngine({
       throw new Error(`${spec.url}: only http and https addresses can be opened`);
     return HttpRangeSource.open(url.href, { signal });
   },
-  openArchive: (source, signal) => openArchive(source, { signal }),
+  openArchive: (source, signal, knownLayers) => openArchive(source, { signal, knownLayers }),
   now: () => performance.now(),
   indexStore: OpfsIndexStore.available() ? new OpfsIndexStore() : undefined,
 });

@@ -6,6 +6,7 @@ import type { ByteSource } from '../core/bytes/byteSource';
 import { messageOf } from '../core/errors';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
+import { encodeIndex } from '../core/persist/indexCodec';
 import type { IndexStore } from '../storage/indexStore';
 import { FileViews } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
@@ -27,6 +28,9 @@ import {
 } from './protocol';
 import { QueryRouter } from './queryRouter';
 import { SavedIndexes } from './savedIndexes';
+
+/** The key written into an index handed to the comparison (it is never stored under it). */
+export const HANDED_INDEX_KEY = 'handed-over';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -72,6 +76,8 @@ class Session {
   readonly indexed = new Set<string>();
   readonly ready = new Set<number>();
   settled = false;
+  /** Read to its end (or restored whole): its index can be handed to the comparison. */
+  complete = false;
   readonly controller = new AbortController();
   readonly fs = new Map<number, Promise<FileSystemView>>();
   readonly views = new Map<number, FileViews>();
@@ -223,6 +229,7 @@ export class Engine {
       if (restored?.problem) archive.warnings.push(restored.problem);
       for (const key of archive.blobs.keys()) s.indexed.add(key);
       s.settled = true;
+      s.complete = true;
       this.checkReady(s);
       this.emit(s, {
         type: 'done',
@@ -261,6 +268,7 @@ export class Engine {
       });
     }
     s.settled = true;
+    s.complete = true;
     this.checkReady(s);
     this.emit(s, {
       type: 'done',
@@ -391,6 +399,7 @@ export class Engine {
       viewsFor: (image) => this.viewsFor(s, image),
       stats: (image) => this.stats(s, image),
       verify: () => this.verify(s),
+      indexBytes: () => this.indexBytes(s),
       now: () => this.deps.now(),
     });
     return s.router;
@@ -405,6 +414,19 @@ export class Engine {
     } catch (error) {
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
     }
+  }
+
+  /** What the comparison's worker takes instead of reading the archive again. */
+  private indexBytes(s: Session): Promise<Uint8Array> {
+    const archive = s.archive;
+    if (!archive || !s.complete || !s.source)
+      return Promise.reject(new Error('the archive is still being read: its index is not finished'));
+    return encodeIndex(archive, {
+      key: HANDED_INDEX_KEY,
+      archiveName: archive.name,
+      archiveSize: s.source.size,
+      savedAt: Date.now(),
+    });
   }
 
   /** One run per session: asking again while it runs (or after) gets the same answer. */
