@@ -155,3 +155,62 @@ test('B dropped with a file handle: the link reopens it after a click', async ({
   await reopen.click();
   await expectCompared(page);
 });
+
+test('the open folders and the selected path are in the link: a fresh page opens the same view', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('./');
+  await page.getByRole('button', { name: 'Open sample' }).first().click();
+  await waitIndexed(page);
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await pane(page)
+    .getByRole('combobox', { name: /^Image A/ })
+    .selectOption({ label: 'explorer/web:1.0' });
+  await pane(page)
+    .getByRole('combobox', { name: /^Image B/ })
+    .selectOption({ label: 'explorer/web:2.0' });
+  await pane(page).getByRole('button', { name: 'Run comparison' }).click();
+  const progress = (p: Page) =>
+    p.getByRole('region', { name: 'Comparison progress' }).locator('[data-state]');
+  await expect(progress(page)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  const tree = (p: Page) => p.getByRole('tree', { name: 'Differences' });
+  const folder = (p: Page, name: string) => tree(p).getByRole('treeitem', { name, exact: true });
+  // Every folder closed, then /etc and /etc/nginx opened again, and nginx.conf selected.
+  await page.getByRole('button', { name: 'Collapse all' }).click();
+  await expect(tree(page).getByRole('treeitem', { level: 2 })).toHaveCount(0);
+  await folder(page, 'etc').locator('.chevron').click();
+  await folder(page, 'nginx').locator('.chevron').click();
+  await tree(page)
+    .getByRole('treeitem', { name: /^nginx\.conf, changed/ })
+    .click();
+  await expect.poll(() => decodeURIComponent(page.url())).toContain('cfold=c,0.etc,1.nginx');
+  await expect.poll(() => decodeURIComponent(page.url())).toContain('cpath=/etc/nginx/nginx.conf');
+  const opened = async (p: Page) => {
+    const items = tree(p).locator('[role=treeitem][aria-expanded]');
+    const out: string[] = [];
+    for (let i = 0; i < (await items.count()); i++)
+      out.push(
+        `${await items.nth(i).getAttribute('aria-label')}=${await items.nth(i).getAttribute('aria-expanded')}`,
+      );
+    return out;
+  };
+  const view = await opened(page);
+  expect(view).toContain('etc=true');
+  expect(view).toContain('nginx=true');
+  expect(view.filter((v) => v.endsWith('=false')).length).toBeGreaterThan(0);
+
+  // The link in a page of its own (another context: nothing shared but the address).
+  const context = await browser.newContext();
+  const fresh = await context.newPage();
+  await fresh.goto(page.url());
+  await expect(progress(fresh)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(folder(fresh, 'nginx')).toHaveAttribute('aria-expanded', 'true');
+  await expect.poll(() => opened(fresh)).toEqual(view);
+  await expect(tree(fresh).getByRole('treeitem', { name: /^nginx\.conf, changed/ })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(fresh.getByRole('region', { name: 'Compared file' })).toContainText('/etc/nginx/nginx.conf');
+  await context.close();
+});

@@ -471,14 +471,15 @@ function placeText(image: number, layer: number | null): string {
 }
 
 /** The hash keys of the comparison shown (none when the pane is closed or nothing ran). */
-export function compareLinkOf(): Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> {
+export function compareLinkOf(): Pick<DeepLink, 'compare' | 'comparePath' | 'compareB' | 'compareFold'> {
   const s = getCompare();
   if (!s.open || (s.phase === 'idle' && !s.relink)) return {};
   const other = s.b.archive === 'other';
-  const link: Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> = {
+  const link: Pick<DeepLink, 'compare' | 'comparePath' | 'compareB' | 'compareFold'> = {
     compare: `${placeText(s.a.image, s.a.layer)},${placeText(s.b.image, s.b.layer)}${other ? ',other' : ''}`,
   };
   if (s.selected) link.comparePath = s.selected;
+  if (!s.fold.open || s.fold.except.length > 0) link.compareFold = s.fold;
   const origin = s.other?.phase === 'failed' ? null : s.other?.origin;
   if (other && origin && 'url' in origin) link.compareB = { url: origin.url };
   else if (other && origin && 'file' in origin && origin.key)
@@ -506,6 +507,7 @@ function followLink(link: DeepLink): void {
     a: parsePlace(a),
     b: { archive: other ? 'other' : 'current', ...parsePlace(b) },
     selected: link.comparePath ?? null,
+    fold: link.compareFold ?? initialCompare().fold,
   });
   if (!other) {
     runCompare();
