@@ -214,3 +214,42 @@ test('the open folders and the selected path are in the link: a fresh page opens
   await expect(fresh.getByRole('region', { name: 'Compared file' })).toContainText('/etc/nginx/nginx.conf');
   await context.close();
 });
+
+test('B picked through showOpenFilePicker: its handle is kept, and the link reopens it after a click', async ({
+  page,
+}) => {
+  // Chromium's picker, stood in before the page's scripts: it hands out a real FileSystemFileHandle
+  // (an origin-private file holding the second archive), as the browser's dialog would.
+  await page.addInitScript(
+    (bytes: number[]) => {
+      const w = window as unknown as {
+        showOpenFilePicker: () => Promise<FileSystemFileHandle[]>;
+        __picked: number;
+      };
+      w.__picked = 0;
+      w.showOpenFilePicker = async () => {
+        w.__picked++;
+        const root = await navigator.storage.getDirectory();
+        const handle = await root.getFileHandle('picked-second.tar', { create: true });
+        const writable = await handle.createWritable();
+        await writable.write(new Uint8Array(bytes));
+        await writable.close();
+        return [handle];
+      };
+    },
+    [...secondBytes],
+  );
+  await openSampleAndPane(page);
+  // The button-like label, as a person clicks it (not the hidden input underneath)
+  await pane(page).locator('label.cmp-open').click();
+  await expect(pane(page).getByRole('combobox', { name: /^Archive B/ })).toContainText('picked-second.tar');
+  expect(await page.evaluate(() => (window as unknown as { __picked: number }).__picked)).toBe(1);
+  await runIt(page);
+  await expect.poll(() => page.url()).toMatch(/bfile=picked-second\.tar&bsize=\d+&bkey=[0-9a-f]{64}/);
+  await page.reload();
+  const relink = pane(page).getByRole('group', { name: 'Second archive of this link' });
+  const reopen = relink.getByRole('button', { name: 'Reopen picked-second.tar' });
+  await expect(reopen).toBeVisible();
+  await reopen.click();
+  await expectCompared(page);
+});
