@@ -23,6 +23,7 @@ import type {
 } from '../worker/compareProtocol';
 import type { SourceSpec } from '../worker/protocol';
 import { query } from './client';
+import { handedIndexOf } from './handedIndex';
 import { archiveUrl, type DeepLink, parseHash } from './hash';
 import { store as explorerStore, getState as getExplorer } from './index';
 import { nameOfUrl, shownSource } from './opening';
@@ -140,7 +141,6 @@ export function openCompare(): void {
   const count = getExplorer().archive?.images.length ?? 1;
   // Another image of the archive by default: the next one (or the previous), or the same one's layers.
   const other = count > 1 ? (image + 1) % count : image;
-  void explorerIndex();
   setCompare({
     open: true,
     a: s.phase === 'idle' ? { image, layer: null } : s.a,
@@ -407,19 +407,57 @@ export function runCompare(): void {
   });
 }
 
+/**
+ * Has the comparison's worker read ahead what Run will need for the places chosen (both archives,
+ * both images' file systems), while the person still looks at the form: Run then walks at once.
+ * Only once the explorer's index can be handed over (A is never read a second time for this).
+ */
+function prepareRun(): void {
+  const s = getCompare();
+  const source = shownSource();
+  if (!s.open || !source) return;
+  let bSource: SourceSpec | null = null;
+  if (s.b.archive === 'other') {
+    if (s.other?.phase !== 'ready') return;
+    bSource = s.other.source;
+  }
+  void explorerIndex().then((index) => {
+    if (!index || shownSource() !== source) return;
+    compareClient().prepare(
+      { source, image: s.a.image, layer: s.a.layer, index },
+      { source: bSource, image: s.b.image, layer: s.b.layer },
+    );
+  });
+}
+
+compareStore.subscribe((s, prev) => {
+  if (
+    s.open &&
+    (s.open !== prev.open ||
+      s.a.image !== prev.a.image ||
+      s.b.archive !== prev.b.archive ||
+      s.b.image !== prev.b.image ||
+      s.other?.source !== prev.other?.source ||
+      s.other?.phase !== prev.other?.phase)
+  )
+    prepareRun();
+});
+
 /** Counts runCompare's calls, so a run whose index arrives after a newer one began is dropped. */
 let runsStarted = 0;
 
-/** The explorer's index of the archive shown, asked for once per archive (when Compare opens). */
+/** The explorer's index asked for (when its worker's `indexReady` did not come), once per archive. */
 let handed: { session: number; bytes: Promise<Uint8Array | null> } | null = null;
 
 /**
- * The explorer's finished index of the archive shown, or null (still reading, failed): then the
- * comparison's worker reads A itself. Asked for when the pane opens, so a run finds it ready.
+ * The explorer's finished index of the archive shown (its worker sends it once reading ends; see
+ * handedIndex.ts), or null (still reading, failed): then the comparison's worker reads A itself.
  */
 function explorerIndex(): Promise<Uint8Array | null> {
   const { session } = getExplorer();
   if (session.phase !== 'done') return Promise.resolve(null);
+  const sent = handedIndexOf(session.id);
+  if (sent) return Promise.resolve(sent);
   if (handed?.session !== session.id) {
     handed = {
       session: session.id,
@@ -536,9 +574,12 @@ const initialLink = typeof location === 'undefined' ? {} : parseHash(location.ha
 let followed = false;
 explorerStore.subscribe((s, prev) => {
   // Another archive shown: a comparison of the last one means nothing now.
-  if (s.session.id !== prev.session.id) handed = null;
-  if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
+  if (s.session.id !== prev.session.id) {
+    handed = null;
+    // what the comparison's worker read ahead or kept was of the last archive
     client?.stop();
+  }
+  if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
     setCompare({ ...initialCompare(), other: getCompare().other });
   }
   if (followed || s.session.phase !== 'done' || prev.session.phase === 'done') return;

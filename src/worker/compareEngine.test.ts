@@ -278,3 +278,60 @@ describe("the explorer's index handed to the comparison", () => {
     expect(handed.totals).toMatchObject({ added: 3, removed: 0, changed: 1 });
   });
 });
+
+describe('reading ahead (prepare) and keeping between runs', () => {
+  it('reads each archive once for a prepare and the runs after it, and lets go of places no longer asked for', async () => {
+    const fileA = new File([new Uint8Array(bytes)], 'x.tar');
+    const otherBytes = dockerArchive([{ tags: ['c:1'], layers: [base] }]);
+    const fileC = new File([new Uint8Array(otherBytes)], 'c.tar');
+    const opened: string[] = [];
+    const messages: FromCompareWorker[] = [];
+    const e = new CompareEngine({
+      post: (m) => messages.push(m),
+      makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
+      openArchive: (source, signal, knownLayers) => {
+        opened.push(source.name);
+        return openArchive(source, { signal, knownLayers });
+      },
+      now: () => performance.now(),
+    });
+    const a = {
+      source: { kind: 'file' as const, file: fileA, name: 'x.tar' },
+      sourceId: 1,
+      image: 0,
+      layer: null,
+    };
+    const c = {
+      source: { kind: 'file' as const, file: fileC, name: 'c.tar' },
+      sourceId: 2,
+      image: 0,
+      layer: null,
+    };
+    const run = async (id: number, b: typeof a | { source: null; image: number; layer: null }) => {
+      e.handle({
+        v: COMPARE_PROTOCOL_VERSION,
+        type: 'start',
+        run: id,
+        a,
+        b,
+        settings: { includeTimes: false, exclude: [] },
+      });
+      for (let i = 0; i < 500 && !messages.some((m) => m.type === 'done' && m.run === id); i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return (messages.find((m) => m.type === 'done' && m.run === id) as { done: CompareDone } | undefined)
+        ?.done;
+    };
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'prepare', a, b: c });
+    const first = await run(1, c);
+    const again = await run(2, c);
+    expect(opened).toEqual(['x.tar', 'c.tar']);
+    expect(again?.totals).toEqual(first?.totals);
+    // image 1 of A's own archive: nothing read again
+    const inA = await run(3, { source: null, image: 1, layer: null });
+    expect(opened).toEqual(['x.tar', 'c.tar']);
+    expect(inA?.totals).toMatchObject({ added: 3, changed: 2 });
+    // c.tar was let go by that run: asked for again, it is read again
+    await run(4, c);
+    expect(opened).toEqual(['x.tar', 'c.tar', 'c.tar']);
+  });
+});

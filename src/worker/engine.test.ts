@@ -107,14 +107,19 @@ describe('worker engine', () => {
     const early = h.ask(1, 'indexBytes', {});
     await expect(early).rejects.toThrow(/still being read/);
     await h.until((m) => m.type === 'done');
+    // sent unasked right after done (before the background stats), and on request
+    const sent = await h.until((m) => m.type === 'indexReady');
+    expect(h.events(1).indexOf('indexReady')).toBe(h.events(1).indexOf('done') + 1);
     const { bytes } = await h.ask(1, 'indexBytes', {});
     const source = new MemorySource(ARCHIVE, 'demo.tar');
-    const handed = await decodeIndex(bytes, source, HANDED_INDEX_KEY);
     const read = await openArchive(source);
-    expect(handed.images.map((i) => i.tags)).toEqual(read.images.map((i) => i.tags));
-    expect([...handed.blobs.keys()]).toEqual([...read.blobs.keys()]);
-    for (const [key, blob] of read.blobs)
-      expect(handed.blobs.get(key)?.entries?.toColumns().names).toEqual(blob.entries?.toColumns().names);
+    for (const given of [bytes, sent.type === 'indexReady' ? sent.bytes : new Uint8Array()]) {
+      const handed = await decodeIndex(given, source, HANDED_INDEX_KEY);
+      expect(handed.images.map((i) => i.tags)).toEqual(read.images.map((i) => i.tags));
+      expect([...handed.blobs.keys()]).toEqual([...read.blobs.keys()]);
+      for (const [key, blob] of read.blobs)
+        expect(handed.blobs.get(key)?.entries?.toColumns().names).toEqual(blob.entries?.toColumns().names);
+    }
   });
 
   it('reports images first, then layers, then the total of entries', async () => {

@@ -238,6 +238,7 @@ export class Engine {
         elapsedMs: this.deps.now() - started,
         ...(file && remembered && key && archive.errors.length === 0 ? { savedIndexKey: key } : {}),
       });
+      await this.handOver(s);
       // saved after the background stats, so that writing it never delays the first answers
       const stats = this.backgroundStats(s);
       if (file && remembered && key) void stats.then(() => remembered.save(key, archive, file.name));
@@ -278,7 +279,7 @@ export class Engine {
       fromSavedIndex: true,
       savedIndexKey: key,
     });
-    void this.backgroundStats(s);
+    void this.handOver(s).then(() => this.backgroundStats(s));
   }
 
   private async openSource(s: Session, spec: SourceSpec): Promise<ByteSource> {
@@ -416,17 +417,37 @@ export class Engine {
     }
   }
 
-  /** What the comparison's worker takes instead of reading the archive again. */
-  private indexBytes(s: Session): Promise<Uint8Array> {
-    const archive = s.archive;
-    if (!archive || !s.complete || !s.source)
+  private encodeForComparison(s: Session): Promise<Uint8Array> {
+    if (!s.archive || !s.complete || !s.source)
       return Promise.reject(new Error('the archive is still being read: its index is not finished'));
-    return encodeIndex(archive, {
+    return encodeIndex(s.archive, {
       key: HANDED_INDEX_KEY,
-      archiveName: archive.name,
+      archiveName: s.archive.name,
       archiveSize: s.source.size,
       savedAt: Date.now(),
     });
+  }
+
+  /**
+   * Sends the page the finished index (`indexReady`, transferred) as soon as reading ends, before
+   * the background stats: asked for later, a comparison would wait behind them (a second or more
+   * on 100k entries) before its first difference. About 80 ms and 10 MB for 100k entries.
+   */
+  private async handOver(s: Session): Promise<void> {
+    try {
+      const bytes = await this.encodeForComparison(s);
+      if (this.session === s)
+        this.deps.post({ v: PROTOCOL_VERSION, session: s.id, type: 'indexReady', bytes }, [
+          bytes.buffer as ArrayBuffer,
+        ]);
+    } catch {
+      // the comparison then reads the archive itself
+    }
+  }
+
+  /** The same as `indexReady` sends, on request (a page that let go of it). */
+  private indexBytes(s: Session): Promise<Uint8Array> {
+    return this.encodeForComparison(s);
   }
 
   /** One run per session: asking again while it runs (or after) gets the same answer. */

@@ -472,6 +472,11 @@ export type SessionEvent =
   /** Every layer of this image is indexed: its files can be queried. */
   | { type: 'imageReady'; image: number }
   | { type: 'imageStats'; stats: ImageStats }
+  /**
+   * Right after `done`: the finished index in the saved-index form (transferred), for a
+   * comparison to take instead of reading the archive again (src/store/handedIndex.ts).
+   */
+  | { type: 'indexReady'; bytes: Uint8Array }
   /** Every layer is indexed. `entries` is the total of all layers' tar entries. */
   | {
       type: 'done';
