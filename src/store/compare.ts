@@ -431,11 +431,14 @@ function prepareRun(): void {
 }
 
 compareStore.subscribe((s, prev) => {
+  // Not when the pane opens: the explorer's worker is then still busy with the archive just read
+  // (its file system, stats, saved index), and building A's file system beside it slowed the
+  // first differences (measured: see README). Once B is chosen the form is nearly filled in.
   if (
     s.open &&
-    (s.open !== prev.open ||
-      s.a.image !== prev.a.image ||
-      s.b.archive !== prev.b.archive ||
+    s.phase !== 'opening' &&
+    s.phase !== 'running' &&
+    (s.b.archive !== prev.b.archive ||
       s.b.image !== prev.b.image ||
       s.other?.source !== prev.other?.source ||
       s.other?.phase !== prev.other?.phase)
