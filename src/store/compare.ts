@@ -430,15 +430,22 @@ function prepareRun(): void {
   });
 }
 
+/** The explorer's worker has finished its own work on the archive shown (its stats are in). */
+function explorerSettled(): boolean {
+  const e = getExplorer();
+  return e.session.phase === 'done' && e.stats[e.selection.image] !== undefined;
+}
+
 compareStore.subscribe((s, prev) => {
-  // Not when the pane opens: the explorer's worker is then still busy with the archive just read
-  // (its file system, stats, saved index), and building A's file system beside it slowed the
-  // first differences (measured: see README). Once B is chosen the form is nearly filled in.
+  // When the pane opens only once the explorer's worker is done with the archive just read (its
+  // file system, stats): building A's file system beside it slowed the first differences
+  // (measured: see README). Once B is chosen the form is nearly filled in.
   if (
     s.open &&
     s.phase !== 'opening' &&
     s.phase !== 'running' &&
-    (s.b.archive !== prev.b.archive ||
+    ((s.open !== prev.open && explorerSettled()) ||
+      s.b.archive !== prev.b.archive ||
       s.b.image !== prev.b.image ||
       s.other?.source !== prev.other?.source ||
       s.other?.phase !== prev.other?.phase)
@@ -585,6 +592,15 @@ explorerStore.subscribe((s, prev) => {
   if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
     setCompare({ ...initialCompare(), other: getCompare().other });
   }
+  const c = getCompare();
+  if (
+    c.open &&
+    c.phase === 'idle' &&
+    s.stats !== prev.stats &&
+    explorerSettled() &&
+    s.stats[s.selection.image] !== prev.stats[s.selection.image]
+  )
+    prepareRun();
   if (followed || s.session.phase !== 'done' || prev.session.phase === 'done') return;
   followed = true;
   followLink(initialLink);
