@@ -1,7 +1,9 @@
 /**
  * The comparison worker's logic, free of worker globals so tests can drive it: opens A's and
- * B's archives (one archive once when both sides are in it), streams the comparison into a
- * result list kept here, and answers pages of it, text diffs and hex views of either side.
+ * B's archives (one archive once when both sides are in it; A from the explorer's handed index,
+ * B taking A's shared layers) and their images' file systems, ahead of a run when asked and kept
+ * between runs, streams the comparison into a result list kept here, and answers pages of it,
+ * text diffs and hex views of either side.
  */
 import type { ByteSource } from '../core/bytes/byteSource';
 import {

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The comparison worker's entry: wires CompareEngine to the worker's port. The page makes one
- * per comparison (a worker of its own, so a long comparison never delays the explorer's queries,
- * and ending the worker frees both archives' models at once).
+ * per archive shown (a worker of its own, so a long comparison never delays the explorer's
+ * queries; it keeps what it read between runs, and ending it frees both archives' models at once).
  */
 import { BlobSource } from '../core/bytes/byteSource';
 import { HttpRangeSource } from '../core/bytes/httpSource';
