@@ -145,3 +145,101 @@ test('B dropped with a file handle: the link reopens it after a click', async ({
   await reopen.click();
   await expectCompared(page);
 });
+
+test('the open folders and the selected path are in the link: a fresh page opens the same view', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('./');
+  await page.getByRole('button', { name: 'Open sample' }).first().click();
+  await waitIndexed(page);
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await pane(page)
+    .getByRole('combobox', { name: /^Image A/ })
+    .selectOption({ label: 'explorer/web:1.0' });
+  await pane(page)
+    .getByRole('combobox', { name: /^Image B/ })
+    .selectOption({ label: 'explorer/web:2.0' });
+  await pane(page).getByRole('button', { name: 'Run comparison' }).click();
+  const progress = (p: Page) =>
+    p.getByRole('region', { name: 'Comparison progress' }).locator('[data-state]');
+  await expect(progress(page)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  const tree = (p: Page) => p.getByRole('tree', { name: 'Differences' });
+  const folder = (p: Page, name: string) => tree(p).getByRole('treeitem', { name, exact: true });
+  // Every folder closed, then /etc and /etc/nginx opened again, and nginx.conf selected.
+  await page.getByRole('button', { name: 'Collapse all' }).click();
+  await expect(tree(page).getByRole('treeitem', { level: 2 })).toHaveCount(0);
+  await folder(page, 'etc').locator('.chevron').click();
+  await folder(page, 'nginx').locator('.chevron').click();
+  await tree(page)
+    .getByRole('treeitem', { name: /^nginx\.conf, changed/ })
+    .click();
+  await expect.poll(() => decodeURIComponent(page.url())).toContain('cfold=c,0.etc,1.nginx');
+  await expect.poll(() => decodeURIComponent(page.url())).toContain('cpath=/etc/nginx/nginx.conf');
+  const opened = async (p: Page) => {
+    const items = tree(p).locator('[role=treeitem][aria-expanded]');
+    const out: string[] = [];
+    for (let i = 0; i < (await items.count()); i++)
+      out.push(
+        `${await items.nth(i).getAttribute('aria-label')}=${await items.nth(i).getAttribute('aria-expanded')}`,
+      );
+    return out;
+  };
+  const view = await opened(page);
+  expect(view).toContain('etc=true');
+  expect(view).toContain('nginx=true');
+  expect(view.filter((v) => v.endsWith('=false')).length).toBeGreaterThan(0);
+
+  // The link in a page of its own (another context: nothing shared but the address).
+  const context = await browser.newContext();
+  const fresh = await context.newPage();
+  await fresh.goto(page.url());
+  await expect(progress(fresh)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(folder(fresh, 'nginx')).toHaveAttribute('aria-expanded', 'true');
+  await expect.poll(() => opened(fresh)).toEqual(view);
+  await expect(tree(fresh).getByRole('treeitem', { name: /^nginx\.conf, changed/ })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(fresh.getByRole('region', { name: 'Compared file' })).toContainText('/etc/nginx/nginx.conf');
+  await context.close();
+});
+
+test('B picked through showOpenFilePicker: its handle is kept, and the link reopens it after a click', async ({
+  page,
+}) => {
+  // Chromium's picker, stood in before the page's scripts: it hands out a real FileSystemFileHandle
+  // (an origin-private file holding the second archive), as the browser's dialog would.
+  await page.addInitScript(
+    (bytes: number[]) => {
+      const w = window as unknown as {
+        showOpenFilePicker: () => Promise<FileSystemFileHandle[]>;
+        __picked: number;
+      };
+      w.__picked = 0;
+      w.showOpenFilePicker = async () => {
+        w.__picked++;
+        const root = await navigator.storage.getDirectory();
+        const handle = await root.getFileHandle('picked-second.tar', { create: true });
+        const writable = await handle.createWritable();
+        await writable.write(new Uint8Array(bytes));
+        await writable.close();
+        return [handle];
+      };
+    },
+    [...secondBytes],
+  );
+  await openSampleAndPane(page);
+  // The button-like label, as a person clicks it (not the hidden input underneath)
+  await pane(page).locator('label.cmp-open').click();
+  await expect(pane(page).getByRole('combobox', { name: /^Archive B/ })).toContainText('picked-second.tar');
+  expect(await page.evaluate(() => (window as unknown as { __picked: number }).__picked)).toBe(1);
+  await runIt(page);
+  await expect.poll(() => page.url()).toMatch(/bfile=picked-second\.tar&bsize=\d+&bkey=[0-9a-f]{64}/);
+  await page.reload();
+  const relink = pane(page).getByRole('group', { name: 'Second archive of this link' });
+  const reopen = relink.getByRole('button', { name: 'Reopen picked-second.tar' });
+  await expect(reopen).toBeVisible();
+  await reopen.click();
+  await expectCompared(page);
+});

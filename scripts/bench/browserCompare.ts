@@ -24,12 +24,14 @@ export interface BrowserCompareResult {
   heapSamples: number;
   /** The progress line at the end ("N added, … compared in …"). */
   status: string;
+  /** The progress line's states (and each text while opening), with their times from the click: where the time went. */
+  phases: { ms: number; text: string }[];
   error?: string;
 }
 
 /** Runs before the page's scripts: the click's time, the first difference, done. */
 const INIT_SCRIPT = `(() => {
-  const b = { handedAt: null, listedAt: null, runAt: null, firstAt: null, doneAt: null, status: '', error: '' };
+  const b = { handedAt: null, listedAt: null, runAt: null, firstAt: null, doneAt: null, status: '', error: '', phases: [] };
   Object.defineProperty(window, '__cmpBench', { value: b });
   document.addEventListener('click', (e) => {
     const t = e.target && e.target.closest && e.target.closest('button');
@@ -56,6 +58,10 @@ const INIT_SCRIPT = `(() => {
     const line = document.querySelector('[aria-label="Comparison progress"] [data-state]');
     if (line && b.doneAt === null) {
       const state = line.getAttribute('data-state');
+      const text = (line.textContent || '').trim();
+      const last = b.phases[b.phases.length - 1];
+      if (!last || last.state !== state || (state === 'opening' && last.text !== text))
+        b.phases.push({ at: performance.now(), state, text: text.slice(0, 80) });
       if (state === 'done') { b.doneAt = performance.now(); b.status = line.textContent || ''; }
       else if (state === 'failed') { b.error = line.textContent || 'failed'; }
     }
@@ -71,6 +77,7 @@ interface PageState {
   doneAt: number | null;
   status: string;
   error: string;
+  phases: { at: number; state: string; text: string }[];
 }
 
 export async function measureCompareInBrowser(options: {
@@ -135,6 +142,7 @@ export async function measureCompareInBrowser(options: {
       workerHeapWithBuffersPeak: probe.samples ? probe.peakBacking : null,
       heapSamples: probe.samples,
       status: b.status.trim(),
+      phases: b.phases.map((p) => ({ ms: Math.round(p.at - run), text: `${p.state}: ${p.text}` })),
       error: b.error || undefined,
     };
   } finally {

@@ -236,6 +236,8 @@ async function main(): Promise<void> {
       `  ours, Chromium    ${fmtMs(med((r) => r.ms))}  (Run comparison to the first difference shown ${fmtMs(med((r) => r.firstMs))}; comparison worker's JS heap peak ${fmtMB(peak((r) => r.workerHeapPeak))}, with buffers ${fmtMB(peak((r) => r.workerHeapWithBuffersPeak))}; B's manifest listed ${fmtMs(med((r) => r.bListedMs))} after it was handed over, its first difference shown ${fmtMs(med((r) => r.handedToFirstMs))} after)`,
     );
     console.log(`  the page said     ${browser[browser.length - 1].status}`);
+    const phases = browser[browser.length - 1].phases.map((p) => `${fmtMs(p.ms)} ${p.text}`);
+    console.log(`  its progress line ${phases.join(' | ')}`);
     console.log(
       `  Chromium / diff -r ${fmtRatio(
         med((r) => r.ms),

@@ -22,6 +22,8 @@ import type {
   CompareQueryMap,
 } from '../worker/compareProtocol';
 import type { SourceSpec } from '../worker/protocol';
+import { query } from './client';
+import { handedIndexOf } from './handedIndex';
 import { archiveUrl, type DeepLink, parseHash } from './hash';
 import { store as explorerStore, getState as getExplorer } from './index';
 import { nameOfUrl, shownSource } from './opening';
@@ -396,7 +398,86 @@ export function runCompare(): void {
     done: null,
     version: s.version + 1,
   });
-  compareClient().start(a, b, { includeTimes: s.includeTimes, exclude: excludeGlobs(s.exclude) }, onEvent);
+  const settings = { includeTimes: s.includeTimes, exclude: excludeGlobs(s.exclude) };
+  const started = ++runsStarted;
+  // A is the archive the explorer has read: its index is handed over rather than read again
+  void explorerIndex().then((index) => {
+    if (started !== runsStarted || shownSource() !== source) return; // another run (or archive) since
+    compareClient().start(index ? { ...a, index } : a, b, settings, onEvent);
+  });
+}
+
+/**
+ * Has the comparison's worker read ahead what Run will need for the places chosen (both archives,
+ * both images' file systems), while the person still looks at the form: Run then walks at once.
+ * Only once the explorer's index can be handed over (A is never read a second time for this).
+ */
+function prepareRun(): void {
+  const s = getCompare();
+  const source = shownSource();
+  if (!s.open || !source) return;
+  let bSource: SourceSpec | null = null;
+  if (s.b.archive === 'other') {
+    if (s.other?.phase !== 'ready') return;
+    bSource = s.other.source;
+  }
+  void explorerIndex().then((index) => {
+    if (!index || shownSource() !== source) return;
+    compareClient().prepare(
+      { source, image: s.a.image, layer: s.a.layer, index },
+      { source: bSource, image: s.b.image, layer: s.b.layer },
+    );
+  });
+}
+
+/** The explorer's worker has finished its own work on the archive shown (its stats are in). */
+function explorerSettled(): boolean {
+  const e = getExplorer();
+  return e.session.phase === 'done' && e.stats[e.selection.image] !== undefined;
+}
+
+compareStore.subscribe((s, prev) => {
+  // When the pane opens only once the explorer's worker is done with the archive just read (its
+  // file system, stats): building A's file system beside it slowed the first differences
+  // (measured: see README). Once B is chosen the form is nearly filled in.
+  if (
+    s.open &&
+    s.phase !== 'opening' &&
+    s.phase !== 'running' &&
+    ((s.open !== prev.open && explorerSettled()) ||
+      s.b.archive !== prev.b.archive ||
+      s.b.image !== prev.b.image ||
+      s.other?.source !== prev.other?.source ||
+      s.other?.phase !== prev.other?.phase)
+  )
+    prepareRun();
+});
+
+/** Counts runCompare's calls, so a run whose index arrives after a newer one began is dropped. */
+let runsStarted = 0;
+
+/** The explorer's index asked for (when its worker's `indexReady` did not come), once per archive. */
+let handed: { session: number; bytes: Promise<Uint8Array | null> } | null = null;
+
+/**
+ * The explorer's finished index of the archive shown (its worker sends it once reading ends; see
+ * handedIndex.ts), or null (still reading, failed): then the comparison's worker reads A itself.
+ */
+function explorerIndex(): Promise<Uint8Array | null> {
+  const { session } = getExplorer();
+  if (session.phase !== 'done') return Promise.resolve(null);
+  const sent = handedIndexOf(session.id);
+  if (sent) return Promise.resolve(sent);
+  if (handed?.session !== session.id) {
+    handed = {
+      session: session.id,
+      bytes: query('indexBytes', {}).then(
+        (r) => r.bytes,
+        () => null,
+      ),
+    };
+  }
+  return handed.bytes;
 }
 
 function onEvent(event: CompareEvent): void {
@@ -438,14 +519,15 @@ function placeText(image: number, layer: number | null): string {
 }
 
 /** The hash keys of the comparison shown (none when the pane is closed or nothing ran). */
-export function compareLinkOf(): Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> {
+export function compareLinkOf(): Pick<DeepLink, 'compare' | 'comparePath' | 'compareB' | 'compareFold'> {
   const s = getCompare();
   if (!s.open || (s.phase === 'idle' && !s.relink)) return {};
   const other = s.b.archive === 'other';
-  const link: Pick<DeepLink, 'compare' | 'comparePath' | 'compareB'> = {
+  const link: Pick<DeepLink, 'compare' | 'comparePath' | 'compareB' | 'compareFold'> = {
     compare: `${placeText(s.a.image, s.a.layer)},${placeText(s.b.image, s.b.layer)}${other ? ',other' : ''}`,
   };
   if (s.selected) link.comparePath = s.selected;
+  if (!s.fold.open || s.fold.except.length > 0) link.compareFold = s.fold;
   const origin = s.other?.phase === 'failed' ? null : s.other?.origin;
   if (other && origin && 'url' in origin) link.compareB = { url: origin.url };
   else if (other && origin && 'file' in origin && origin.key)
@@ -473,6 +555,7 @@ function followLink(link: DeepLink): void {
     a: parsePlace(a),
     b: { archive: other ? 'other' : 'current', ...parsePlace(b) },
     selected: link.comparePath ?? null,
+    fold: link.compareFold ?? initialCompare().fold,
   });
   if (!other) {
     runCompare();
@@ -501,10 +584,23 @@ const initialLink = typeof location === 'undefined' ? {} : parseHash(location.ha
 let followed = false;
 explorerStore.subscribe((s, prev) => {
   // Another archive shown: a comparison of the last one means nothing now.
-  if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
+  if (s.session.id !== prev.session.id) {
+    handed = null;
+    // what the comparison's worker read ahead or kept was of the last archive
     client?.stop();
+  }
+  if (s.session.id !== prev.session.id && getCompare().phase !== 'idle') {
     setCompare({ ...initialCompare(), other: getCompare().other });
   }
+  const c = getCompare();
+  if (
+    c.open &&
+    c.phase === 'idle' &&
+    s.stats !== prev.stats &&
+    explorerSettled() &&
+    s.stats[s.selection.image] !== prev.stats[s.selection.image]
+  )
+    prepareRun();
   if (followed || s.session.phase !== 'done' || prev.session.phase === 'done') return;
   followed = true;
   followLink(initialLink);

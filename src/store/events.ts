@@ -1,5 +1,6 @@
 /** What each of the worker's events about the open archive does to the store. */
 import type { ArchiveSummary, SessionEvent } from '../worker/protocol';
+import { keepHandedIndex } from './handedIndex';
 import { type ExplorerState, getState, setState } from './index';
 import { loadStats } from './loaders';
 import { placeSelection } from './placement';
@@ -63,6 +64,9 @@ export function applyEvent(id: number, event: SessionEvent): void {
       break;
     case 'imageStats':
       setState({ stats: { ...s.stats, [event.stats.image]: event.stats } });
+      break;
+    case 'indexReady':
+      keepHandedIndex(id, event.bytes);
       break;
     case 'done':
       setState({

@@ -6,7 +6,9 @@
  * http(s) address the hash starts with `url=<address>`, and the link opens it; `sample` re-opens the
  * built-in sample.
  */
+import type { CompareFold } from '../worker/compareProtocol';
 import type { ChangeFilter, SortKey, ViewMode } from '../worker/protocol';
+import { formatFold, parseFold } from './compareFold';
 
 /**
  * An absolute http(s) address of an archive, resolved against `base` (so `?url=sample/sample.tar`
@@ -50,6 +52,8 @@ export interface DeepLink {
   compare?: string;
   /** The path selected in the comparison. */
   comparePath?: string;
+  /** The comparison's open folders, when not all are open (`cfold`, src/store/compareFold.ts). */
+  compareFold?: CompareFold;
   /** Where a comparison's second archive (`,other`) came from: an address, or a file by its archive key. */
   compareB?: { url: string } | { file: string; size: number; key: string };
 }
@@ -114,6 +118,8 @@ export function parseHash(hash: string): DeepLink {
   if (compare && /^\d{1,6}\.(\d{1,6}|t),\d{1,6}\.(\d{1,6}|t)(,other)?$/.test(compare)) link.compare = compare;
   const comparePath = params.get('cpath');
   if (link.compare && comparePath?.startsWith('/')) link.comparePath = comparePath;
+  const compareFold = link.compare ? parseFold(params.get('cfold')) : undefined;
+  if (compareFold) link.compareFold = compareFold;
   if (link.compare?.endsWith(',other')) {
     const bUrl = archiveUrl(params.get('burl'));
     const bFile = params.get('bfile');
@@ -153,6 +159,8 @@ export function formatHash(link: DeepLink): string {
   if (link.path !== undefined) params.set('path', link.path);
   if (link.compare !== undefined) params.set('compare', link.compare);
   if (link.compare !== undefined && link.comparePath !== undefined) params.set('cpath', link.comparePath);
+  const fold = link.compare !== undefined && link.compareFold ? formatFold(link.compareFold) : undefined;
+  if (fold !== undefined) params.set('cfold', fold);
   const b = link.compare?.endsWith(',other') ? link.compareB : undefined;
   if (b && 'url' in b) params.set('burl', b.url);
   else if (b) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BlobSource } from '../core/bytes/byteSource';
 import { openArchive } from '../core/image/open';
+import { encodeIndex } from '../core/persist/indexCodec';
+import type { EntryTable } from '../core/tar/entryTable';
 import { MemoryIndexStore } from '../storage/indexStore';
 import { dockerArchive } from '../testing/archives';
 import type { BuildEntry } from '../testing/tarBuilder';
@@ -12,6 +14,7 @@ import {
   type FileDiffPage,
   type FromCompareWorker,
 } from './compareProtocol';
+import { HANDED_INDEX_KEY } from './engine';
 
 const base: BuildEntry[] = [
   { name: 'etc/', type: 'dir' },
@@ -46,7 +49,7 @@ function engine() {
       if (spec.kind !== 'file') throw new Error('files only');
       return new BlobSource(spec.file, spec.name);
     },
-    openArchive: (source, signal) => openArchive(source, { signal }),
+    openArchive: (source, signal, knownLayers) => openArchive(source, { signal, knownLayers }),
     now: () => performance.now(),
   });
   const until = (pred: (m: FromCompareWorker) => boolean) =>
@@ -197,5 +200,138 @@ describe('saved indexes in the comparison worker', () => {
       (ms.find((m) => m.type === 'done') as { done: CompareDone } | undefined)?.done.totals;
     expect(totals(second)).toEqual(totals(first));
     expect(totals(first)).toMatchObject({ added: 3, removed: 0, changed: 2 });
+  });
+});
+
+describe("the explorer's index handed to the comparison", () => {
+  it('takes A from the handed index without reading it, and B reads only the layers A lacks', async () => {
+    const archiveA = dockerArchive([{ tags: ['a:1'], layers: [base] }]);
+    const archiveB = dockerArchive([
+      {
+        tags: ['b:1'],
+        layers: [
+          base,
+          [
+            { name: 'etc/conf', content: 'one\n2\nthree\n' },
+            { name: 'srv/new/x', content: 'x' },
+          ],
+        ],
+      },
+    ]);
+    const fileA = new File([new Uint8Array(archiveA)], 'a.tar');
+    const fileB = new File([new Uint8Array(archiveB)], 'b.tar');
+    // what the explorer's worker hands over: its finished index in the saved-index form
+    const explorer = await openArchive(new BlobSource(fileA, 'a.tar'));
+    const index = await encodeIndex(explorer, {
+      key: HANDED_INDEX_KEY,
+      archiveName: 'a.tar',
+      archiveSize: fileA.size,
+      savedAt: 0,
+    });
+    const run = async (handed: boolean) => {
+      const opened: string[] = [];
+      const layersRead: string[] = [];
+      const messages: FromCompareWorker[] = [];
+      const e = new CompareEngine({
+        post: (m) => messages.push(m),
+        makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
+        openArchive: async (source, signal, knownLayers) => {
+          opened.push(source.name);
+          const archive = await openArchive(source, { signal, knownLayers });
+          const shared = new Set<EntryTable | null>([...(knownLayers?.values() ?? [])].map((l) => l.entries));
+          for (const blob of archive.blobs.values())
+            if (!shared.has(blob.entries)) layersRead.push(blob.member);
+          return archive;
+        },
+        now: () => performance.now(),
+      });
+      e.handle({
+        v: COMPARE_PROTOCOL_VERSION,
+        type: 'start',
+        run: 1,
+        a: {
+          source: { kind: 'file', file: fileA, name: 'a.tar' },
+          image: 0,
+          layer: null,
+          ...(handed ? { index } : {}),
+        },
+        b: { source: { kind: 'file', file: fileB, name: 'b.tar' }, image: 0, layer: null },
+        settings: { includeTimes: false, exclude: [] },
+      });
+      for (let i = 0; i < 500 && !messages.some((m) => m.type === 'done' || m.type === 'failed'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      const done = messages.find((m) => m.type === 'done') as { done: CompareDone } | undefined;
+      return { opened, layersRead, messages, totals: done?.done.totals };
+    };
+    const handed = await run(true);
+    const read = await run(false);
+    // A was not read: only B was opened, and of B only its second layer was indexed
+    expect(handed.opened).toEqual(['b.tar']);
+    expect(
+      handed.messages.some((m) => m.type === 'opening' && m.phase === "A: the explorer's index taken…"),
+    ).toBe(true);
+    expect(handed.layersRead).toHaveLength(1);
+    expect(read.opened).toEqual(['a.tar', 'b.tar']);
+    // the same comparison either way
+    expect(handed.totals).toEqual(read.totals);
+    // /srv, /srv/new and /srv/new/x added; /etc/conf changed
+    expect(handed.totals).toMatchObject({ added: 3, removed: 0, changed: 1 });
+  });
+});
+
+describe('reading ahead (prepare) and keeping between runs', () => {
+  it('reads each archive once for a prepare and the runs after it, and lets go of places no longer asked for', async () => {
+    const fileA = new File([new Uint8Array(bytes)], 'x.tar');
+    const otherBytes = dockerArchive([{ tags: ['c:1'], layers: [base] }]);
+    const fileC = new File([new Uint8Array(otherBytes)], 'c.tar');
+    const opened: string[] = [];
+    const messages: FromCompareWorker[] = [];
+    const e = new CompareEngine({
+      post: (m) => messages.push(m),
+      makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
+      openArchive: (source, signal, knownLayers) => {
+        opened.push(source.name);
+        return openArchive(source, { signal, knownLayers });
+      },
+      now: () => performance.now(),
+    });
+    const a = {
+      source: { kind: 'file' as const, file: fileA, name: 'x.tar' },
+      sourceId: 1,
+      image: 0,
+      layer: null,
+    };
+    const c = {
+      source: { kind: 'file' as const, file: fileC, name: 'c.tar' },
+      sourceId: 2,
+      image: 0,
+      layer: null,
+    };
+    const run = async (id: number, b: typeof a | { source: null; image: number; layer: null }) => {
+      e.handle({
+        v: COMPARE_PROTOCOL_VERSION,
+        type: 'start',
+        run: id,
+        a,
+        b,
+        settings: { includeTimes: false, exclude: [] },
+      });
+      for (let i = 0; i < 500 && !messages.some((m) => m.type === 'done' && m.run === id); i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return (messages.find((m) => m.type === 'done' && m.run === id) as { done: CompareDone } | undefined)
+        ?.done;
+    };
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'prepare', a, b: c });
+    const first = await run(1, c);
+    const again = await run(2, c);
+    expect(opened).toEqual(['x.tar', 'c.tar']);
+    expect(again?.totals).toEqual(first?.totals);
+    // image 1 of A's own archive: nothing read again
+    const inA = await run(3, { source: null, image: 1, layer: null });
+    expect(opened).toEqual(['x.tar', 'c.tar']);
+    expect(inA?.totals).toMatchObject({ added: 3, changed: 2 });
+    // c.tar was let go by that run: asked for again, it is read again
+    await run(4, c);
+    expect(opened).toEqual(['x.tar', 'c.tar', 'c.tar']);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The comparison worker's logic, free of worker globals so tests can drive it: opens A's and
- * B's archives (one archive once when both sides are in it), streams the comparison into a
- * result list kept here, and answers pages of it, text diffs and hex views of either side.
+ * B's archives (one archive once when both sides are in it; A from the explorer's handed index,
+ * B taking A's shared layers) and their images' file systems, ahead of a run when asked and kept
+ * between runs, streams the comparison into a result list kept here, and answers pages of it,
+ * text diffs and hex views of either side.
  */
 import type { ByteSource } from '../core/bytes/byteSource';
 import {
@@ -23,8 +25,11 @@ import {
   type TextDiff,
 } from '../core/content';
 import { messageOf } from '../core/errors';
+import { ImageFileSystem } from '../core/fs/imageFileSystem';
 import { ContentReader } from '../core/image/content';
+import { type KnownLayers, knownLayersOf } from '../core/image/knownLayers';
 import type { ImageArchive } from '../core/image/model';
+import { decodeIndex, readIndexInfo } from '../core/persist/indexCodec';
 import type { IndexStore } from '../storage/indexStore';
 import {
   COMPARE_PROTOCOL_VERSION,
@@ -48,7 +53,7 @@ import { SavedIndexes } from './savedIndexes';
 export interface CompareEngineDeps {
   post(message: FromCompareWorker): void;
   makeSource(spec: SourceSpec, signal: AbortSignal): ByteSource | Promise<ByteSource>;
-  openArchive(source: ByteSource, signal: AbortSignal): Promise<ImageArchive>;
+  openArchive(source: ByteSource, signal: AbortSignal, knownLayers?: KnownLayers): Promise<ImageArchive>;
   now(): number;
   /**
    * The saved indexes (OPFS in the browser): a remembered file's index is restored instead of
@@ -76,26 +81,104 @@ class Run {
 export class CompareEngine {
   private run: Run | null = null;
   private readonly saved: SavedIndexes | null;
+  /** Archives and file systems read for the places last asked for (see load). */
+  private readonly keptWork = new Map<string, Promise<ImageArchive | ImageFileSystem>>();
+  private loads = 0;
 
   constructor(private readonly deps: CompareEngineDeps) {
     this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
   }
 
-  /** Reads an archive, or restores its saved index when it is a remembered file that has one. */
-  private async read(spec: SourceSpec, signal: AbortSignal, run: Run, which: string): Promise<ImageArchive> {
+  /**
+   * Reads an archive, or takes the index the page handed over (its explorer's, already read), or
+   * restores its saved index when it is a remembered file that has one. `known`: layers another
+   * archive of this run has indexed, taken instead of reading them (core/image/knownLayers.ts).
+   * Not cancelled with a run: what it reads is kept for the next one.
+   */
+  private async read(
+    spec: SourceSpec,
+    which: string,
+    onPhase: (phase: string) => void,
+    handed?: Uint8Array,
+    known?: KnownLayers,
+  ): Promise<ImageArchive> {
+    const signal = new AbortController().signal;
     const source = await this.deps.makeSource(spec, signal);
+    if (handed) {
+      try {
+        const archive = await decodeIndex(handed, source, readIndexInfo(handed)?.key ?? '');
+        onPhase(`${which}: the explorer's index taken…`);
+        return archive;
+      } catch (error) {
+        // not expected (the page's own worker wrote it); reading the archive still gives the answer
+        onPhase(`${which}: reading it (${messageOf(error)})…`);
+      }
+    }
     const saved = spec.kind === 'file' && spec.remember ? this.saved : null;
     const key = saved && spec.kind === 'file' ? await saved.keyOf(source, spec).catch(() => null) : null;
     if (saved && key) {
       const restored = await saved.restore(key, source);
       if (restored.archive) {
-        this.emit(run, { type: 'opening', phase: `${which}: its saved index restored…` });
+        onPhase(`${which}: its saved index restored…`);
         return restored.archive;
       }
     }
-    const archive = await this.deps.openArchive(source, signal);
+    const archive = await this.deps.openArchive(source, signal, known);
     if (saved && key && spec.kind === 'file') void saved.save(key, archive, spec.name);
     return archive;
+  }
+
+  /** A kept archive or file system, or `make`'s; a failure is forgotten, so the next run tries again. */
+  private kept<T extends ImageArchive | ImageFileSystem>(key: string, make: () => Promise<T>): Promise<T> {
+    let p = this.keptWork.get(key) as Promise<T> | undefined;
+    if (!p) {
+      const made = make();
+      p = made;
+      this.keptWork.set(key, made);
+      made.catch(() => {
+        if (this.keptWork.get(key) === made) this.keptWork.delete(key);
+      });
+    }
+    return p;
+  }
+
+  /**
+   * Both archives and both images' file systems, read once and kept for the places last asked
+   * for (by `prepare` or a run): anything else kept is let go. A place without a `sourceId` is
+   * read for this call alone.
+   */
+  private load(
+    a: ComparePlace,
+    b: ComparePlace,
+    onPhase: (phase: string) => void,
+  ): Promise<{ archiveA: ImageArchive; archiveB: ImageArchive; fsA: ImageFileSystem; fsB: ImageFileSystem }> {
+    const sourceA = a.source;
+    if (!sourceA) return Promise.reject(new Error('A names no archive'));
+    const once = ++this.loads;
+    const keyA = `archive ${a.sourceId ?? `once ${once} A`}`;
+    const keyB = b.source ? `archive ${b.sourceId ?? `once ${once} B`}` : keyA;
+    const fsKeyA = `${keyA} image ${a.image}`;
+    const fsKeyB = `${keyB} image ${b.image}`;
+    const wanted = new Set([keyA, keyB, fsKeyA, fsKeyB]);
+    for (const key of [...this.keptWork.keys()]) if (!wanted.has(key)) this.keptWork.delete(key);
+    return (async () => {
+      onPhase('Reading A…');
+      const archiveA = await this.kept(keyA, () => this.read(sourceA, 'A', onPhase, a.index));
+      let archiveB = archiveA;
+      if (b.source) {
+        const sourceB = b.source;
+        onPhase('Reading B…');
+        // B's layers that A has too (same diff ID) are not read again: usually most of them
+        archiveB = await this.kept(keyB, () =>
+          this.read(sourceB, 'B', onPhase, b.index, knownLayersOf(archiveA)),
+        );
+      }
+      checkPlace(archiveA, a, 'A');
+      checkPlace(archiveB, b, 'B');
+      const fsA = await this.kept(fsKeyA, () => ImageFileSystem.build(archiveA, a.image));
+      const fsB = await this.kept(fsKeyB, () => ImageFileSystem.build(archiveB, b.image));
+      return { archiveA, archiveB, fsA, fsB };
+    })();
   }
 
   handle(message: unknown): void {
@@ -103,6 +186,7 @@ export class CompareEngine {
     if (!m || typeof m !== 'object' || m.v !== COMPARE_PROTOCOL_VERSION) return;
     const msg = m as ToCompareWorker;
     if (msg.type === 'start') void this.start(msg.run, msg.a, msg.b, msg.settings);
+    else if (msg.type === 'prepare') this.load(msg.a, msg.b, () => {}).catch(() => {});
     else if (msg.type === 'cancel') {
       if (this.run?.id === msg.run) this.run.controller.abort(new DOMException('cancelled', 'AbortError'));
     } else if (msg.type === 'query') void this.answer(msg.id, msg.run, msg.query);
@@ -125,19 +209,15 @@ export class CompareEngine {
     const { signal } = run.controller;
     const started = this.deps.now();
     try {
-      if (!a.source) throw new Error('A names no archive');
-      this.emit(run, { type: 'opening', phase: 'Reading A…' });
-      const archiveA = await this.read(a.source, signal, run, 'A');
-      let archiveB = archiveA;
-      if (b.source) {
-        this.emit(run, { type: 'opening', phase: 'Reading B…' });
-        archiveB = await this.read(b.source, signal, run, 'B');
-      }
-      const sideA = await this.side(archiveA, a, 'A');
+      const { archiveA, archiveB, fsA, fsB } = await untilAborted(
+        this.load(a, b, (phase) => this.emit(run, { type: 'opening', phase })),
+        signal,
+      );
+      const sideA = await openSide(archiveA, a.image, layerOf(archiveA, a, 'A'), fsA);
       const sideB =
-        archiveB === archiveA && b.image === a.image
-          ? await this.side(archiveB, b, 'B', sideA)
-          : await this.side(archiveB, b, 'B');
+        fsB === fsA
+          ? await openSide(archiveB, b.image, layerOf(archiveB, b, 'B'), fsB, sideA.reader)
+          : await openSide(archiveB, b.image, layerOf(archiveB, b, 'B'), fsB);
       run.sides = [sideA, sideB];
       run.viewers = [
         new ContentReader(archiveA),
@@ -191,20 +271,6 @@ export class CompareEngine {
       if (signal.aborted) this.emit(run, { type: 'cancelled' });
       else this.emit(run, { type: 'failed', message: messageOf(error) });
     }
-  }
-
-  private async side(
-    archive: ImageArchive,
-    place: ComparePlace,
-    which: string,
-    same?: CompareSide,
-  ): Promise<CompareSide> {
-    const image = archive.images[place.image];
-    if (!image) throw new Error(`${which}: ${archive.name} has no image ${place.image}`);
-    const layer = place.layer ?? image.layers.length - 1;
-    if (layer < 0 || layer >= image.layers.length)
-      throw new Error(`${which}: the image has no layer ${layer} (0..${image.layers.length - 1})`);
-    return openSide(archive, place.image, layer, same?.fs, same?.reader);
   }
 
   private async answer(id: number, runId: number, query: CompareQuery): Promise<void> {
@@ -343,6 +409,39 @@ export class CompareEngine {
       Math.max(1, Math.min(Math.floor(a.rows), 1024)),
     );
   }
+}
+
+/** Throws when the place names an image the archive does not have. */
+function checkPlace(archive: ImageArchive, place: ComparePlace, which: string): void {
+  if (!archive.images[place.image]) throw new Error(`${which}: ${archive.name} has no image ${place.image}`);
+}
+
+/** The place's layer (its top when null); throws for a layer the image does not have. */
+function layerOf(archive: ImageArchive, place: ComparePlace, which: string): number {
+  const image = archive.images[place.image];
+  const layer = place.layer ?? image.layers.length - 1;
+  if (layer < 0 || layer >= image.layers.length)
+    throw new Error(`${which}: the image has no layer ${layer} (0..${image.layers.length - 1})`);
+  return layer;
+}
+
+/** `work`, or the signal's reason as soon as it is aborted (the work itself goes on, and is kept). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function info(side: CompareSide): CompareSideInfo {

@@ -40,6 +40,17 @@ export interface ComparePlace {
   image: number;
   /** The merged view at this layer; null for the image's top layer. */
   layer: number | null;
+  /**
+   * The page's own finished index of `source` (core/persist's saved-index form, from the
+   * explorer's `indexBytes` query): taken instead of reading the archive again.
+   */
+  index?: Uint8Array;
+  /**
+   * The page's name for `source` (the same archive always gets the same one): what the worker
+   * read ahead for it (`prepare`) or kept from the last run is used again. Without it the
+   * archive is read for this run alone.
+   */
+  sourceId?: number;
 }
 
 export interface CompareSettings {
@@ -165,6 +176,11 @@ export type CompareQuery = {
 
 export type ToCompareWorker =
   | { v: number; type: 'start'; run: number; a: ComparePlace; b: ComparePlace; settings: CompareSettings }
+  /**
+   * Read ahead what a run of these places needs (both archives, both images' file systems),
+   * while the person is still choosing, so that Run starts walking at once.
+   */
+  | { v: number; type: 'prepare'; a: ComparePlace; b: ComparePlace }
   | { v: number; type: 'cancel'; run: number }
   | { v: number; type: 'query'; id: number; run: number; query: CompareQuery };
 

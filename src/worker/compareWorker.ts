@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The comparison worker's entry: wires CompareEngine to the worker's port. The page makes one
- * per comparison (a worker of its own, so a long comparison never delays the explorer's queries,
- * and ending the worker frees both archives' models at once).
+ * per archive shown (a worker of its own, so a long comparison never delays the explorer's
+ * queries; it keeps what it read between runs, and ending it frees both archives' models at once).
  */
 import { BlobSource } from '../core/bytes/byteSource';
 import { HttpRangeSource } from '../core/bytes/httpSource';
@@ -22,7 +22,7 @@ const engine = new CompareEngine({
       throw new Error(`${spec.url}: only http and https addresses can be opened`);
     return HttpRangeSource.open(url.href, { signal });
   },
-  openArchive: (source, signal) => openArchive(source, { signal }),
+  openArchive: (source, signal, knownLayers) => openArchive(source, { signal, knownLayers }),
   now: () => performance.now(),
   indexStore: OpfsIndexStore.available() ? new OpfsIndexStore() : undefined,
 });

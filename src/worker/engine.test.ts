@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { MemorySource } from '../core/bytes/byteSource';
+import { openArchive } from '../core/image/open';
+import { decodeIndex } from '../core/persist/indexCodec';
 import { dockerArchive } from '../testing/archives';
 import { engineHarness } from '../testing/engineHarness';
+import { HANDED_INDEX_KEY } from './engine';
 import { type FileViewSpec, PROTOCOL_VERSION, type ToWorker } from './protocol';
 
 const v = PROTOCOL_VERSION;
@@ -96,6 +100,28 @@ const view = (over: Partial<FileViewSpec> = {}): FileViewSpec => ({
 });
 
 describe('worker engine', () => {
+  it('hands over its finished index in the saved-index form, and refuses while reading', async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    // asked at once: the layers are not indexed yet
+    const early = h.ask(1, 'indexBytes', {});
+    await expect(early).rejects.toThrow(/still being read/);
+    await h.until((m) => m.type === 'done');
+    // sent unasked right after done (before the background stats), and on request
+    const sent = await h.until((m) => m.type === 'indexReady');
+    expect(h.events(1).indexOf('indexReady')).toBe(h.events(1).indexOf('done') + 1);
+    const { bytes } = await h.ask(1, 'indexBytes', {});
+    const source = new MemorySource(ARCHIVE, 'demo.tar');
+    const read = await openArchive(source);
+    for (const given of [bytes, sent.type === 'indexReady' ? sent.bytes : new Uint8Array()]) {
+      const handed = await decodeIndex(given, source, HANDED_INDEX_KEY);
+      expect(handed.images.map((i) => i.tags)).toEqual(read.images.map((i) => i.tags));
+      expect([...handed.blobs.keys()]).toEqual([...read.blobs.keys()]);
+      for (const [key, blob] of read.blobs)
+        expect(handed.blobs.get(key)?.entries?.toColumns().names).toEqual(blob.entries?.toColumns().names);
+    }
+  });
+
   it('reports images first, then layers, then the total of entries', async () => {
     const h = harness();
     h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });

@@ -6,6 +6,7 @@ import type { ByteSource } from '../core/bytes/byteSource';
 import { messageOf } from '../core/errors';
 import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
+import { encodeIndex } from '../core/persist/indexCodec';
 import type { IndexStore } from '../storage/indexStore';
 import { FileViews } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
@@ -27,6 +28,9 @@ import {
 } from './protocol';
 import { QueryRouter } from './queryRouter';
 import { SavedIndexes } from './savedIndexes';
+
+/** The key written into an index handed to the comparison (it is never stored under it). */
+export const HANDED_INDEX_KEY = 'handed-over';
 
 export interface OpenHooks {
   onProgress?(progress: OpenProgress): void;
@@ -77,6 +81,8 @@ class Session {
   readonly indexed = new Set<string>();
   readonly ready = new Set<number>();
   settled = false;
+  /** Read to its end (or restored whole): its index can be handed to the comparison. */
+  complete = false;
   readonly controller = new AbortController();
   readonly fs = new Map<number, Promise<FileSystemView>>();
   readonly views = new Map<number, FileViews>();
@@ -228,6 +234,7 @@ export class Engine {
       if (restored?.problem) archive.warnings.push(restored.problem);
       for (const key of archive.blobs.keys()) s.indexed.add(key);
       s.settled = true;
+      s.complete = true;
       this.checkReady(s);
       this.emit(s, {
         type: 'done',
@@ -236,6 +243,7 @@ export class Engine {
         elapsedMs: this.deps.now() - started,
         ...(file && remembered && key && archive.errors.length === 0 ? { savedIndexKey: key } : {}),
       });
+      await this.handOver(s);
       // saved after the background stats, so that writing it never delays the first answers,
       // and again once the later seek points are in, so that a re-open has them too
       const stats = this.backgroundStats(s);
@@ -273,6 +281,7 @@ export class Engine {
     s.archive = archive;
     for (const blob of archive.blobs.keys()) s.indexed.add(blob);
     s.settled = true;
+    s.complete = true;
     const summary = summarize(archive, s.size, s.indexed);
     this.emit(s, { type: 'archive', archive: summary });
     this.checkReady(s);
@@ -285,7 +294,8 @@ export class Engine {
       savedIndexKey: key,
     });
     // an index saved before its later seek points were in gets them now
-    void this.backgroundStats(s)
+    void this.handOver(s)
+      .then(() => this.backgroundStats(s))
       .then(() => this.laterSeekPoints(s))
       .then((n) => (n > 0 ? this.saved?.save(key, archive, name) : undefined));
   }
@@ -420,6 +430,7 @@ export class Engine {
       viewsFor: (image) => this.viewsFor(s, image),
       stats: (image) => this.stats(s, image),
       verify: () => this.verify(s),
+      indexBytes: () => this.indexBytes(s),
       now: () => this.deps.now(),
     });
     return s.router;
@@ -434,6 +445,39 @@ export class Engine {
     } catch (error) {
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: false, error: messageOf(error) });
     }
+  }
+
+  private encodeForComparison(s: Session): Promise<Uint8Array> {
+    if (!s.archive || !s.complete || !s.source)
+      return Promise.reject(new Error('the archive is still being read: its index is not finished'));
+    return encodeIndex(s.archive, {
+      key: HANDED_INDEX_KEY,
+      archiveName: s.archive.name,
+      archiveSize: s.source.size,
+      savedAt: Date.now(),
+    });
+  }
+
+  /**
+   * Sends the page the finished index (`indexReady`, transferred) as soon as reading ends, before
+   * the background stats: asked for later, a comparison would wait behind them (a second or more
+   * on 100k entries) before its first difference. About 80 ms and 10 MB for 100k entries.
+   */
+  private async handOver(s: Session): Promise<void> {
+    try {
+      const bytes = await this.encodeForComparison(s);
+      if (this.session === s)
+        this.deps.post({ v: PROTOCOL_VERSION, session: s.id, type: 'indexReady', bytes }, [
+          bytes.buffer as ArrayBuffer,
+        ]);
+    } catch {
+      // the comparison then reads the archive itself
+    }
+  }
+
+  /** The same as `indexReady` sends, on request (a page that let go of it). */
+  private indexBytes(s: Session): Promise<Uint8Array> {
+    return this.encodeForComparison(s);
   }
 
   /** One run per session: asking again while it runs (or after) gets the same answer. */

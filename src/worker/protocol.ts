@@ -229,6 +229,12 @@ export interface QueryMap {
    * (once reading is done); 'verifyProgress' events report progress meanwhile.
    */
   verify: { args: Record<string, never>; result: VerifyResult };
+  /**
+   * The finished index in core/persist's saved-index form, for the comparison's worker to take
+   * instead of reading the archive again (the bytes are transferred, not copied). Refused until
+   * the archive is read to its end.
+   */
+  indexBytes: { args: Record<string, never>; result: { bytes: Uint8Array } };
 
   // Looking inside (contents, search, size map, export). Paths are read in the merged view at the
   // layer, links followed; every answer is one page, never a whole file or listing.
@@ -466,6 +472,11 @@ export type SessionEvent =
   /** Every layer of this image is indexed: its files can be queried. */
   | { type: 'imageReady'; image: number }
   | { type: 'imageStats'; stats: ImageStats }
+  /**
+   * Right after `done`: the finished index in the saved-index form (transferred), for a
+   * comparison to take instead of reading the archive again (src/store/handedIndex.ts).
+   */
+  | { type: 'indexReady'; bytes: Uint8Array }
   /** Every layer is indexed. `entries` is the total of all layers' tar entries. */
   | {
       type: 'done';

@@ -30,6 +30,7 @@ function sessionOf(archive: ImageArchive | null, ready: number[]): SessionModel 
     viewsFor: () => views,
     stats: () => Promise.reject(new Error('not asked here')),
     verify: () => Promise.reject(new Error('not asked here')),
+    indexBytes: () => Promise.reject(new Error('not asked here')),
     now: () => 0,
   };
 }

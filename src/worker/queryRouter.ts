@@ -32,6 +32,8 @@ export interface SessionModel {
   viewsFor(image: number): FileViews;
   stats(image: number): Promise<ImageStats>;
   verify(): Promise<VerifyResult>;
+  /** The finished index as saved-index bytes (see QueryMap.indexBytes). */
+  indexBytes(): Promise<Uint8Array>;
   now(): number;
 }
 
@@ -50,6 +52,7 @@ export class QueryRouter {
     details: (r, a) => r.details(a),
     imageStats: (r, a) => r.model.stats(a.image),
     verify: (r) => r.model.verify(),
+    indexBytes: async (r) => ({ bytes: await r.model.indexBytes() }),
     packageSummary: (r, a) => r.packages().summary(a),
     packageRows: (r, a) => r.packages().rows(a),
     packageDetail: (r, a) => r.packages().detail(a),

@@ -23,6 +23,11 @@ const WINDOW_PATHS = 4000;
 const WINDOW_READS = 256;
 /** A window is handed out at the latest after this long, so the first results show at once. */
 const WINDOW_MS = 150;
+/**
+ * The first window is settled after this many contents: each costs two reads of file bytes, so
+ * a full first window of same-size files would keep the first results back for a second.
+ */
+const FIRST_WINDOW_READS = 8;
 
 interface Pending {
   result: PathComparison;
@@ -71,6 +76,7 @@ export class TreeComparison {
     const stack: Frame[] = [{ a: childrenOf(this.a, '/'), b: childrenOf(this.b, '/'), i: 0, j: 0 }];
     let window: Pending[] = [];
     let reads = 0;
+    let readsPerWindow = FIRST_WINDOW_READS;
     let windowStart = Date.now();
     while (stack.length > 0) {
       const frame = stack[stack.length - 1];
@@ -105,11 +111,12 @@ export class TreeComparison {
       if (right?.isDir) below.b = childrenOf(this.b, path);
       if (below.a.length > 0 || below.b.length > 0) stack.push(below);
 
-      if (window.length >= WINDOW_PATHS || reads >= WINDOW_READS || Date.now() - windowStart >= WINDOW_MS) {
+      if (window.length >= WINDOW_PATHS || reads >= readsPerWindow || Date.now() - windowStart >= WINDOW_MS) {
         signal?.throwIfAborted();
         const out = await this.settle(window);
         window = [];
         reads = 0;
+        readsPerWindow = WINDOW_READS;
         windowStart = Date.now();
         if (out.length > 0) yield out;
       }
