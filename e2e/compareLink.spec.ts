@@ -71,6 +71,22 @@ async function runIt(page: Page): Promise<void> {
   await expectCompared(page);
 }
 
+/**
+ * Runs the comparison, checks that the link names B's file (its name, size and key), reloads,
+ * and reopens B from the kept handle: the same comparison again.
+ */
+async function runThenReopenFromLink(page: Page, name: string): Promise<void> {
+  await runIt(page);
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await expect.poll(() => page.url()).toMatch(new RegExp(`bfile=${escaped}&bsize=\\d+&bkey=[0-9a-f]{64}`));
+  await page.reload();
+  const relink = pane(page).getByRole('group', { name: 'Second archive of this link' });
+  const reopen = relink.getByRole('button', { name: `Reopen ${name}` });
+  await expect(reopen).toBeVisible();
+  await reopen.click();
+  await expectCompared(page);
+}
+
 test('B from an address: the link fetches it again', async ({ page }) => {
   await openSampleAndPane(page);
   await pane(page).getByRole('textbox', { name: 'Address of archive B' }).fill(server.urlOf('second.tar'));
@@ -136,14 +152,7 @@ test('B dropped with a file handle: the link reopens it after a click', async ({
     },
     [...secondBytes],
   );
-  await runIt(page);
-  await expect.poll(() => page.url()).toMatch(/bfile=dropped-second\.tar&bsize=\d+&bkey=[0-9a-f]{64}/);
-  await page.reload();
-  const relink = pane(page).getByRole('group', { name: 'Second archive of this link' });
-  const reopen = relink.getByRole('button', { name: 'Reopen dropped-second.tar' });
-  await expect(reopen).toBeVisible();
-  await reopen.click();
-  await expectCompared(page);
+  await runThenReopenFromLink(page, 'dropped-second.tar');
 });
 
 test('the open folders and the selected path are in the link: a fresh page opens the same view', async ({
@@ -234,12 +243,5 @@ test('B picked through showOpenFilePicker: its handle is kept, and the link reop
   await pane(page).locator('label.cmp-open').click();
   await expect(pane(page).getByRole('combobox', { name: /^Archive B/ })).toContainText('picked-second.tar');
   expect(await page.evaluate(() => (window as unknown as { __picked: number }).__picked)).toBe(1);
-  await runIt(page);
-  await expect.poll(() => page.url()).toMatch(/bfile=picked-second\.tar&bsize=\d+&bkey=[0-9a-f]{64}/);
-  await page.reload();
-  const relink = pane(page).getByRole('group', { name: 'Second archive of this link' });
-  const reopen = relink.getByRole('button', { name: 'Reopen picked-second.tar' });
-  await expect(reopen).toBeVisible();
-  await reopen.click();
-  await expectCompared(page);
+  await runThenReopenFromLink(page, 'picked-second.tar');
 });

@@ -3,7 +3,6 @@
  * worker flattens, filters and sorts; this component asks for pages of rows around the viewport
  * and renders only those (a 100k-entry directory stays at a few dozen DOM rows).
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { messageOf } from '../core/errors';
@@ -28,10 +27,8 @@ import { parentPath, viewKey } from '../worker/protocol';
 import { FileRowView, ROW_H } from './FileRowView';
 import { formatCount, plural, visible } from './format';
 import { movedRow, rowsPerPage, TREE_KEYS } from './treeKeys';
+import { PAGE, pagesBetween, useTreeRows } from './treeRows';
 import { useQuery } from './useQuery';
-
-const PAGE = 128;
-const OVERSCAN = 16;
 
 interface Cache {
   key: string;
@@ -139,18 +136,7 @@ export function FileTree() {
   // The rows in view, by @tanstack/react-virtual: measured against our hand-written windowing at
   // 100k rows (scripts/bench/virtualizer.ts), it renders the rows of a scroll in the same frame
   // (ours showed blank space on fast scrolls) with fewer long frames. Rows stay 24 px.
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_H,
-    overscan: OVERSCAN,
-  });
-  // The scroll offset as the virtualizer last saw it (from scroll events): reading the element's
-  // scrollTop here would force a layout of everything this commit changed, inside React's task
-  // (a 50 ms task when the first image's tree mounts beside the rest of the workspace).
-  const scrolledTo = virtualizer.scrollOffset ?? 0;
-  const scrolledRef = useRef(scrolledTo);
-  scrolledRef.current = scrolledTo;
+  const { virtualizer, firstRow, lastRow, firstPage } = useTreeRows(scrollRef, total);
   useEffect(() => {
     if (cacheRef.current.key === fullKey) return;
     const next = emptyCache(fullKey, spec);
@@ -161,20 +147,16 @@ export function FileTree() {
       setDisplay(next);
       return;
     }
-    const first = Math.floor(Math.max(0, scrolledRef.current / ROW_H - OVERSCAN) / PAGE);
+    const first = firstPage();
     fetchPage(first);
     fetchPage(first + 1);
-  }, [fullKey, spec, ready, fetchPage]);
-  const virtualRows = virtualizer.getVirtualItems();
+  }, [fullKey, spec, ready, fetchPage, firstPage]);
   // Pages around the viewport.
-  const firstRow = virtualRows.length ? virtualRows[0].index : 0;
-  const lastRow = virtualRows.length ? virtualRows[virtualRows.length - 1].index + 1 : 0;
   useEffect(() => {
     if (!ready) return;
     const c = cacheRef.current;
     if (c.total === null) return;
-    for (let p = Math.floor(firstRow / PAGE); p <= Math.floor(Math.max(firstRow, lastRow - 1) / PAGE); p++)
-      fetchPage(p);
+    for (const p of pagesBetween(firstRow, lastRow)) fetchPage(p);
   }, [firstRow, lastRow, ready, fetchPage]);
 
   const rowAt = (i: number): FileRow | undefined => display.pages.get(Math.floor(i / PAGE))?.[i % PAGE];

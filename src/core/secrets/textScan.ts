@@ -15,7 +15,7 @@ export interface TextMatch {
   secret: string;
 }
 
-interface Located {
+export interface Located {
   rule: string;
   title: string;
   index: number;
@@ -104,6 +104,14 @@ export function scanText(text: string, role: FileRole | null): TextMatch[] {
   });
   const effectiveRole =
     role ?? (facts.holds(':') && text.includes('kind:') && looksLikeKubeconfig(text) ? 'kubeconfig' : null);
+  return settleMatches(found, text, effectiveRole);
+}
+
+/**
+ * The rules' matches made findings: a file role's own joined to them, then one finding per value
+ * (of matches that overlap, the best-ranked rule's), each with its line.
+ */
+export function settleMatches(found: Located[], text: string, effectiveRole: FileRole | null): TextMatch[] {
   if (effectiveRole) {
     const hasKey = found.some((f) => f.rule === 'private-key');
     for (const m of roleMatches(effectiveRole, text)) {

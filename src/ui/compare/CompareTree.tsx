@@ -5,7 +5,6 @@
  * renders only those with @tanstack/react-virtual, as the Files tree does (100k changed paths
  * stay at a few dozen DOM rows).
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { messageOf } from '../../core/errors';
@@ -23,10 +22,8 @@ import {
 import type { CompareRow, PathDifference, RowFilter } from '../../worker/compareProtocol';
 import { formatBytes, plural, visible } from '../format';
 import { movedRow, rowsPerPage, TREE_KEYS } from '../treeKeys';
+import { PAGE, pagesBetween, ROW_H, useTreeRows } from '../treeRows';
 
-const ROW_H = 24;
-const PAGE = 128;
-const OVERSCAN = 16;
 /** The tree's height at most; a short result gets a box just as tall as its rows. */
 const TREE_MAX_H = 420;
 const KINDS: { key: Exclude<keyof CompareKinds, 'unchanged'>; label: string; chip: string }[] = [
@@ -144,28 +141,18 @@ export function CompareTree() {
 
   // A new answer to ask for (more results, other filters, a folder opened): a new cache; the old
   // rows stay on screen until the new one has its first page.
+  const total = display.total ?? 0;
+  const { virtualizer, firstRow, lastRow, firstPage } = useTreeRows(scrollRef, total);
   useEffect(() => {
     if (cacheRef.current.key === key) return;
     cacheRef.current = emptyCache(key, filter);
-    const first = Math.floor(Math.max(0, (scrollRef.current?.scrollTop ?? 0) / ROW_H - OVERSCAN) / PAGE);
+    const first = firstPage();
     fetchPage(first);
     fetchPage(first + 1);
-  }, [key, filter, fetchPage]);
-
-  const total = display.total ?? 0;
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_H,
-    overscan: OVERSCAN,
-  });
-  const virtualRows = virtualizer.getVirtualItems();
-  const firstRow = virtualRows.length ? virtualRows[0].index : 0;
-  const lastRow = virtualRows.length ? virtualRows[virtualRows.length - 1].index + 1 : 0;
+  }, [key, filter, fetchPage, firstPage]);
   useEffect(() => {
     if (cacheRef.current.total === null) return;
-    for (let p = Math.floor(firstRow / PAGE); p <= Math.floor(Math.max(firstRow, lastRow - 1) / PAGE); p++)
-      fetchPage(p);
+    for (const p of pagesBetween(firstRow, lastRow)) fetchPage(p);
   }, [firstRow, lastRow, fetchPage]);
 
   const scrollToIndex = useCallback((index: number, center = false) => {
