@@ -46,14 +46,14 @@ function pane(page: Page) {
   return page.getByRole('region', { name: 'Compare', exact: true });
 }
 
-async function openSampleAndPane(page: Page): Promise<void> {
+async function openSampleAndPane(page: Page, imageA = 'explorer/base:1.0'): Promise<void> {
   await page.goto('./');
   await page.getByRole('button', { name: 'Open sample' }).first().click();
   await waitIndexed(page);
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   await pane(page)
     .getByRole('combobox', { name: /^Image A/ })
-    .selectOption({ label: 'explorer/base:1.0' });
+    .selectOption({ label: imageA });
 }
 
 async function expectCompared(page: Page): Promise<void> {
@@ -159,13 +159,7 @@ test('the open folders and the selected path are in the link: a fresh page opens
   page,
   browser,
 }) => {
-  await page.goto('./');
-  await page.getByRole('button', { name: 'Open sample' }).first().click();
-  await waitIndexed(page);
-  await page.getByRole('button', { name: 'Compare', exact: true }).click();
-  await pane(page)
-    .getByRole('combobox', { name: /^Image A/ })
-    .selectOption({ label: 'explorer/web:1.0' });
+  await openSampleAndPane(page, 'explorer/web:1.0');
   await pane(page)
     .getByRole('combobox', { name: /^Image B/ })
     .selectOption({ label: 'explorer/web:2.0' });

@@ -7,18 +7,9 @@ import { Batcher, BLOCK, END_BLOCKS, entryBytes, padded, type WriteType, writeHe
 
 const MiB = 1024 * 1024;
 
-/** xorshift32: fast, reproducible. */
-export function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { xorshift } from '../../src/testing/xorshift';
+
+export { xorshift };
 
 const POOL_SIZE = 32 * MiB;
 const SEGMENT = 64 * 1024;

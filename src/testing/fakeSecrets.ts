@@ -4,21 +4,16 @@
  * live credential. None of them was ever issued by anyone.
  */
 
+import { xorshift } from './xorshift';
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** A deterministic stream of characters from `alphabet` (xorshift32, seeded). */
 export function randomChars(length: number, alphabet = BASE62, seed = 12345): string {
-  let x = seed >>> 0 || 1;
+  const next = xorshift(seed);
   let out = '';
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out += alphabet[x % alphabet.length];
-  }
+  for (let i = 0; i < length; i++) out += alphabet[next() % alphabet.length];
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fake, randomChars } from '../../testing/fakeSecrets';
 import { referenceRuleMatches, referenceScanText } from '../../testing/referenceSecretScan';
+import { xorshift } from '../../testing/xorshift';
 import { type FileRole, fileRoleOf } from './fileRoles';
 import { isRegExpSpace } from './matchStarts';
 import { ALL_TEXT_RULES, SECRET_NAME, SECRET_NAME_WORDS, type TextRule, underscoreSpellings } from './rules';
@@ -8,15 +9,7 @@ import { matchesOfRule, scanText } from './textScan';
 
 /** xorshift32: the same texts on every run, so a failure can be replayed. */
 function generator(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = xorshift(seed);
   return {
     int: (n: number) => next() % n,
     pick: <T>(items: readonly T[]): T => items[next() % items.length],
