@@ -54,6 +54,11 @@ export class OpfsIndexStore implements IndexStore {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
   }
 
+  /** Finds the directory ahead of time (while the page waits for a file), so a re-open need not. */
+  async prepare(): Promise<void> {
+    await this.dir();
+  }
+
   private dir(): Promise<FileSystemDirectoryHandle> {
     this.directory ??= navigator.storage
       .getDirectory()

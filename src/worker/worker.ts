@@ -24,6 +24,8 @@ function seekPointsWanted(): boolean {
   return !/(?:^|\s)seek=0(?:\s|$)/.test(self.name);
 }
 
+const indexStore = OpfsIndexStore.available() ? new OpfsIndexStore() : null;
+
 const engine = new Engine({
   post: (message: FromWorker, transfer?: Transferable[]) => self.postMessage(message, transfer ?? []),
   makeSource: async (spec, hooks) => {
@@ -82,10 +84,13 @@ const engine = new Engine({
     }
   },
   now: () => performance.now(),
-  ...(OpfsIndexStore.available() ? { indexStore: new OpfsIndexStore() } : {}),
+  ...(indexStore ? { indexStore } : {}),
 });
 
 self.addEventListener('message', (event: MessageEvent<unknown>) => engine.handle(event.data));
 
-// while the page waits for a file, so that a re-open does not compile them
-setTimeout(() => void warmKeyHashes().catch(() => undefined), 0);
+// while the page waits for a file, so that a re-open neither compiles them nor looks for the folder
+setTimeout(() => {
+  void warmKeyHashes().catch(() => undefined);
+  void indexStore?.prepare().catch(() => undefined);
+}, 0);
