@@ -231,7 +231,7 @@ function internLayers(
         node[i] = known[i];
         continue;
       }
-      const relative = cleanRelative(table!.names[i]);
+      const relative = cleanRelative(table!.name(i));
       const cut = relative.startsWith(DIVE_SKIPPED_PREFIX)
         ? 0
         : relative.indexOf(`/${DIVE_SKIPPED_PREFIX}`) + 1;
