@@ -1,3 +1,4 @@
+import { AsciiNames } from '../tar/asciiNames';
 import { GrowableInt32 } from './growable';
 import { pathSegments } from './path';
 
@@ -23,7 +24,7 @@ export class PathInterner {
    */
   private nameSlots = new Int32Array(1 << 10);
   private readonly nameHashes = new GrowableInt32(1024);
-  private readonly names: string[] = [];
+  private readonly names: AsciiNames;
   private readonly parents: GrowableInt32;
   private readonly nameOf: GrowableInt32;
   private readonly depths: GrowableInt32;
@@ -39,6 +40,8 @@ export class PathInterner {
   private lastNode = 0;
 
   constructor(expectedPaths = 1024) {
+    // Segment names are short: a file's base name, a directory's.
+    this.names = new AsciiNames(expectedPaths, 10);
     this.parents = new GrowableInt32(expectedPaths);
     this.nameOf = new GrowableInt32(expectedPaths);
     this.depths = new GrowableInt32(expectedPaths);
@@ -103,8 +106,7 @@ export class PathInterner {
   }
 
   private addName(name: string, hash: number): number {
-    const nameId = this.names.length;
-    this.names.push(name);
+    const nameId = this.names.push(name);
     this.nameHashes.push(hash);
     if (2 * (nameId + 1) >= this.nameSlots.length) {
       const slots = new Int32Array(this.nameSlots.length * 2);
@@ -127,7 +129,8 @@ export class PathInterner {
     const hashes = this.nameHashes.data;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.nameSlots[slot];
-      if (entry === 0 || (hashes[entry - 1] === hash && this.names[entry - 1] === name)) return slot;
+      if (entry === 0 || (hashes[entry - 1] === hash && this.names.compare(entry - 1, name) === 0))
+        return slot;
     }
   }
 
@@ -193,11 +196,12 @@ export class PathTree {
     readonly parent: Int32Array,
     readonly nameId: Int32Array,
     readonly depth: Int32Array,
-    readonly names: string[],
+    /** The distinct segment names, by name id. */
+    readonly names: AsciiNames,
   ) {
     this.count = parent.length;
-    const order = names.map((_, i) => i);
-    order.sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+    const order = Array.from({ length: names.length }, (_, i) => i);
+    order.sort((a, b) => names.compareNames(a, b));
     this.nameRank = new Int32Array(names.length);
     for (let r = 0; r < order.length; r++) this.nameRank[order[r]] = r;
 
@@ -219,7 +223,7 @@ export class PathTree {
   }
 
   name(node: number): string {
-    return this.names[this.nameId[node]];
+    return this.names.get(this.nameId[node]);
   }
 
   /** Absolute path: '/etc/passwd', '/' for the root. */
@@ -236,9 +240,9 @@ export class PathTree {
     let hi = this.childStart[node + 1] - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const candidate = this.name(this.childList[mid]);
-      if (candidate === name) return this.childList[mid];
-      if (candidate < name) lo = mid + 1;
+      const order = this.names.compare(this.nameId[this.childList[mid]], name);
+      if (order === 0) return this.childList[mid];
+      if (order < 0) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;

@@ -236,6 +236,8 @@ function sortByDepth(nodes: Int32Array, depth: Int32Array): Int32Array {
 }
 
 type StampArray = Uint8Array | Uint16Array | Int32Array;
+type StampConstructor = Uint8ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor;
+type ScratchConstructor = StampConstructor | Float64ArrayConstructor;
 
 /** `applyLayer` starts this many generations of `mark`. */
 const GENERATIONS_PER_LAYER = 3;
@@ -244,9 +246,34 @@ const GENERATIONS_PER_LAYER = 3;
  * Per-path stamps from 0 to `max` in the narrowest array that holds them: an image of a few
  * layers needs a byte a stamp, not four (the eight stamp arrays were 32 MB of a 1,000,000-path layer).
  */
-function stampArray(paths: number, max: number): StampArray {
-  if (max <= 0xff) return new Uint8Array(paths);
-  return max <= 0xffff ? new Uint16Array(paths) : new Int32Array(paths);
+function stampType(max: number): StampConstructor {
+  if (max <= 0xff) return Uint8Array;
+  return max <= 0xffff ? Uint16Array : Int32Array;
+}
+
+/**
+ * The stacker's per-path columns carved out of one buffer. Seventeen separate arrays of a few MB
+ * each (45 MB for a 1,000,000-path layer) came from malloc's heap once its dynamic mmap threshold
+ * had risen, and their pages stayed in the process after the stacker was gone; one block that
+ * large is mapped on its own and goes back to the system when it is collected.
+ */
+class ScratchColumns {
+  private readonly buffer: ArrayBuffer;
+  private offset = 0;
+
+  /** `types`: the columns `take` will be asked for, widest first (so each stays aligned). */
+  constructor(
+    private readonly length: number,
+    types: readonly ScratchConstructor[],
+  ) {
+    this.buffer = new ArrayBuffer(types.reduce((sum, type) => sum + type.BYTES_PER_ELEMENT * length, 0));
+  }
+
+  take<T extends ScratchConstructor>(type: T): InstanceType<T> {
+    const column = new type(this.buffer, this.offset, this.length) as InstanceType<T>;
+    this.offset += type.BYTES_PER_ELEMENT * this.length;
+    return column;
+  }
 }
 
 /** The merged state as of the layer being applied, and the log of what each layer changed in it. */
@@ -303,23 +330,32 @@ class LayerStacker {
     this.targets = targets;
     const n = tree.count;
     this.log = new StackingLog(n + layers.length);
-    this.curLayer = new Int32Array(n).fill(-1);
-    this.curEntry = new Int32Array(n).fill(-1);
-    this.curDir = new Uint8Array(n);
-    this.curSize = new Float64Array(n);
-    this.curChildren = new Int32Array(n);
-    this.writeStamp = stampArray(n, layers.length);
-    this.writeEntry = new Int32Array(n);
-    this.impliedStamp = stampArray(n, layers.length);
-    this.latestBelow = new Int32Array(n);
-    this.sweepMax = new Int32Array(n);
-    this.clearStamp = stampArray(n, layers.length);
-    this.clearIndex = new Int32Array(n);
-    this.setStamp = stampArray(n, layers.length);
-    this.freshStamp = stampArray(n, layers.length);
-    this.dirtyStamp = stampArray(n, layers.length);
-    this.replacedStamp = stampArray(n, layers.length);
-    this.mark = stampArray(n, GENERATIONS_PER_LAYER * layers.length);
+    const scratch = new ScratchColumns(n, [
+      Float64Array,
+      ...Array<Int32ArrayConstructor>(7).fill(Int32Array),
+      stampType(GENERATIONS_PER_LAYER * layers.length),
+      ...Array<StampConstructor>(7).fill(stampType(layers.length)),
+      Uint8Array,
+    ]);
+    this.curSize = scratch.take(Float64Array);
+    this.curLayer = scratch.take(Int32Array).fill(-1);
+    this.curEntry = scratch.take(Int32Array).fill(-1);
+    this.curChildren = scratch.take(Int32Array);
+    this.writeEntry = scratch.take(Int32Array);
+    this.latestBelow = scratch.take(Int32Array);
+    this.sweepMax = scratch.take(Int32Array);
+    this.clearIndex = scratch.take(Int32Array);
+    // `mark` counts further than the stamps, so its type is at least as wide: it goes first.
+    this.mark = scratch.take(stampType(GENERATIONS_PER_LAYER * layers.length));
+    const stamps = stampType(layers.length);
+    this.writeStamp = scratch.take(stamps);
+    this.impliedStamp = scratch.take(stamps);
+    this.clearStamp = scratch.take(stamps);
+    this.setStamp = scratch.take(stamps);
+    this.freshStamp = scratch.take(stamps);
+    this.dirtyStamp = scratch.take(stamps);
+    this.replacedStamp = scratch.take(stamps);
+    this.curDir = scratch.take(Uint8Array);
     // The root is always there, an implicit directory of layer 0.
     this.curLayer[0] = 0;
     this.curDir[0] = 1;

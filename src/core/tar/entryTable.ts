@@ -1,7 +1,5 @@
+import { AsciiNames } from './asciiNames';
 import { ENTRY_TYPES, type EntryType, type TarEntry } from './types';
-
-/** ASCII is UTF-8: the arena's long names decode with the standard decoder. */
-const ascii = new TextDecoder();
 
 /** An EntryTable's contents as plain columns (see `EntryTable.toColumns`). */
 export interface EntryColumns {
@@ -30,16 +28,8 @@ export interface EntryColumns {
 export class EntryTable {
   count = 0;
   private capacity: number;
-  /**
-   * The names, ASCII ones (nearly all) as bytes in one arena, name i at [nameEnds[i - 1],
-   * nameEnds[i]), made a string when asked for; the rest as strings by index. As one JS string
-   * each, the names of a 1,000,000-entry layer were 40 MB of heap (32 bytes a string and 8 for
-   * its slot) for the life of the index; here they are their bytes and 4 more.
-   */
-  private nameBytes = new Uint8Array(256);
-  private nameBytesUsed = 0;
-  private nameEnds: Uint32Array;
-  private readonly otherNames = new Map<number, string>();
+  /** The names, as ASCII bytes in one arena (see AsciiNames): 16 bytes a name, not 40 of heap. */
+  private names = new AsciiNames();
   types: Uint8Array;
   sizes: Float64Array;
   modes: Uint32Array;
@@ -63,7 +53,6 @@ export class EntryTable {
   // Small to start: an image of 10,000 one-file layers holds 10,000 tables (256 each was 160 MB).
   constructor(initialCapacity = 16) {
     this.capacity = initialCapacity;
-    this.nameEnds = new Uint32Array(initialCapacity);
     this.types = new Uint8Array(initialCapacity);
     this.sizes = new Float64Array(initialCapacity);
     this.modes = new Uint32Array(initialCapacity);
@@ -90,9 +79,6 @@ export class EntryTable {
     this.mtimes = g(this.mtimes, Float64Array);
     this.dataOffsets = g(this.dataOffsets, Float64Array);
     this.headerOffsets = g(this.headerOffsets, Float64Array);
-    const nameEnds = new Uint32Array(cap);
-    nameEnds.set(this.nameEnds);
-    this.nameEnds = nameEnds;
     const ownerIds = new Uint16Array(cap);
     ownerIds.set(this.ownerIds);
     this.ownerIds = ownerIds;
@@ -102,7 +88,7 @@ export class EntryTable {
   add(e: TarEntry): number {
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.addName(i, e.name);
+    this.names.push(e.name);
     this.types[i] = ENTRY_TYPES.indexOf(e.type);
     this.sizes[i] = e.size;
     this.modes[i] = e.mode;
@@ -120,57 +106,14 @@ export class EntryTable {
     return i;
   }
 
-  private addName(i: number, name: string): void {
-    let used = this.nameBytesUsed;
-    if (used + name.length > this.nameBytes.length) {
-      // Past 4 GiB of names the offsets would wrap: the name is kept as a string instead.
-      if (used + name.length > 0xffff_ffff) {
-        this.addOtherName(i, name);
-        return;
-      }
-      const grown = new Uint8Array(
-        Math.max(used + name.length, Math.min(0xffff_ffff, this.nameBytes.length * 2)),
-      );
-      grown.set(this.nameBytes.subarray(0, used));
-      this.nameBytes = grown;
-    }
-    const bytes = this.nameBytes;
-    for (let k = 0; k < name.length; k++) {
-      const unit = name.charCodeAt(k);
-      if (unit > 0x7f) {
-        this.addOtherName(i, name);
-        return;
-      }
-      bytes[used + k] = unit;
-    }
-    used += name.length;
-    this.nameBytesUsed = used;
-    this.nameEnds[i] = used;
-  }
-
-  private addOtherName(i: number, name: string): void {
-    this.otherNames.set(i, name);
-    this.nameEnds[i] = this.nameBytesUsed;
-  }
-
   /** Name of entry i, as the archive gave it. */
   name(i: number): string {
-    const other = this.otherNames.get(i);
-    if (other !== undefined) return other;
-    const end = this.nameEnds[i];
-    const start = i === 0 ? 0 : this.nameEnds[i - 1];
-    const bytes = this.nameBytes.subarray(start, end);
-    // Short names (nearly all) are quickest this way; a long one would pass the argument limit.
-    return end - start <= 512
-      ? String.fromCharCode.apply(null, bytes as unknown as number[])
-      : ascii.decode(bytes);
+    return this.names.get(i);
   }
 
   /** Every name, in order (tests, and saving the index). */
   allNames(): string[] {
-    const names = new Array<string>(this.count);
-    for (let i = 0; i < this.count; i++) names[i] = this.name(i);
-    return names;
+    return this.names.all();
   }
 
   private lastOwner: [string, string, number] = ['', '', 0];
@@ -246,8 +189,8 @@ export class EntryTable {
     const table = new EntryTable(1);
     table.count = c.count;
     table.capacity = c.count;
-    table.nameEnds = new Uint32Array(c.count);
-    for (let i = 0; i < c.count; i++) table.addName(i, c.names[i]);
+    table.names = new AsciiNames(c.count);
+    for (const name of c.names) table.names.push(name);
     table.types = c.types;
     table.sizes = c.sizes;
     table.modes = c.modes;
