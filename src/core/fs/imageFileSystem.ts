@@ -204,6 +204,17 @@ export class ImageFileSystem {
     visit: (node: FileNodeInfo, id: number) => unknown,
     dirPath = '/',
   ): void {
+    const nodes = this.walkNodes(layer, mode, dirPath);
+    for (let step = nodes.next(); !step.done; )
+      step = nodes.next(visit(step.value[0], step.value[1]) !== false);
+  }
+
+  /**
+   * `walk` as a generator, for a caller that waits between nodes (`ls` writing to a slow pipe):
+   * yields each node and its id; the value passed to `next` says whether to descend into it
+   * (anything but false does; a plain for-of descends everywhere).
+   */
+  *walkNodes(layer: number, mode: ViewMode, dirPath = '/'): Generator<[FileNodeInfo, number], void, unknown> {
     this.checkLayer(layer);
     const { tree } = this;
     const dir = tree.find(dirPath);
@@ -226,7 +237,7 @@ export class ImageFileSystem {
         const depth = tree.depth[node];
         const path = `${pathAtDepth[depth - 1]}/${tree.name(node)}`;
         pathAtDepth[depth] = path;
-        const descend = visit(this.viewInfo(layer, view, pos, path), node);
+        const descend = yield [this.viewInfo(layer, view, pos, path), node];
         pos = descend === false ? view.end[pos] : pos + 1;
       }
       return;
@@ -238,11 +249,10 @@ export class ImageFileSystem {
     while (stackNodes.length > 0) {
       const node = stackNodes.pop()!;
       const nodePath = stackPaths.pop()!;
-      if (
-        node !== dir &&
-        visit(this.mergedInfo(layer, node, this.visibleEvent(node, layer), nodePath), node) === false
-      )
-        continue;
+      if (node !== dir) {
+        const descend = yield [this.mergedInfo(layer, node, this.visibleEvent(node, layer), nodePath), node];
+        if (descend === false) continue;
+      }
       // Pushed in reverse so they pop in name order.
       for (let i = childStart[node + 1] - 1; i >= childStart[node]; i--) {
         const child = childList[i];
