@@ -78,6 +78,17 @@ export const nodeIo: CliIo = {
       // Waiting for the write callback is the backpressure: a slow pipe slows the reading down.
       process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
     }),
+  stdoutDrained: () =>
+    process.stdout.writableNeedDrain
+      ? new Promise((resolve) => {
+          // A reader that went away (`| head`) ends the wait as a drain would.
+          const done = () => {
+            for (const event of ['drain', 'close', 'error']) process.stdout.off(event, done);
+            resolve();
+          };
+          for (const event of ['drain', 'close', 'error']) process.stdout.once(event, done);
+        })
+      : Promise.resolve(),
   async openArchive(path) {
     // Loaded with the first archive: `--help`, `--version` and a bad flag never parse the readers.
     const { ArchiveReadError, openArchive } = await import('../core/image/open');

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
         member: blob.member,
         compression: blob.compression,
         entries: t?.count ?? 0,
-        names: t ? t.names.slice(0, 5) : [],
+        names: t ? t.allNames().slice(0, 5) : [],
         sizes: t ? Array.from(t.sizes.subarray(0, Math.min(5, t.count))) : [],
         error: blob.error,
       });

@@ -347,7 +347,7 @@ export class CompareEngine {
           blobKey: layer.blob,
           entryIndex: ref.entryIndex,
           diffId: layer.diffId,
-          entryName: table?.names[ref.entryIndex] ?? path,
+          entryName: table?.name(ref.entryIndex) ?? path,
           sparse: false,
         },
         size: bytes.size,

@@ -59,7 +59,7 @@ export async function measureSeek(
     openMs,
     layer: blob.member,
     layerStoredBytes: blob.storedSize,
-    file: entries.names[last],
+    file: entries.name(last),
     fileBytes: entries.storedSize(last),
     fileOffset: entries.dataOffsets[last],
     readMs,

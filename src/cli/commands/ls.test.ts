@@ -240,3 +240,43 @@ describe('ls', () => {
     expect(typeof dashed !== 'string' && dashed.repeated.get('e')).toEqual(['a', 'b']);
   });
 });
+
+describe('ls and a slow stdout', () => {
+  // 5,000 files: three writes of up to 2,000 lines. A pipe that has not taken a write yet must
+  // hold the listing back, or all of it queues in memory (1,000,000 lines held 200 MiB).
+  const many = dockerArchive([
+    {
+      tags: ['many:1'],
+      layers: [[dir('d/'), ...Array.from({ length: 5000 }, (_, i) => file(`d/f${i}`, ''))]],
+    },
+  ]);
+
+  it('writes the next lines only once stdout has taken the last ones', async () => {
+    const { io, stdout } = ioFor(many);
+    const waits: (() => void)[] = [];
+    let writes = 0;
+    const stdoutText = io.stdout;
+    io.stdout = (text) => {
+      writes++;
+      stdoutText(text);
+    };
+    io.stdoutDrained = () => new Promise<void>((resolve) => waits.push(resolve));
+    const done = run(['x.tar'], io);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    await settle();
+    // One batch written, and the listing waits for it to drain.
+    expect([writes, waits.length]).toEqual([1, 1]);
+    waits.shift()!();
+    await settle();
+    expect([writes, waits.length]).toEqual([2, 1]);
+    waits.shift()!();
+    await settle();
+    // The last 1,001 lines (the directory and 1,000 files) need no wait of their own.
+    expect(await done).toBe(0);
+    expect(writes).toBe(3);
+    const lines = stdout().trimEnd().split('\n');
+    expect(lines).toHaveLength(5001);
+    expect(JSON.parse(lines[0]).path).toBe('/d');
+    expect(new Set(lines.map((l) => JSON.parse(l).path)).size).toBe(5001);
+  });
+});

@@ -47,7 +47,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const fs = await buildImageFileSystem(archive, imageIndex);
   let lines: string[] = [];
-  fs.walk(layer, parsed.switches.has('merged') ? 'merged' : 'changes', (node) => {
+  // Node by node, waiting whenever stdout has not taken the last lines yet, so a slow pipe slows
+  // the listing down instead of queueing all of it.
+  for (const [node] of fs.walkNodes(layer, parsed.switches.has('merged') ? 'merged' : 'changes')) {
     lines.push(
       terminalSafeJson({
         path: node.path,
@@ -65,8 +67,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (lines.length >= LINES_PER_WRITE) {
       io.stdout(`${lines.join('\n')}\n`);
       lines = [];
+      await io.stdoutDrained?.();
     }
-  });
+  }
   if (lines.length > 0) io.stdout(`${lines.join('\n')}\n`);
 
   const problems = [...layerProblems(archive, imageIndex, layer), ...fs.warnings];

@@ -105,7 +105,7 @@ function byCodePoint(a: string, b: string): number {
 export function diveFileList(table: EntryTable | null): DiveFileInfo[] {
   const root: TreeNode = { children: new Map(), info: null };
   for (let i = 0; i < (table?.count ?? 0); i++) {
-    const path = cleanRelative(table!.names[i]);
+    const path = cleanRelative(table!.name(i));
     if (path === '') continue;
     const segments = path.split('/');
     const skipped = segments.findIndex((segment) => segment.startsWith(DIVE_SKIPPED_PREFIX));

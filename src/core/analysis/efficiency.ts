@@ -73,7 +73,7 @@ export function analyzeLayers(
   // Per distinct name, once: the test runs for every node of every layer, twice.
   const whiteoutName = new Uint8Array(tree.names.length);
   for (let id = 0; id < tree.names.length; id++)
-    if (tree.names[id].startsWith(WHITEOUT_PREFIX)) whiteoutName[id] = 1;
+    if (tree.names.startsWith(id, WHITEOUT_PREFIX)) whiteoutName[id] = 1;
   const isWhiteoutName = (node: number): boolean => whiteoutName[tree.nameId[node]] === 1;
 
   // Per path: times seen, sum of sizes, smallest size, and when it became inefficient.
@@ -231,7 +231,7 @@ function internLayers(
         node[i] = known[i];
         continue;
       }
-      const relative = cleanRelative(table!.names[i]);
+      const relative = cleanRelative(table!.name(i));
       const cut = relative.startsWith(DIVE_SKIPPED_PREFIX)
         ? 0
         : relative.indexOf(`/${DIVE_SKIPPED_PREFIX}`) + 1;

@@ -74,7 +74,7 @@ export function entryOf(side: CompareSide, info: FileNodeInfo): SideEntry {
           blobKey: layer.blob,
           entryIndex: ref.entryIndex,
           diffId: layer.diffId,
-          entryName: table.names[ref.entryIndex],
+          entryName: table.name(ref.entryIndex),
           sparse: table.storedSize(ref.entryIndex) !== table.sizes[ref.entryIndex],
         };
         if (info.type === 'hardlink') {

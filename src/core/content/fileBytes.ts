@@ -145,7 +145,7 @@ export function openFileBytes(
     throw new RangeError(`layer ${ref.layer} has no entry ${ref.entryIndex}`);
   if (entries.storedSize(ref.entryIndex) !== entries.sizes[ref.entryIndex]) {
     throw new Error(
-      `${entries.names[ref.entryIndex]} in layer ${ref.layer} is a sparse file; its contents cannot be shown`,
+      `${entries.name(ref.entryIndex)} in layer ${ref.layer} is a sparse file; its contents cannot be shown`,
     );
   }
   return new CachedFileBytes(reader, layer.blob, ref.entryIndex, entries.sizes[ref.entryIndex], cache);

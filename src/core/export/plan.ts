@@ -91,7 +91,7 @@ class LayerNames {
       // of a 1,000,000-file layer was a large part of an export's memory.
       if (table)
         for (let i = 0; i < table.count; i++) {
-          const name = table.names[i];
+          const name = table.name(i);
           if (table.type(i) !== 'file' || name.includes(WHITEOUT_PREFIX)) names.set(cleanRelative(name), i);
         }
       this.byLayer.set(layer, names);
@@ -109,7 +109,7 @@ function opaqueDirectories(table: EntryTable | null): Set<string> {
   if (!table) return opaque;
   const whitedOut = new Set<string>();
   for (let i = 0; i < table.count; i++) {
-    const relative = cleanRelative(table.names[i]);
+    const relative = cleanRelative(table.name(i));
     const kind = classifyName(relative);
     if (kind.kind === 'opaque') opaque.add(parentOf(relative));
     else if (kind.kind === 'whiteout') whitedOut.add(kind.target);
@@ -308,7 +308,7 @@ export function planExport(
     // The stated rule for names that climb out of the root (`../../etc/passwd`): the index shows
     // them cleaned, but written cleaned they would overwrite a system file where Docker refuses
     // the layer, so they are left out. A file's own entry is the one its contents come from.
-    if (node.type !== 'file' && own !== undefined && climbing(node, tables[node.layer]?.names[own]))
+    if (node.type !== 'file' && own !== undefined && climbing(node, tables[node.layer]?.name(own)))
       return node.type === 'dir';
     switch (node.type) {
       case 'dir': {
@@ -331,7 +331,7 @@ export function planExport(
           return false;
         }
         const table = tables[ref.layer]!;
-        if (climbing(node, table.names[ref.entryIndex])) {
+        if (climbing(node, table.name(ref.entryIndex))) {
           leftOut.add(node.path);
           return false;
         }

@@ -112,7 +112,7 @@ async function hashAll(
         try {
           hashes.set(contentKey(layers, ref), await contentHash(layer, entryIndex));
         } catch (error) {
-          const name = layers[layer].table!.names[entryIndex];
+          const name = layers[layer].table!.name(entryIndex);
           warnings.push(
             `could not read ${JSON.stringify(name)} in layer ${layer} to compare it: ${messageOf(error)}`,
           );

@@ -160,7 +160,7 @@ describe.skipIf(!haveShared)(
           if (!lists) continue;
           const table = archive.blobs.get(image.layers[layer].blob)!.entries!;
           const whiteoutTargets = new Set(
-            table.names.flatMap((name) => {
+            table.allNames().flatMap((name) => {
               const meaning = classifyName(cleanRelative(name));
               return meaning.kind === 'whiteout' ? [`/${meaning.target}`] : [];
             }),

@@ -1,6 +1,7 @@
 import type { ImageArchive } from '../image/model';
 import { ENTRY_TYPES } from '../tar/types';
 import { NOTE_NONE, NOTE_REPLACED, NOTE_REWRITTEN, noteName } from './changeRule';
+import type { LayerViews } from './packing';
 import { cleanRelative } from './path';
 import type { PathTree } from './pathTree';
 import {
@@ -50,7 +51,8 @@ export class ImageFileSystem {
   private readonly layers: LayerSource[];
   private readonly events: NodeEvents;
   private readonly records: DirRecords;
-  private readonly views: LayerView[];
+  private readonly views: LayerViews;
+  private readonly changedBelow: Int32Array[];
   private readonly layerCounts: LayerChangeDetail[];
   private readonly hardlinks: Map<number, number>[];
   private readonly replaced: Map<number, number[]>;
@@ -61,6 +63,7 @@ export class ImageFileSystem {
     this.events = model.events;
     this.records = model.records;
     this.views = model.views;
+    this.changedBelow = model.changedBelow;
     this.layerCounts = model.counts;
     this.hardlinks = model.hardlinks;
     this.replaced = model.replaced;
@@ -121,7 +124,7 @@ export class ImageFileSystem {
     const from = Math.max(0, offset);
     const to = from + Math.max(0, limit);
     if (mode === 'changes') {
-      const view = this.views[layer];
+      const view = this.views.get(layer);
       const pos = findInView(view, dir);
       if (pos < 0 || !this.isDirVersion(view.versionLayer[pos], view.versionEntry[pos]))
         return { total: 0, items };
@@ -153,7 +156,7 @@ export class ImageFileSystem {
     const node = this.tree.find(path);
     if (node < 0) return null;
     if (mode === 'changes') {
-      const view = this.views[layer];
+      const view = this.views.get(layer);
       const pos = findInView(view, node);
       return pos < 0 ? null : this.viewInfo(layer, view, pos, this.tree.path(node));
     }
@@ -201,13 +204,24 @@ export class ImageFileSystem {
     visit: (node: FileNodeInfo, id: number) => unknown,
     dirPath = '/',
   ): void {
+    const nodes = this.walkNodes(layer, mode, dirPath);
+    for (let step = nodes.next(); !step.done; )
+      step = nodes.next(visit(step.value[0], step.value[1]) !== false);
+  }
+
+  /**
+   * `walk` as a generator, for a caller that waits between nodes (`ls` writing to a slow pipe):
+   * yields each node and its id; the value passed to `next` says whether to descend into it
+   * (anything but false does; a plain for-of descends everywhere).
+   */
+  *walkNodes(layer: number, mode: ViewMode, dirPath = '/'): Generator<[FileNodeInfo, number], void, unknown> {
     this.checkLayer(layer);
     const { tree } = this;
     const dir = tree.find(dirPath);
     if (dir < 0) return;
     const dirPathText = dir === 0 ? '' : tree.path(dir);
     if (mode === 'changes') {
-      const view = this.views[layer];
+      const view = this.views.get(layer);
       let from = 1;
       let to = view.node.length;
       if (dir !== 0) {
@@ -223,7 +237,7 @@ export class ImageFileSystem {
         const depth = tree.depth[node];
         const path = `${pathAtDepth[depth - 1]}/${tree.name(node)}`;
         pathAtDepth[depth] = path;
-        const descend = visit(this.viewInfo(layer, view, pos, path), node);
+        const descend = yield [this.viewInfo(layer, view, pos, path), node];
         pos = descend === false ? view.end[pos] : pos + 1;
       }
       return;
@@ -235,11 +249,10 @@ export class ImageFileSystem {
     while (stackNodes.length > 0) {
       const node = stackNodes.pop()!;
       const nodePath = stackPaths.pop()!;
-      if (
-        node !== dir &&
-        visit(this.mergedInfo(layer, node, this.visibleEvent(node, layer), nodePath), node) === false
-      )
-        continue;
+      if (node !== dir) {
+        const descend = yield [this.mergedInfo(layer, node, this.visibleEvent(node, layer), nodePath), node];
+        if (descend === false) continue;
+      }
       // Pushed in reverse so they pop in name order.
       for (let i = childStart[node + 1] - 1; i >= childStart[node]; i--) {
         const child = childList[i];
@@ -267,7 +280,7 @@ export class ImageFileSystem {
     let versionLayer: number;
     let versionEntry: number;
     if (mode === 'changes') {
-      const view = this.views[layer];
+      const view = this.views.get(layer);
       const pos = findInView(view, node);
       if (pos < 0) return null;
       versionLayer = view.versionLayer[pos];
@@ -335,11 +348,18 @@ export class ImageFileSystem {
       versionEntry = this.events.entry[version];
       if (versionLayer === layer) change = this.events.change[version];
     }
-    // The layer's own row knows whether it rewrote or replaced the path, and what changed below.
-    const view = this.views[layer];
-    const pos = findInView(view, node);
-    if (pos >= 0 && (view.note[pos] === NOTE_REWRITTEN || view.note[pos] === NOTE_REPLACED))
-      note = view.note[pos];
+    // What the layer's own row says (whether it rewrote or replaced the path, whether anything
+    // changed below), read from the events and the stacker's lists: a merged view builds no
+    // layer view. The rules are noteRewrites' and the REPLACED pass of stacking.ts.
+    if (this.replaced.get(node)?.includes(layer)) note = NOTE_REPLACED;
+    else if (
+      version !== ROOT_VERSION &&
+      versionLayer === layer &&
+      change === UNMODIFIED &&
+      versionEntry >= 0 &&
+      !this.isDirVersion(versionLayer, versionEntry)
+    )
+      note = NOTE_REWRITTEN;
     let subtreeSize = 0;
     let childCount = 0;
     if (this.isDirVersion(versionLayer, versionEntry)) {
@@ -363,7 +383,7 @@ export class ImageFileSystem {
       subtreeSize,
       childCount,
     );
-    if (info.type === 'dir' && pos >= 0 && view.subtreeCounted[pos]) info.subtreeChanged = true;
+    if (info.type === 'dir' && sortedHas(this.changedBelow[layer], node)) info.subtreeChanged = true;
     return info;
   }
 
@@ -455,4 +475,17 @@ function findInView(view: LayerView, node: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** Whether a sorted list holds `value` (a binary search). */
+function sortedHas(sorted: Int32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] === value) return true;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }

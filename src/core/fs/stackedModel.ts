@@ -4,6 +4,7 @@
  */
 import type { EntryTable } from '../tar/entryTable';
 import { ENTRY_TYPES } from '../tar/types';
+import type { LayerViews } from './packing';
 import type { PathTree } from './pathTree';
 import type { ContentRef, DiffType, LayerChangeDetail } from './types';
 
@@ -75,7 +76,10 @@ export interface BuiltModel {
   layers: LayerSource[];
   events: NodeEvents;
   records: DirRecords;
-  views: LayerView[];
+  /** Each layer's own view, built on first use. */
+  views: LayerViews;
+  /** Per layer, sorted: the directories with a counted change below them in the layer's view. */
+  changedBelow: Int32Array[];
   counts: LayerChangeDetail[];
   /** Node → the layers that replaced it (made it opaque while it was a directory below). */
   replaced: Map<number, number[]>;

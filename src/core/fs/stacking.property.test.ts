@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { countAgreement } from '../../testing/countAgreement';
 import { testArchive } from '../../testing/fsSupport';
 import type { BuildEntry } from '../../testing/tarBuilder';
+import { countedAs } from './changeRule';
 import { ImageFileSystem } from './imageFileSystem';
 import { cleanRelative } from './path';
 import type { DiffType, FileNodeInfo, ViewMode } from './types';
@@ -265,6 +266,21 @@ describe('ImageFileSystem against a naive reference', () => {
               .sort(),
           ).toEqual([...ref.removed].sort());
           expect(fs.counts(layer)).toMatchObject(ref.counts);
+          // A merged row's note and "changed below" mark are what the layer's own Changes rows say
+          // (the merged view reads them from the events, without building the layer's view).
+          const rows = new Map(changes.map((n) => [n.path, n]));
+          for (const n of merged) {
+            const row = rows.get(n.path);
+            const note = row?.note === 'rewritten' || row?.note === 'replaced' ? row.note : undefined;
+            const below = changes.some(
+              (c) => c.path.startsWith(`${n.path}/`) && countedAs(c.change, c.note) !== null,
+            );
+            expect([n.path, n.note, n.subtreeChanged === true]).toEqual([
+              n.path,
+              note,
+              n.type === 'dir' && row !== undefined && below,
+            ]);
+          }
           checkConsistency(fs, layer, 'merged', merged);
           checkConsistency(fs, layer, 'changes', changes);
         }

@@ -15,7 +15,7 @@ import {
 } from './changeRule';
 import { settleContentComparisons } from './contentHashing';
 import { GrowableInt32 } from './growable';
-import { buildLayerViews, packEvents, packRecords } from './packing';
+import { LayerViews, packEvents, packRecords } from './packing';
 import { classifyName, cleanRelative, parentOf } from './path';
 import { PathInterner, type PathTree } from './pathTree';
 import {
@@ -24,7 +24,6 @@ import {
   DIFF_TYPES,
   IMPLICIT_DIR_MODE,
   type LayerSource,
-  type LayerView,
   MODIFIED,
   PENDING,
   PERMISSION_BITS,
@@ -54,16 +53,57 @@ export async function stackLayers(
   const warnings: string[] = [];
   await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
   for (let layer = 0; layer < layers.length; layer++) noteRewrites(log, layers, layer);
+  log.releasePending();
+  const changedBelow = tallyItems(log, tree, counts, true);
   // Each part of the log is let go once it is packed: on a 1,000,000-entry layer the log and its
-  // packed form would otherwise be held side by side at the peak.
-  const views = buildLayerViews(log, tree, layers);
-  log.releaseItems();
-  for (let layer = 0; layer < layers.length; layer++) countRows(views[layer], counts[layer]);
+  // packed form would otherwise be held side by side at the peak. The items stay until the
+  // layers' own views are built, on first use (LayerViews).
   const events = packEvents(log, tree.count);
   log.releaseEvents();
   const records = packRecords(log, tree.count);
   log.releaseRecords();
-  return { tree, layers, events, records, views, counts, replaced, hardlinks, warnings };
+  const views = new LayerViews(log, tree, layers);
+  return { tree, layers, events, records, views, changedBelow, counts, replaced, hardlinks, warnings };
+}
+
+/**
+ * Counts each layer's Changes rows into `counts` by changeRule.ts: a layer's view lists each node
+ * it touched once, with its last item (packing.ts, buildView), so counting those items counts
+ * exactly the view's rows. With `withMarks`, also lists per layer (sorted) the directories with
+ * a counted row below them, which is what the view's `subtreeCounted` says of them.
+ */
+function tallyItems(
+  log: StackingLog,
+  tree: PathTree,
+  counts: LayerChangeDetail[],
+  withMarks: boolean,
+): Int32Array[] {
+  const { parent } = tree;
+  const lastItem = new Int32Array(tree.count).fill(-1);
+  const marked = withMarks ? new Int32Array(tree.count) : null;
+  const changedBelow: Int32Array[] = [];
+  for (let layer = 0; layer < counts.length; layer++) {
+    const from = log.itemStart[layer];
+    const to = log.itemStart[layer + 1];
+    const stamp = layer + 1;
+    const dirs = new GrowableInt32(16);
+    for (let i = from; i < to; i++) lastItem[log.itemNode.get(i)] = i;
+    for (let i = from; i < to; i++) {
+      const node = log.itemNode.get(i);
+      if (node === 0 || lastItem[node] !== i) continue;
+      const counted = countedAs(DIFF_TYPES[log.itemChange.get(i)], noteName(log.itemNote.get(i)));
+      if (counted === null) continue;
+      counts[layer][counted]++;
+      // Up to the first ancestor already marked: its own ancestors are, so this stays linear.
+      if (marked)
+        for (let a = parent[node]; a >= 0 && marked[a] !== stamp; a = parent[a]) {
+          marked[a] = stamp;
+          dirs.push(a);
+        }
+    }
+    changedBelow.push(dirs.toArray().sort());
+  }
+  return changedBelow;
 }
 
 /**
@@ -74,7 +114,10 @@ export async function stackLayers(
 function applyLayers(
   layers: LayerSource[],
 ): Pick<LayerStacker, 'tree' | 'log' | 'hardlinks' | 'counts' | 'replaced'> {
-  const stacker = new LayerStacker(layers);
+  // The explorer's model keeps only the frozen tree: the interner's lookup tables (a map of every
+  // distinct name and a slot table, ~60 MB for a 1,000,000-entry layer) go before the stacker's
+  // per-path scratch is allocated, instead of being held through the stacking peak.
+  const stacker = new LayerStacker(layers, false);
   for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
   stacker.log.endItems();
   const { tree, log, hardlinks, counts, replaced } = stacker;
@@ -86,7 +129,7 @@ async function stackAndSettle(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
 ): Promise<{ stacker: LayerStacker; warnings: string[] }> {
-  const stacker = new LayerStacker(layers);
+  const stacker = new LayerStacker(layers, true);
   for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
   stacker.log.endItems();
   const warnings: string[] = [];
@@ -113,19 +156,8 @@ export async function stackLayerCounts(
     for (let i = 0; i < kinds.length; i++) if (kinds[i] === K_WRITE) nodes[i] = targets[i];
     return nodes;
   });
-  const lastItem = new Int32Array(tree.count).fill(-1);
-  for (let layer = 0; layer < layers.length; layer++) {
-    const from = log.itemStart[layer];
-    const to = log.itemStart[layer + 1];
-    for (let i = from; i < to; i++) lastItem[log.itemNode.get(i)] = i;
-    for (let i = from; i < to; i++) {
-      const node = log.itemNode.get(i);
-      if (node === 0 || lastItem[node] !== i) continue;
-      const counted = countedAs(DIFF_TYPES[log.itemChange.get(i)], noteName(log.itemNote.get(i)));
-      if (counted !== null) counts[layer][counted]++;
-    }
-  }
-  return { counts, paths: { interner: stacker.interner, pathNode } };
+  tallyItems(log, tree, counts, false);
+  return { counts, paths: { interner: stacker.interner!, pathNode } };
 }
 
 /** Which writes were identical rewrites is only known once contents are compared. */
@@ -142,14 +174,6 @@ function noteRewrites(log: StackingLog, layers: readonly LayerSource[], layer: n
     ) {
       log.itemNote.set(i, NOTE_REWRITTEN);
     }
-  }
-}
-
-/** The layer's counts are its Changes rows counted by changeRule.ts, so the two always agree. */
-function countRows(view: LayerView, counts: LayerChangeDetail): void {
-  for (let pos = 1; pos < view.node.length; pos++) {
-    const counted = countedAs(DIFF_TYPES[view.change[pos]], noteName(view.note[pos]));
-    if (counted !== null) counts[counted]++;
   }
 }
 
@@ -175,7 +199,7 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
     const layerKinds = new Uint8Array(count);
     const layerTargets = new Int32Array(count);
     for (let i = 0; i < count; i++) {
-      const relative = cleanRelative(table!.names[i]);
+      const relative = cleanRelative(table!.name(i));
       const meaning = classifyName(relative);
       if (meaning.kind === 'path') {
         layerKinds[i] = K_WRITE;
@@ -212,6 +236,8 @@ function sortByDepth(nodes: Int32Array, depth: Int32Array): Int32Array {
 }
 
 type StampArray = Uint8Array | Uint16Array | Int32Array;
+type StampConstructor = Uint8ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor;
+type ScratchConstructor = StampConstructor | Float64ArrayConstructor;
 
 /** `applyLayer` starts this many generations of `mark`. */
 const GENERATIONS_PER_LAYER = 3;
@@ -220,9 +246,34 @@ const GENERATIONS_PER_LAYER = 3;
  * Per-path stamps from 0 to `max` in the narrowest array that holds them: an image of a few
  * layers needs a byte a stamp, not four (the eight stamp arrays were 32 MB of a 1,000,000-path layer).
  */
-function stampArray(paths: number, max: number): StampArray {
-  if (max <= 0xff) return new Uint8Array(paths);
-  return max <= 0xffff ? new Uint16Array(paths) : new Int32Array(paths);
+function stampType(max: number): StampConstructor {
+  if (max <= 0xff) return Uint8Array;
+  return max <= 0xffff ? Uint16Array : Int32Array;
+}
+
+/**
+ * The stacker's per-path columns carved out of one buffer. Seventeen separate arrays of a few MB
+ * each (45 MB for a 1,000,000-path layer) came from malloc's heap once its dynamic mmap threshold
+ * had risen, and their pages stayed in the process after the stacker was gone; one block that
+ * large is mapped on its own and goes back to the system when it is collected.
+ */
+class ScratchColumns {
+  private readonly buffer: ArrayBuffer;
+  private offset = 0;
+
+  /** `types`: the columns `take` will be asked for, widest first (so each stays aligned). */
+  constructor(
+    private readonly length: number,
+    types: readonly ScratchConstructor[],
+  ) {
+    this.buffer = new ArrayBuffer(types.reduce((sum, type) => sum + type.BYTES_PER_ELEMENT * length, 0));
+  }
+
+  take<T extends ScratchConstructor>(type: T): InstanceType<T> {
+    const column = new type(this.buffer, this.offset, this.length) as InstanceType<T>;
+    this.offset += type.BYTES_PER_ELEMENT * this.length;
+    return column;
+  }
 }
 
 /** The merged state as of the layer being applied, and the log of what each layer changed in it. */
@@ -233,7 +284,8 @@ class LayerStacker {
   readonly hardlinks: Map<number, number>[] = [];
   readonly counts: LayerChangeDetail[] = [];
   readonly replaced = new Map<number, number[]>();
-  readonly interner: PathInterner;
+  /** The interner the tree was frozen from, when the caller goes on interning (else null). */
+  readonly interner: PathInterner | null;
   readonly kinds: Uint8Array[];
   readonly targets: Int32Array[];
 
@@ -267,31 +319,43 @@ class LayerStacker {
   private readonly mark: StampArray;
   private generation = 0;
 
-  constructor(private readonly layers: readonly LayerSource[]) {
+  constructor(
+    private readonly layers: readonly LayerSource[],
+    keepInterner: boolean,
+  ) {
     const { tree, kinds, targets, interner } = internLayers(layers);
     this.tree = tree;
-    this.interner = interner;
+    this.interner = keepInterner ? interner : null;
     this.kinds = kinds;
     this.targets = targets;
     const n = tree.count;
     this.log = new StackingLog(n + layers.length);
-    this.curLayer = new Int32Array(n).fill(-1);
-    this.curEntry = new Int32Array(n).fill(-1);
-    this.curDir = new Uint8Array(n);
-    this.curSize = new Float64Array(n);
-    this.curChildren = new Int32Array(n);
-    this.writeStamp = stampArray(n, layers.length);
-    this.writeEntry = new Int32Array(n);
-    this.impliedStamp = stampArray(n, layers.length);
-    this.latestBelow = new Int32Array(n);
-    this.sweepMax = new Int32Array(n);
-    this.clearStamp = stampArray(n, layers.length);
-    this.clearIndex = new Int32Array(n);
-    this.setStamp = stampArray(n, layers.length);
-    this.freshStamp = stampArray(n, layers.length);
-    this.dirtyStamp = stampArray(n, layers.length);
-    this.replacedStamp = stampArray(n, layers.length);
-    this.mark = stampArray(n, GENERATIONS_PER_LAYER * layers.length);
+    const scratch = new ScratchColumns(n, [
+      Float64Array,
+      ...Array<Int32ArrayConstructor>(7).fill(Int32Array),
+      stampType(GENERATIONS_PER_LAYER * layers.length),
+      ...Array<StampConstructor>(7).fill(stampType(layers.length)),
+      Uint8Array,
+    ]);
+    this.curSize = scratch.take(Float64Array);
+    this.curLayer = scratch.take(Int32Array).fill(-1);
+    this.curEntry = scratch.take(Int32Array).fill(-1);
+    this.curChildren = scratch.take(Int32Array);
+    this.writeEntry = scratch.take(Int32Array);
+    this.latestBelow = scratch.take(Int32Array);
+    this.sweepMax = scratch.take(Int32Array);
+    this.clearIndex = scratch.take(Int32Array);
+    // `mark` counts further than the stamps, so its type is at least as wide: it goes first.
+    this.mark = scratch.take(stampType(GENERATIONS_PER_LAYER * layers.length));
+    const stamps = stampType(layers.length);
+    this.writeStamp = scratch.take(stamps);
+    this.impliedStamp = scratch.take(stamps);
+    this.clearStamp = scratch.take(stamps);
+    this.setStamp = scratch.take(stamps);
+    this.freshStamp = scratch.take(stamps);
+    this.dirtyStamp = scratch.take(stamps);
+    this.replacedStamp = scratch.take(stamps);
+    this.curDir = scratch.take(Uint8Array);
     // The root is always there, an implicit directory of layer 0.
     this.curLayer[0] = 0;
     this.curDir[0] = 1;

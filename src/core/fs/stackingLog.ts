@@ -101,10 +101,14 @@ export class StackingLog {
     this.pendingUpper.push(packRef(layer, entry));
   }
 
-  /** Once the layer views are built (packing.ts): the items are not read again. */
+  /** Once every layer view is built (packing.ts): the items are not read again. */
   releaseItems(): void {
     for (const column of [this.itemNode, this.itemChange, this.itemLayer, this.itemEntry, this.itemNote])
       column.release();
+  }
+
+  /** Once the content comparisons are settled. */
+  releasePending(): void {
     for (const column of [this.pendingEvent, this.pendingItem, this.pendingLower, this.pendingUpper])
       column.release();
   }

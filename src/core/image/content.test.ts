@@ -159,7 +159,7 @@ describe('ContentReader with more compressed layers in use at once than it keeps
     const reader = new ContentReader(archive);
     const reads = archive.images[0].layers.map(async (layer, i) => {
       const entries = archive.blobs.get(layer.blob)?.entries;
-      const index = entries?.names.findIndex((n) => n.endsWith('data.bin')) ?? -1;
+      const index = entries?.allNames().findIndex((n) => n.endsWith('data.bin')) ?? -1;
       const parts: Uint8Array[] = [];
       // in four pieces, so the reads of all layers interleave
       for (let offset = 0; offset < 2_000_000; offset += 500_000) {

@@ -258,7 +258,7 @@ export class ContentReader {
       // The count is the entry's: how much of it, from where the data stopped, never arrived.
       const member = this.blob(blobKey).member || blobKey;
       throw new Error(
-        `layer ${JSON.stringify(member)} ended ${stored - offset - filled} bytes before the end of entry ${JSON.stringify(entries.names[entryIndex])} (${stored} bytes)`,
+        `layer ${JSON.stringify(member)} ended ${stored - offset - filled} bytes before the end of entry ${JSON.stringify(entries.name(entryIndex))} (${stored} bytes)`,
       );
     }
     return out;
@@ -281,7 +281,7 @@ export class ContentReader {
       const part = await reader.read(Math.min(left, 1 << 20));
       if (part.length === 0)
         throw new Error(
-          `layer ${JSON.stringify(this.blob(blobKey).member || blobKey)} ended ${left} bytes before the end of entry ${JSON.stringify(entries.names[entryIndex])} (${size} bytes)`,
+          `layer ${JSON.stringify(this.blob(blobKey).member || blobKey)} ended ${left} bytes before the end of entry ${JSON.stringify(entries.name(entryIndex))} (${size} bytes)`,
         );
       hasher.update(part);
       left -= part.length;

@@ -36,7 +36,7 @@ export function layerWarnings(table: EntryTable): string[] {
   const unknownTypes = new Finding();
   const hardlinkTargets = new Map<string, number[]>();
   for (let i = 0; i < table.count; i++) {
-    const name = table.names[i];
+    const name = table.name(i);
     if (climbsOutOfRoot(name)) climbing.add(name);
     if (cleanRelative(name) === ROOT_OPAQUE_MARKER) rootOpaque.add(name);
     if (table.type(i) === 'hardlink') {
@@ -46,19 +46,19 @@ export function layerWarnings(table: EntryTable): string[] {
       else hardlinkTargets.set(target, [i]);
     }
   }
-  for (const [i, flag] of table.unknownTypeFlags) unknownTypes.add(table.names[i], ` (type '${flag}')`);
+  for (const [i, flag] of table.unknownTypeFlags) unknownTypes.add(table.name(i), ` (type '${flag}')`);
   if (hardlinkTargets.size > 0) {
     // A link resolves to the target's first entry; one that comes after the link is not there
     // yet when an extractor meets the link, and tar fails on it.
     const firstIndex = new Map<string, number>();
     for (let i = 0; i < table.count; i++) {
-      const relative = cleanRelative(table.names[i]);
+      const relative = cleanRelative(table.name(i));
       if (hardlinkTargets.has(relative) && !firstIndex.has(relative)) firstIndex.set(relative, i);
     }
     for (const [target, links] of hardlinkTargets) {
       const first = firstIndex.get(target);
       if (first === undefined) continue;
-      for (const link of links) if (first > link) forwardLinks.add(table.names[link]);
+      for (const link of links) if (first > link) forwardLinks.add(table.name(link));
     }
   }
   const warnings: string[] = [];

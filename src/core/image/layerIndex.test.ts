@@ -33,7 +33,7 @@ describe('a layer index crosses to another thread and back unchanged', () => {
     const cloned = structuredClone(packed, { transfer });
     const back = unpackLayerIndex(cloned);
     expect(back.entries.toColumns()).toEqual(result.entries.toColumns());
-    expect(back.entries.names).toEqual(result.entries.names);
+    expect(back.entries.allNames()).toEqual(result.entries.allNames());
     expect(back.entries.ownerNames(1)).toEqual(['app', 'staff']);
     expect(back.entries.linkTarget(4)).toBe('../target');
     expect(back.entries.xattrs.get(6)).toEqual({ 'user.note': 'hello' });

@@ -92,7 +92,7 @@ describe('openArchive', () => {
       ]);
       const blob = archive.blobs.get(archive.images[1].layers[1].blob);
       expect(blob?.digest).toBe(`sha256:${blob?.member.slice('blobs/sha256/'.length)}`);
-      const names = archive.blobs.get(archive.images[1].layers[1].blob)?.entries?.names;
+      const names = archive.blobs.get(archive.images[1].layers[1].blob)?.entries?.allNames();
       expect(names).toEqual(['opt/app/', `opt/app/${'long-name-'.repeat(15)}ü.txt`]);
     });
   }
@@ -118,7 +118,7 @@ describe('openArchive', () => {
     expect(archive.format).toBe('rootfs');
     expect(archive.images).toHaveLength(1);
     expect(archive.images[0].layers).toHaveLength(1);
-    expect(archive.blobs.get('')?.entries?.names).toEqual(['./', './hello']);
+    expect(archive.blobs.get('')?.entries?.allNames()).toEqual(['./', './hello']);
   });
 
   it('reads Jib-style lowercase keys and ./-prefixed member names', async () => {

@@ -49,7 +49,7 @@ function summary(archive: ImageArchive) {
       // A rootfs archive's one layer is the archive itself, stored as it arrived.
       compression: archive.format === 'rootfs' ? 'as stored' : b.compression,
       storedSize: archive.format === 'rootfs' ? 'as stored' : b.storedSize,
-      entries: b.entries?.names ?? null,
+      entries: b.entries?.allNames() ?? null,
       error: b.error,
     })),
     layerTree: archive.layerTree,

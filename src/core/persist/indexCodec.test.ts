@@ -32,7 +32,7 @@ async function observable(archive: ImageArchive): Promise<string> {
     for (let i = 0; i < entries.count; i++)
       lines.push(
         JSON.stringify([
-          entries.names[i],
+          entries.name(i),
           entries.type(i),
           entries.sizes[i],
           entries.storedSize(i),

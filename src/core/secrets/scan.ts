@@ -226,7 +226,7 @@ export async function* scanImageSecrets(
     if (!table) return list;
     for (let i = 0; i < table.count; i++) {
       if (table.type(i) !== FILE_TYPE || table.sizes[i] === 0) continue;
-      const relative = cleanRelative(table.names[i]);
+      const relative = cleanRelative(table.name(i));
       const base = relative.slice(relative.lastIndexOf('/') + 1);
       if (relative === '' || base.startsWith('.wh.')) continue;
       list.push({ entryIndex: i, path: `/${relative}`, size: table.storedSize(i) });

@@ -1,3 +1,4 @@
+import { AsciiNames } from './asciiNames';
 import { ENTRY_TYPES, type EntryType, type TarEntry } from './types';
 
 /** An EntryTable's contents as plain columns (see `EntryTable.toColumns`). */
@@ -21,13 +22,14 @@ export interface EntryColumns {
 }
 
 /**
- * The entries of one layer in columns: typed arrays for the numbers and one array of names, so a
+ * The entries of one layer in columns: typed arrays for the numbers and the names' bytes, so a
  * layer of 100k entries costs a few MB instead of 100k objects.
  */
 export class EntryTable {
   count = 0;
   private capacity: number;
-  names: string[] = [];
+  /** The names, as ASCII bytes in one arena (see AsciiNames): 16 bytes a name, not 40 of heap. */
+  private names = new AsciiNames();
   types: Uint8Array;
   sizes: Float64Array;
   modes: Uint32Array;
@@ -104,6 +106,16 @@ export class EntryTable {
     return i;
   }
 
+  /** Name of entry i, as the archive gave it. */
+  name(i: number): string {
+    return this.names.get(i);
+  }
+
+  /** Every name, in order (tests, and saving the index). */
+  allNames(): string[] {
+    return this.names.all();
+  }
+
   private lastOwner: [string, string, number] = ['', '', 0];
 
   private ownerId(uname: string, gname: string): number {
@@ -153,7 +165,7 @@ export class EntryTable {
     const n = this.count;
     return {
       count: n,
-      names: this.names.slice(0, n),
+      names: this.allNames(),
       types: this.types.slice(0, n),
       sizes: this.sizes.slice(0, n),
       modes: this.modes.slice(0, n),
@@ -177,7 +189,8 @@ export class EntryTable {
     const table = new EntryTable(1);
     table.count = c.count;
     table.capacity = c.count;
-    table.names = c.names;
+    table.names = new AsciiNames(c.count);
+    for (const name of c.names) table.names.push(name);
     table.types = c.types;
     table.sizes = c.sizes;
     table.modes = c.modes;

@@ -83,7 +83,7 @@ function params(numRuns: number): fc.Parameters<unknown> {
 function tableView(
   table: EntryTable,
 ): Omit<EntryView, 'mode' | 'uid' | 'gid' | 'mtime' | 'uname' | 'gname' | 'xattrs'>[] {
-  return table.names.map((name, i) => ({
+  return table.allNames().map((name, i) => ({
     name,
     type: table.type(i),
     size: table.sizes[i],

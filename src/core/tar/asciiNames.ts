@@ -1,0 +1,121 @@
+/** ASCII is UTF-8: long names decode with the standard decoder. */
+const utf8 = new TextDecoder();
+
+/** Longest name made with String.fromCharCode (its arguments are limited); longer ones are decoded. */
+const SHORT_NAME = 512;
+
+/**
+ * A list of names held as their ASCII bytes in one arena, name i at [ends[i - 1], ends[i]), made
+ * a string when asked for; the few with other characters are kept as strings by index. As one JS
+ * string each, 1,000,000 short names are ~40 MB of heap (32 bytes a string and 8 for its slot);
+ * here they are their bytes and 4 more, off the heap. Comparisons go by UTF-16 code unit, as
+ * JavaScript's `<` does, without making the strings.
+ */
+export class AsciiNames {
+  private bytes: Uint8Array;
+  private used = 0;
+  private ends: Uint32Array;
+  private count = 0;
+  private readonly others = new Map<number, string>();
+
+  /** Sized for `expected` names of about `bytesEach` bytes, so a large list does not double its way up. */
+  constructor(expected = 16, bytesEach = 16) {
+    this.ends = new Uint32Array(Math.max(16, expected));
+    this.bytes = new Uint8Array(Math.max(256, Math.min(expected * bytesEach, 1 << 26)));
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends a name; its index. */
+  push(name: string): number {
+    const i = this.count++;
+    if (i === this.ends.length) {
+      const ends = new Uint32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    const start = this.used;
+    // Past 4 GiB of names the offsets would wrap: such a name is kept as a string.
+    if (!isAscii(name) || start + name.length > 0xffff_ffff) {
+      this.others.set(i, name);
+      this.ends[i] = start;
+      return i;
+    }
+    if (start + name.length > this.bytes.length) {
+      const size = Math.max(start + name.length, Math.min(0xffff_ffff, this.bytes.length * 2));
+      const grown = new Uint8Array(size);
+      grown.set(this.bytes.subarray(0, start));
+      this.bytes = grown;
+    }
+    const bytes = this.bytes;
+    for (let k = 0; k < name.length; k++) bytes[start + k] = name.charCodeAt(k);
+    this.used = start + name.length;
+    this.ends[i] = this.used;
+    return i;
+  }
+
+  get(i: number): string {
+    const other = this.others.get(i);
+    if (other !== undefined) return other;
+    const start = i === 0 ? 0 : this.ends[i - 1];
+    const bytes = this.bytes.subarray(start, this.ends[i]);
+    return bytes.length <= SHORT_NAME
+      ? String.fromCharCode.apply(null, bytes as unknown as number[])
+      : utf8.decode(bytes);
+  }
+
+  /** Every name, in order. */
+  all(): string[] {
+    const names = new Array<string>(this.count);
+    for (let i = 0; i < this.count; i++) names[i] = this.get(i);
+    return names;
+  }
+
+  /** Name i against `name`, by UTF-16 code unit: negative, 0 or positive. */
+  compare(i: number, name: string): number {
+    const other = this.others.get(i);
+    if (other !== undefined) return other < name ? -1 : other > name ? 1 : 0;
+    const start = i === 0 ? 0 : this.ends[i - 1];
+    const length = this.ends[i] - start;
+    const bytes = this.bytes;
+    const common = Math.min(length, name.length);
+    for (let k = 0; k < common; k++) {
+      const difference = bytes[start + k] - name.charCodeAt(k);
+      if (difference !== 0) return difference;
+    }
+    return length - name.length;
+  }
+
+  /** Name i against name j, by UTF-16 code unit. */
+  compareNames(i: number, j: number): number {
+    const other = this.others.get(j);
+    if (other !== undefined || this.others.has(i)) return this.compare(i, other ?? this.get(j));
+    const startI = i === 0 ? 0 : this.ends[i - 1];
+    const startJ = j === 0 ? 0 : this.ends[j - 1];
+    const lengthI = this.ends[i] - startI;
+    const lengthJ = this.ends[j] - startJ;
+    const bytes = this.bytes;
+    const common = Math.min(lengthI, lengthJ);
+    for (let k = 0; k < common; k++) {
+      const difference = bytes[startI + k] - bytes[startJ + k];
+      if (difference !== 0) return difference;
+    }
+    return lengthI - lengthJ;
+  }
+
+  startsWith(i: number, prefix: string): boolean {
+    const other = this.others.get(i);
+    if (other !== undefined) return other.startsWith(prefix);
+    const start = i === 0 ? 0 : this.ends[i - 1];
+    if (this.ends[i] - start < prefix.length) return false;
+    for (let k = 0; k < prefix.length; k++) if (this.bytes[start + k] !== prefix.charCodeAt(k)) return false;
+    return true;
+  }
+}
+
+function isAscii(name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (name.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
