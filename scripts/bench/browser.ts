@@ -294,7 +294,12 @@ export class WorkerProbe {
     this.cdp.on(
       'Target.attachedToTarget',
       (e: { sessionId: string; targetInfo: { type: string; url: string; title: string } }) => {
-        if (e.targetInfo.type !== 'worker' || !this.watch(e.targetInfo)) return;
+        if (e.targetInfo.type !== 'worker' || !this.watch(e.targetInfo)) {
+          // waitForDebuggerOnStart paused it too (the service worker, another worker): let it run,
+          // or the page waits for it forever
+          if (this.profile) void this.send(e.sessionId, 'Runtime.runIfWaitingForDebugger');
+          return;
+        }
         this.sessions.add(e.sessionId);
         if (this.profile) {
           void (async () => {
