@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archivesBuiltInCode } from '../../testing/archives';
+import { archivesBuiltInCode, dockerArchive } from '../../testing/archives';
 import { analyzeImage } from '../analysis';
 import { BlobSource, MemorySource } from '../bytes/byteSource';
 import { buildImageFileSystem } from '../fs';
@@ -73,6 +73,36 @@ async function roundTrip(name: string, bytes: Uint8Array): Promise<void> {
 describe('a saved index', () => {
   for (const { name, bytes } of archivesBuiltInCode())
     it(`gives back exactly the archive it was made from: ${name}`, () => roundTrip(name, bytes));
+
+  it('keeps names byte for byte: a layer of ASCII names (taken as bytes) and one with others (decoded)', async () => {
+    const ascii = [
+      { name: 'etc/', type: 'dir' as const },
+      ...Array.from({ length: 300 }, (_, i) => ({ name: `etc/f${i}~!#`, content: `${i}` })),
+    ];
+    const others = [
+      { name: 'opt/', type: 'dir' as const },
+      { name: 'opt/café', content: 'é' },
+      { name: 'opt/日本語.txt', content: 'ja' },
+      { name: 'opt/🙂 smile', content: ':)' },
+      { name: 'opt/plain', content: 'p' },
+    ];
+    const bytes = dockerArchive([{ tags: ['names:1'], layers: [ascii, others] }]);
+    await roundTrip('names.tar', bytes);
+    const source = new MemorySource(bytes, 'names.tar');
+    const archive = await openArchive(source);
+    const saved = await encodeIndex(archive, {
+      key: 'k',
+      archiveName: 'n',
+      archiveSize: bytes.length,
+      savedAt: 1,
+    });
+    const restored = await decodeIndex(saved, source, 'k');
+    for (const [key, blob] of archive.blobs)
+      expect(restored.blobs.get(key)?.entries?.allNames()).toEqual(blob.entries?.allNames());
+    const names = [...restored.blobs.values()].flatMap((b) => b.entries?.allNames() ?? []);
+    expect(names).toContain('opt/🙂 smile');
+    expect(names).toContain('etc/f299~!#');
+  });
 
   const real = existsSync(REAL) ? readdirSync(REAL).filter((f) => /\.tar(\.gz)?$/.test(f)) : [];
   it.skipIf(real.length === 0)('gives back exactly the real images it was made from', async () => {

@@ -4,6 +4,7 @@ import { type SeekPoints, seekPointsProblem } from '../compress/seekPoints';
 import type { Compression } from '../compress/sniff';
 import type { ArchiveFormat, Image, ImageArchive, LayerBlob, LayerTreeNode } from '../image/model';
 import type { ExpansionLimit } from '../limits';
+import { AsciiNames } from '../tar/asciiNames';
 import { type EntryColumns, EntryTable } from '../tar/entryTable';
 
 /**
@@ -123,11 +124,17 @@ export async function encodeIndex(
   for (const [key, blob] of archive.blobs) {
     let table: TableHeader | null = null;
     if (blob.entries) {
-      const c = blob.entries.toColumns();
+      const c = blob.entries.columnsWithoutNames();
       entries += c.count;
-      const lengths = new Uint32Array(c.count);
-      for (let i = 0; i < c.count; i++) lengths[i] = c.names[i].length;
-      const names = encoder.encode(c.names.join(''));
+      // ASCII names are written as their bytes; others through UTF-8, with UTF-16 lengths
+      let column = blob.entries.asciiNameColumn();
+      if (!column) {
+        const all = blob.entries.allNames();
+        const lengths = new Uint32Array(c.count);
+        for (let i = 0; i < c.count; i++) lengths[i] = all[i].length;
+        column = { bytes: encoder.encode(all.join('')), lengths };
+      }
+      const { lengths, bytes: names } = column;
       for (const [column] of COLUMNS) parts.push(bytesOf(c[column]));
       parts.push(bytesOf(lengths), names);
       table = {
@@ -279,25 +286,38 @@ export async function decodeIndex(
       for (const [column, Type] of COLUMNS)
         numeric[column] = new Type(take(n * Type.BYTES_PER_ELEMENT).buffer as ArrayBuffer);
       const lengths = new Uint32Array(take(n * 4).buffer as ArrayBuffer);
-      const joined = decoder.decode(take(b.table.nameBytes));
-      const names = new Array<string>(n);
-      let offset = 0;
-      for (let i = 0; i < n; i++) {
-        names[i] = joined.slice(offset, offset + lengths[i]);
-        offset += lengths[i];
-      }
-      if (offset !== joined.length) throw new SavedIndexError(`saved index names of ${b.key} do not add up`);
-      const columns: EntryColumns = {
+      const nameBytes = take(b.table.nameBytes);
+      let units = 0;
+      for (let i = 0; i < n; i++) units += lengths[i];
+      const rest: Omit<EntryColumns, 'names'> = {
         ...(numeric as Pick<EntryColumns, NumericColumn>),
         count: n,
-        names,
         owners: b.table.owners,
         linkTargets: b.table.linkTargets,
         xattrs: b.table.xattrs,
         unknownTypeFlags: b.table.unknownTypeFlags,
         sparseStoredSizes: b.table.sparseStoredSizes,
       };
-      entries = EntryTable.fromColumns(columns);
+      // As many UTF-8 bytes as UTF-16 units means every name is ASCII (any other character takes
+      // more bytes than units): the bytes are the names, with no string made for any of them.
+      if (units === nameBytes.length) {
+        try {
+          entries = EntryTable.fromColumnsAndNames(rest, AsciiNames.fromAscii(nameBytes, lengths));
+        } catch (error) {
+          throw new SavedIndexError(`saved index names of ${b.key}: ${(error as Error).message}`);
+        }
+      } else {
+        const joined = decoder.decode(nameBytes);
+        const names = new Array<string>(n);
+        let offset = 0;
+        for (let i = 0; i < n; i++) {
+          names[i] = joined.slice(offset, offset + lengths[i]);
+          offset += lengths[i];
+        }
+        if (offset !== joined.length)
+          throw new SavedIndexError(`saved index names of ${b.key} do not add up`);
+        entries = EntryTable.fromColumns({ ...rest, names });
+      }
     }
     let seekPoints: SeekPoints | null | undefined;
     if (b.seekPoints) {

@@ -28,6 +28,28 @@ export class AsciiNames {
     return this.count;
   }
 
+  /**
+   * The names whose ASCII bytes are `bytes`, one after another, name i `lengths[i]` bytes long:
+   * a saved index's names column taken as it is, without a string made for any of them.
+   */
+  static fromAscii(bytes: Uint8Array, lengths: Uint32Array): AsciiNames {
+    const names = new AsciiNames(1, 1);
+    const ends = new Uint32Array(Math.max(16, lengths.length));
+    let end = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      end += lengths[i];
+      ends[i] = end;
+    }
+    if (end > bytes.length) throw new RangeError(`the names need ${end} bytes, ${bytes.length} are given`);
+    for (let k = 0; k < end; k++)
+      if (bytes[k] > 0x7f) throw new RangeError(`byte ${k} of the names is not ASCII`);
+    names.bytes = bytes;
+    names.used = end;
+    names.ends = ends;
+    names.count = lengths.length;
+    return names;
+  }
+
   /** Appends a name; its index. */
   push(name: string): number {
     const i = this.count++;
@@ -64,6 +86,18 @@ export class AsciiNames {
     return bytes.length <= SHORT_NAME
       ? String.fromCharCode.apply(null, bytes as unknown as number[])
       : utf8.decode(bytes);
+  }
+
+  /** The names' bytes one after another and each one's length, when every name is ASCII; else null. */
+  asciiColumn(): { bytes: Uint8Array; lengths: Uint32Array } | null {
+    if (this.others.size > 0) return null;
+    const lengths = new Uint32Array(this.count);
+    let start = 0;
+    for (let i = 0; i < this.count; i++) {
+      lengths[i] = this.ends[i] - start;
+      start = this.ends[i];
+    }
+    return { bytes: this.bytes.subarray(0, this.used), lengths };
   }
 
   /** Every name, in order. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AsciiNames } from './asciiNames';
 import { EntryTable } from './entryTable';
 import type { TarEntry } from './types';
 
@@ -54,5 +55,32 @@ describe('EntryTable names', () => {
     expect(back.allNames()).toEqual(NAMES);
     back.add(entry('after/the/load'));
     expect(back.name(NAMES.length)).toBe('after/the/load');
+  });
+});
+
+describe('AsciiNames from a column of bytes', () => {
+  it('takes the bytes as the names, and gives the column back as it was', () => {
+    const bytes = new TextEncoder().encode('etc/etc/hostnameusr');
+    const names = AsciiNames.fromAscii(bytes, Uint32Array.of(4, 12, 3));
+    expect(names.all()).toEqual(['etc/', 'etc/hostname', 'usr']);
+    const column = names.asciiColumn();
+    expect(Array.from(column?.lengths ?? [])).toEqual([4, 12, 3]);
+    expect(new TextDecoder().decode(column?.bytes)).toBe('etc/etc/hostnameusr');
+  });
+
+  it('refuses bytes that are not ASCII or lengths the bytes do not cover', () => {
+    expect(() => AsciiNames.fromAscii(new TextEncoder().encode('café'), Uint32Array.of(5))).toThrow(
+      /not ASCII/,
+    );
+    expect(() => AsciiNames.fromAscii(new TextEncoder().encode('abc'), Uint32Array.of(2, 2))).toThrow(
+      /need 4 bytes/,
+    );
+  });
+
+  it('has no ASCII column once a name is not ASCII', () => {
+    const names = new AsciiNames();
+    names.push('plain');
+    names.push('café');
+    expect(names.asciiColumn()).toBeNull();
   });
 });

@@ -162,10 +162,19 @@ export class EntryTable {
    * so a table rebuilt by `fromColumns` answers exactly as this one does.
    */
   toColumns(): EntryColumns {
+    return { ...this.columnsWithoutNames(), names: this.allNames() };
+  }
+
+  /** The names as one run of ASCII bytes and each one's length, when every name is ASCII; else null. */
+  asciiNameColumn(): { bytes: Uint8Array; lengths: Uint32Array } | null {
+    return this.names.asciiColumn();
+  }
+
+  /** `toColumns` but the names (see asciiNameColumn): a saved index writes their bytes as they are. */
+  columnsWithoutNames(): Omit<EntryColumns, 'names'> {
     const n = this.count;
     return {
       count: n,
-      names: this.allNames(),
       types: this.types.slice(0, n),
       sizes: this.sizes.slice(0, n),
       modes: this.modes.slice(0, n),
@@ -186,11 +195,19 @@ export class EntryTable {
   /** The table `toColumns` described; the arrays are taken, not copied. */
   static fromColumns(c: EntryColumns): EntryTable {
     if (c.count === 0) return new EntryTable();
+    const names = new AsciiNames(c.count);
+    for (const name of c.names) names.push(name);
+    return EntryTable.fromColumnsAndNames(c, names);
+  }
+
+  /** The same, with the names already held as AsciiNames (a saved index's, say). */
+  static fromColumnsAndNames(c: Omit<EntryColumns, 'names'>, names: AsciiNames): EntryTable {
+    if (c.count === 0) return new EntryTable();
+    if (names.length !== c.count) throw new RangeError(`${names.length} names for ${c.count} entries`);
     const table = new EntryTable(1);
     table.count = c.count;
     table.capacity = c.count;
-    table.names = new AsciiNames(c.count);
-    for (const name of c.names) table.names.push(name);
+    table.names = names;
     table.types = c.types;
     table.sizes = c.sizes;
     table.modes = c.modes;
