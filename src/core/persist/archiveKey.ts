@@ -41,27 +41,27 @@ export async function archiveKey(source: ByteSource, identity: ArchiveIdentity):
     JSON.stringify(['image-layer-explorer index key 1', identity.name, identity.size, identity.lastModified]),
   );
   const ranges = sampledRanges(source.size);
+  let samples: Uint8Array[];
   if (source.ownBuffers) {
     // all at once: ten Blob reads one after another took 40 ms of a 100 ms re-open
-    const samples = await Promise.all(ranges.map(([start, end]) => source.read(start, end - start)));
-    return sha256Hex([head, ...samples]);
+    samples = await Promise.all(ranges.map(([start, end]) => source.read(start, end - start)));
+  } else {
+    // one read at a time, each copied: a source may hand back a view into a buffer that its next
+    // read reuses
+    samples = [];
+    for (const [start, end] of ranges) samples.push((await source.read(start, end - start)).slice());
   }
-  // one read at a time: a source may hand back a view into a buffer that its next read reuses
-  const hasher = await createSHA256();
-  hasher.init();
-  hasher.update(head);
-  for (const [start, end] of ranges) hasher.update(await source.read(start, end - start));
-  return hasher.digest('hex');
+  return sha256Hex([head, ...samples]);
+}
+
+interface PlatformDigest {
+  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }
 
 /**
  * SHA-256 of the parts one after another, by the platform's digest where there is one (a secure
  * context: 160 KB took it under a millisecond where hash-wasm took 5 to 16 in a fresh worker).
  */
-interface PlatformDigest {
-  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
-}
-
 async function sha256Hex(parts: Uint8Array[]): Promise<string> {
   const subtle = (globalThis as { crypto?: { subtle?: PlatformDigest } }).crypto?.subtle;
   if (subtle) {
