@@ -291,19 +291,14 @@ export function LayerStrip() {
                 {/* axe joins the visible texts without spaces: this keeps the count a word of its own */}
                 {secrets > 0 && ' '}
                 {secrets > 0 && (
-                  // last in the DOM, and in the name right after the size (where the label's size is)
-                  <g className="strip-secrets">
-                    <circle
-                      cx={x + Math.max(2, w - 2) - (w > 30 ? 10 : 1)}
-                      cy={BAR_Y + 1}
-                      r={secrets > 9 ? 9 : 7.5}
-                    />
-                    <text
-                      x={x + Math.max(2, w - 2) - (w > 30 ? 10 : 1)}
-                      y={BAR_Y + 1.5}
-                      textAnchor="middle"
-                      dominantBaseline="central"
-                    >
+                  // last in the DOM, as in the name (right after the size); drawn on the bar's top-right
+                  // corner, inside it where the bar is wide enough
+                  <g
+                    className="strip-secrets"
+                    transform={`translate(${x + Math.max(2, w - 2) - (w > 30 ? 10 : 1)} ${BAR_Y + 1})`}
+                  >
+                    <circle r={secrets > 9 ? 9 : 7.5} />
+                    <text y={0.5} textAnchor="middle" dominantBaseline="central">
                       {secrets > 99 ? '99+' : secrets}
                     </text>
                   </g>
