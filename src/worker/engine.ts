@@ -243,14 +243,8 @@ export class Engine {
         elapsedMs: this.deps.now() - started,
         ...(file && remembered && key && archive.errors.length === 0 ? { savedIndexKey: key } : {}),
       });
-      // saved after the background stats, so that writing it never delays the first answers,
-      // and again once the later seek points are in, so that a re-open has them too
-      const stats = this.backgroundStats(s, () => this.handOver(s));
-      const save = () => (file && remembered && key ? remembered.save(key, archive, file.name) : undefined);
-      void stats
-        .then(save)
-        .then(() => this.laterSeekPoints(s))
-        .then((n) => (n > 0 ? save() : undefined));
+      const save = file && remembered && key ? () => remembered.save(key, archive, file.name) : null;
+      void this.afterRead(s, save, true);
     } catch (error) {
       s.settled = true;
       const partial = s.archive ? summarize(s.archive, s.size, s.indexed) : null;
@@ -292,10 +286,20 @@ export class Engine {
       fromSavedIndex: true,
       savedIndexKey: key,
     });
-    // an index saved before its later seek points were in gets them now
-    void this.backgroundStats(s, () => this.handOver(s))
-      .then(() => this.laterSeekPoints(s))
-      .then((n) => (n > 0 ? this.saved?.save(key, archive, name) : undefined));
+    const saved = this.saved;
+    void this.afterRead(s, saved ? () => saved.save(key, archive, name) : null, false);
+  }
+
+  /**
+   * What follows a read, in the background: each image's stats (the index handed to the page
+   * after the first), the index saved when it was read afresh (after the stats, so that writing
+   * it never delays the first answers), then the seek points left for later, and the index saved
+   * again with them, so that a re-open has them too (a restored one gets them the same way).
+   */
+  private async afterRead(s: Session, save: (() => Promise<unknown>) | null, fresh: boolean): Promise<void> {
+    await this.backgroundStats(s, () => this.handOver(s));
+    if (fresh) await save?.();
+    if ((await this.laterSeekPoints(s)) > 0) await save?.();
   }
 
   /** The seek points left for later, recorded while nothing else is asked of this session. */
