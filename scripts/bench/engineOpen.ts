@@ -9,7 +9,7 @@
  *   CONTAINER_HOST=unix:///path/podman.sock npx tsx scripts/bench/engineOpen.ts --engine podman \
  *     [--load image.tar] <image> [runs]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -120,15 +120,32 @@ async function saveAlone(): Promise<number> {
   }
 }
 
+/** (c) the engine's own command, `docker save -o` or `podman save -o`, when its client is installed. */
+function clientSave(): number | null {
+  const client = engines[0].name;
+  if (spawnSync(client, ['--version'], { stdio: 'ignore' }).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'ilx-bench-save-'));
+  try {
+    const started = performance.now();
+    const run = spawnSync(client, ['save', '-o', join(dir, 'image.tar'), reference], { stdio: 'ignore' });
+    return run.status === 0 ? performance.now() - started : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (values.load) {
   console.log(`loading ${values.load} (${statSync(values.load).size} bytes) into ${engines[0].name}…`);
   await loadIntoEngine(values.load);
 }
 const ours: number[] = [];
 const save: number[] = [];
+const client: number[] = [];
 let last = { entries: 0, bytes: 0 };
 for (let i = 0; i < runs; i++) {
   save.push(await saveAlone());
+  const clientMs = clientSave();
+  if (clientMs !== null) client.push(clientMs);
   const run = await commandToIndexed();
   ours.push(run.ms);
   last = run;
@@ -141,3 +158,9 @@ console.log(
 console.log(`  command to Indexed:  ${(a / 1000).toFixed(2)} s (median of ${runs})`);
 console.log(`  engine save alone:   ${(b / 1000).toFixed(2)} s (median of ${runs}, as docker save -o)`);
 console.log(`  ratio:               ${(a / b).toFixed(2)}×`);
+if (client.length) {
+  const c = median(client);
+  const name = engines[0].name;
+  console.log(`  ${name} save -o:      ${(c / 1000).toFixed(2)} s (median of ${client.length}, the engine's own client)`);
+  console.log(`  ratio to it:         ${(a / c).toFixed(2)}×`);
+}
