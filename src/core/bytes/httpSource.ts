@@ -158,7 +158,10 @@ export class HttpRangeSource implements ByteSource {
     }
     // a read that reaches the end leaves nothing for a stream to serve after it
     if (this.streamsRefused || fetchEnd >= this.size || this.signal?.aborted) return null;
-    if (!this.ends.some((e) => offset >= e && offset - e <= STREAM_SKIP)) return null;
+    const from = this.ends.findIndex((e) => offset >= e && offset - e <= STREAM_SKIP);
+    if (from < 0) return null;
+    // one walk, one stream: a later read just after the same end is a step back from this walk
+    this.ends.splice(from, 1);
     const stream = new RangeStream(this, offset, this.idleMs);
     this.streams.unshift(stream);
     for (const old of this.streams.splice(MAX_STREAMS)) old.retire();
