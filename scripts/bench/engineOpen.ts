@@ -161,6 +161,8 @@ console.log(`  ratio:               ${(a / b).toFixed(2)}×`);
 if (client.length) {
   const c = median(client);
   const name = engines[0].name;
-  console.log(`  ${name} save -o:      ${(c / 1000).toFixed(2)} s (median of ${client.length}, the engine's own client)`);
+  console.log(
+    `  ${name} save -o:      ${(c / 1000).toFixed(2)} s (median of ${client.length}, the engine's own client)`,
+  );
   console.log(`  ratio to it:         ${(a / c).toFixed(2)}×`);
 }

@@ -199,6 +199,11 @@ export async function saveImage(
       done(null, chunk);
     },
   });
-  await pipeline(res.body, counter, createWriteStream(file, { flags: 'wx', highWaterMark: SAVE_BUFFER_BYTES }), { signal: options.signal });
+  await pipeline(
+    res.body,
+    counter,
+    createWriteStream(file, { flags: 'wx', highWaterMark: SAVE_BUFFER_BYTES }),
+    { signal: options.signal },
+  );
   return bytes;
 }
