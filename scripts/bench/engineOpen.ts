@@ -121,9 +121,10 @@ async function saveAlone(): Promise<number> {
 }
 
 /** (c) the engine's own command, `docker save -o` or `podman save -o`, when its client is installed. */
+const client = engines[0].name;
+const clientInstalled = spawnSync(client, ['--version'], { stdio: 'ignore' }).status === 0;
 function clientSave(): number | null {
-  const client = engines[0].name;
-  if (spawnSync(client, ['--version'], { stdio: 'ignore' }).status !== 0) return null;
+  if (!clientInstalled) return null;
   const dir = mkdtempSync(join(tmpdir(), 'ilx-bench-save-'));
   try {
     const started = performance.now();
@@ -140,12 +141,12 @@ if (values.load) {
 }
 const ours: number[] = [];
 const save: number[] = [];
-const client: number[] = [];
+const clientRuns: number[] = [];
 let last = { entries: 0, bytes: 0 };
 for (let i = 0; i < runs; i++) {
   save.push(await saveAlone());
   const clientMs = clientSave();
-  if (clientMs !== null) client.push(clientMs);
+  if (clientMs !== null) clientRuns.push(clientMs);
   const run = await commandToIndexed();
   ours.push(run.ms);
   last = run;
@@ -158,11 +159,10 @@ console.log(
 console.log(`  command to Indexed:  ${(a / 1000).toFixed(2)} s (median of ${runs})`);
 console.log(`  engine save alone:   ${(b / 1000).toFixed(2)} s (median of ${runs}, as docker save -o)`);
 console.log(`  ratio:               ${(a / b).toFixed(2)}×`);
-if (client.length) {
-  const c = median(client);
-  const name = engines[0].name;
+if (clientRuns.length) {
+  const c = median(clientRuns);
   console.log(
-    `  ${name} save -o:      ${(c / 1000).toFixed(2)} s (median of ${client.length}, the engine's own client)`,
+    `  ${client} save -o:      ${(c / 1000).toFixed(2)} s (median of ${clientRuns.length}, the engine's own client)`,
   );
   console.log(`  ratio to it:         ${(a / c).toFixed(2)}×`);
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerArchive } from '../../testing/archives';
+import { xorshift } from '../../testing/xorshift';
 import { openArchive, totalEntries } from '../image/open';
 import { HttpError, HttpRangeSource } from './httpSource';
 import { prefetchedChunksOf, WindowedReader } from './reader';
@@ -94,13 +95,8 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from
 /** Bytes that differ from their neighbours, so a read served from the wrong offset shows. */
 function noise(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  const next = xorshift(0x9e3779b9);
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff;
   return out;
 }
 
@@ -265,11 +261,7 @@ describe('HttpRangeSource streams a walk', () => {
     try {
       const source = await HttpRangeSource.open(await server.url(), { readAhead: window });
       const checks: Promise<void>[] = [];
-      let seed = 7;
-      const random = () => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        return seed;
-      };
+      const random = xorshift(7);
       for (let i = 0; i < 48; i++) {
         const at = i * window;
         checks.push(
