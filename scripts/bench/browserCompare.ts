@@ -85,6 +85,8 @@ export async function measureCompareInBrowser(options: {
   fileA: string;
   fileB: string;
   timeoutMs?: number;
+  /** Waits this long after Indexed before clicking Compare (0: at once). */
+  settleMs?: number;
 }): Promise<BrowserCompareResult> {
   if (!CHROMIUM) throw new Error('no chromium at /usr/bin/chromium');
   const timeout = options.timeoutMs ?? 20 * 60_000;
@@ -110,6 +112,7 @@ export async function measureCompareInBrowser(options: {
       .getByRole('status')
       .filter({ hasText: /Indexed \d+ entries/ })
       .waitFor({ timeout });
+    if (options.settleMs) await page.waitForTimeout(options.settleMs);
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     const pane = page.getByRole('region', { name: 'Compare', exact: true });
     await pane.getByLabel('Open second archive').setInputFiles(options.fileB);

@@ -6,7 +6,7 @@
  *   node --import tsx scripts/bench/oursCompare.ts <archiveA> <archiveB>
  */
 import { NodeFileSource } from '../../src/cli/nodeFileSource';
-import { openSide, TreeComparison } from '../../src/core/compare';
+import { openSides, TreeComparison } from '../../src/core/compare';
 import { openArchive } from '../../src/core/image/open';
 import { printResult } from './common';
 
@@ -27,8 +27,11 @@ const cpu0 = process.cpuUsage();
 const started = performance.now();
 const archiveA = await openArchive(new NodeFileSource(pathA));
 const archiveB = pathB === pathA ? archiveA : await openArchive(new NodeFileSource(pathB));
-const a = await openSide(archiveA, 0, archiveA.images[0].layers.length - 1);
-const b = await openSide(archiveB, 0, archiveB.images[0].layers.length - 1);
+// as `diff` does: one filesystem when one image's layers are the first layers of the other
+const [a, b] = await openSides(
+  { archive: archiveA, imageIndex: 0, layer: archiveA.images[0].layers.length - 1 },
+  { archive: archiveB, imageIndex: 0, layer: archiveB.images[0].layers.length - 1 },
+);
 const openMs = performance.now() - started;
 const comparison = new TreeComparison(a, b);
 let firstMs: number | null = null;

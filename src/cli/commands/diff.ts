@@ -1,7 +1,7 @@
 import {
   type ConfigDifference,
   compareImageMetadata,
-  openSide,
+  openSides,
   type PathComparison,
   type PathState,
   TreeComparison,
@@ -59,13 +59,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     places.push({ archivePath, archive, image, layer });
   }
   const [placeA, placeB] = places;
-  const sideA = await openSide(placeA.archive, placeA.image, placeA.layer);
-  const sideB = await openSide(placeB.archive, placeB.image, placeB.layer);
+  const whereA = { archive: placeA.archive, imageIndex: placeA.image, layer: placeA.layer };
+  const whereB = { archive: placeB.archive, imageIndex: placeB.image, layer: placeB.layer };
+  const [sideA, sideB] = await openSides(whereA, whereB);
   const comparison = new TreeComparison(sideA, sideB, {
     includeTimes: parsed.switches.has('include-times'),
     exclude: globs,
   });
-  const meta = compareImageMetadata(sideA, sideB);
+  const meta = compareImageMetadata(whereA, whereB);
   const json = parsed.switches.has('json');
 
   let lines: string[] = [];

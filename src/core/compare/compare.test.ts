@@ -3,7 +3,14 @@ import { dockerArchive, type TestImage } from '../../testing/archives';
 import type { BuildEntry } from '../../testing/tarBuilder';
 import { MemorySource } from '../bytes/byteSource';
 import { openArchive } from '../image/open';
-import { compareImageMetadata, openSide, type PathComparison, TreeComparison } from '.';
+import {
+  compareImageMetadata,
+  openSide,
+  openSides,
+  type PathComparison,
+  stackHolder,
+  TreeComparison,
+} from '.';
 import type { CompareOptions } from './types';
 
 const base: BuildEntry[] = [
@@ -219,6 +226,86 @@ describe('comparing two merged filesystems', () => {
     await expect(compare([], [{ name: 'x', content: 'x' }], { signal: controller.signal })).rejects.toThrow(
       'stopped',
     );
+  });
+});
+
+describe('one stack holding the other', () => {
+  // Each kind of difference, made by a layer on top of another image's layers.
+  const tops: BuildEntry[][] = [
+    [
+      { name: 'etc/conf', content: 'bbbb\n' },
+      { name: 'usr/bin/tool', content: 'tool v1', mode: 0o4755, uid: 7 },
+      { name: 'srv/link', type: 'symlink', linkTarget: 'two' },
+      { name: 'srv/d', content: '' },
+    ],
+    [
+      { name: 'usr/bin/', type: 'dir' },
+      { name: 'usr/bin/.wh..wh..opq' },
+      { name: 'usr/bin/fresh', content: 'f' },
+    ],
+    [
+      { name: 'srv/.wh.d' },
+      { name: 'etc/.wh.keep' },
+      { name: 'new/', type: 'dir' },
+      { name: 'new/c', content: 'c' },
+    ],
+    [{ name: 'srv/h', type: 'hardlink', linkTarget: 'etc/keep' }],
+  ];
+  const middle: BuildEntry[] = [
+    { name: 'srv/link', type: 'symlink', linkTarget: 'one' },
+    { name: 'srv/d/', type: 'dir' },
+    { name: 'srv/d/inner', content: 'i' },
+  ];
+  const where = (archive: Awaited<ReturnType<typeof openArchive>>, imageIndex: number, layer: number) => ({
+    archive,
+    imageIndex,
+    layer,
+  });
+  const results = async (sides: Awaited<ReturnType<typeof openSides>>) => new TreeComparison(...sides).all();
+
+  it('builds one filesystem for an image against the same layers with one more on top, with the same answer', async () => {
+    for (const [n, top] of tops.entries()) {
+      const bytes = dockerArchive([
+        { tags: ['short:1'], layers: [base, middle] },
+        { tags: ['long:1'], layers: [base, middle, top] },
+      ]);
+      const archive = await openArchive(new MemorySource(bytes, 'stack.tar'));
+      // the same bytes as a second archive: its layers match by diff ID, not by blob
+      const copy = await openArchive(new MemorySource(bytes, 'copy.tar'));
+      for (const [a, b, holder] of [
+        [where(archive, 0, 1), where(archive, 1, 2), 'b'],
+        [where(archive, 1, 2), where(archive, 0, 1), 'a'],
+        [where(archive, 0, 1), where(copy, 1, 2), 'b'],
+        [where(archive, 1, 1), where(archive, 1, 2), 'b'],
+      ] as const) {
+        expect(stackHolder(a, b), `top ${n}`).toBe(holder);
+        const one = await openSides(a, b);
+        expect(one[0].fs).toBe(one[1].fs);
+        const apart = await results([
+          await openSide(a.archive, a.imageIndex, a.layer),
+          await openSide(b.archive, b.imageIndex, b.layer),
+        ]);
+        expect(apart.length, `top ${n}`).toBeGreaterThan(0);
+        expect(await results(one), `top ${n}`).toEqual(apart);
+      }
+    }
+  });
+
+  it('builds both when neither stack holds the other, or diff IDs are not to be trusted', async () => {
+    const bytes = dockerArchive([
+      { tags: ['a:1'], layers: [base, middle] },
+      { tags: ['b:1'], layers: [base, tops[0]] },
+    ]);
+    const archive = await openArchive(new MemorySource(bytes, 'pair.tar'));
+    const copy = await openArchive(new MemorySource(bytes, 'copy.tar'));
+    expect(stackHolder(where(archive, 0, 1), where(archive, 1, 1))).toBeNull();
+    // the common part alone (the base) is held by either: the longer side holds it
+    expect(stackHolder(where(archive, 0, 0), where(archive, 1, 1))).toBe('b');
+    expect(stackHolder(where(archive, 0, 1), where(copy, 0, 1))).toBe('b');
+    expect(stackHolder(where(archive, 0, 1), where(copy, 0, 1), false)).toBeNull();
+    const [a, b] = await openSides(where(archive, 0, 1), where(archive, 1, 1));
+    expect(a.fs).not.toBe(b.fs);
+    expect([a.imageIndex, b.imageIndex]).toEqual([0, 1]);
   });
 });
 

@@ -12,6 +12,8 @@ import type { CompareSide, ContentLocation } from './side';
 type Sha256 = Awaited<ReturnType<typeof createSHA256>>;
 
 const READ_CHUNK = 1 << 20;
+/** Files up to this size are read whole, several to a read where they lie close (ContentReader.readWhole). */
+const WHOLE_FILE = 1 << 20;
 /**
  * Layers read at the same time: one. A ContentReader keeps a few decompression cursors and
  * closes the least recently made one when it needs another, even while it is being read; two
@@ -80,18 +82,56 @@ export class ContentDigests {
     const work = async (): Promise<void> => {
       // One hasher per queue runner, initialised again for each file: making one costs more than hashing a small file.
       const hasher = await createSHA256();
+      const fail = (job: DigestJob, error: unknown) => {
+        if (this.signal?.aborted) throw this.signal.reason;
+        failed(job, error instanceof Error ? error.message : String(error));
+      };
       while (next < queues.length) {
         const queue = queues[next++];
+        // Small files go to the reader a run at a time (in archive order, as the big ones between them).
+        let run: DigestJob[] = [];
+        const flush = async () => {
+          if (run.length === 0) return;
+          const byEntry = new Map<number, DigestJob[]>();
+          for (const job of run) {
+            const same = byEntry.get(job.location.entryIndex);
+            if (same) same.push(job);
+            else byEntry.set(job.location.entryIndex, [job]);
+          }
+          run = [];
+          const { side, location } = byEntry.values().next().value![0];
+          await side.reader.readWhole(location.blobKey, [...byEntry.keys()], (entryIndex, bytes) => {
+            this.signal?.throwIfAborted();
+            for (const job of byEntry.get(entryIndex)!) {
+              if (bytes instanceof Error) fail(job, bytes);
+              else if (bytes.length !== job.size)
+                fail(
+                  job,
+                  new Error(`${job.location.entryName} ended ${job.size - bytes.length} bytes early`),
+                );
+              else {
+                hasher.init();
+                hasher.update(bytes);
+                this.remember(job, `sha256:${hasher.digest('hex')}`);
+              }
+            }
+          });
+        };
         for (const job of queue) {
           this.signal?.throwIfAborted();
           if (this.known(job.side, job.location) !== undefined) continue;
+          if (job.size <= WHOLE_FILE && !job.location.sparse) {
+            run.push(job);
+            continue;
+          }
+          await flush();
           try {
             this.remember(job, await digestOf(job, this.signal, hasher));
           } catch (error) {
-            if (this.signal?.aborted) throw error;
-            failed(job, error instanceof Error ? error.message : String(error));
+            fail(job, error);
           }
         }
+        await flush();
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOBS, queues.length) }, work));

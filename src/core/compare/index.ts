@@ -13,7 +13,7 @@ import {
   type LayerSharing,
   shareLayers,
 } from './imageDiff';
-import type { CompareSide } from './side';
+import { type CompareSide, type SidePlace, stackHolder } from './side';
 
 export { ContentDigests, digestOf, provablySame } from './contentDigest';
 export { compileGlobs, globSource, type PathMatcher } from './glob';
@@ -26,7 +26,15 @@ export {
   type LayerSharing,
   shareLayers,
 } from './imageDiff';
-export { type CompareSide, type ContentLocation, childrenOf, entryOf, type SideEntry } from './side';
+export {
+  type CompareSide,
+  type ContentLocation,
+  childrenOf,
+  entryOf,
+  type SideEntry,
+  type SidePlace,
+  stackHolder,
+} from './side';
 export { emptyCounts, TreeComparison } from './treeDiff';
 export * from './types';
 
@@ -45,6 +53,44 @@ export async function openSide(
   return { archive, imageIndex, layer, fs: built, reader: reader ?? new ContentReader(archive) };
 }
 
+/**
+ * The two sides a tree comparison walks, with one filesystem built where one side's stack holds
+ * the other's (see stackHolder): the held side is then the holder's image at the held side's
+ * layer, and both read contents through one reader. `fsOf` makes an image's filesystem (or
+ * takes one already made). The places' own archives and images are still what the metadata
+ * comparison and the results' headings name.
+ */
+export async function openSides(
+  a: SidePlace,
+  b: SidePlace,
+  options: {
+    trustDiffIds?: boolean;
+    fsOf?: (archive: ImageArchive, imageIndex: number) => Promise<ImageFileSystem>;
+  } = {},
+): Promise<[CompareSide, CompareSide]> {
+  const fsOf = options.fsOf ?? ((archive, imageIndex) => ImageFileSystem.build(archive, imageIndex));
+  const holder = stackHolder(a, b, options.trustDiffIds ?? true);
+  if (holder) {
+    const on = holder === 'a' ? a : b;
+    const fs = await fsOf(on.archive, on.imageIndex);
+    const reader = new ContentReader(on.archive);
+    const { archive, imageIndex } = on;
+    return [
+      { archive, imageIndex, layer: a.layer, fs, reader },
+      { archive, imageIndex, layer: b.layer, fs, reader },
+    ];
+  }
+  const fsA = await fsOf(a.archive, a.imageIndex);
+  const sameImage = a.archive === b.archive && a.imageIndex === b.imageIndex;
+  const fsB = sameImage ? fsA : await fsOf(b.archive, b.imageIndex);
+  const readerA = new ContentReader(a.archive);
+  const readerB = a.archive === b.archive ? readerA : new ContentReader(b.archive);
+  return [
+    { archive: a.archive, imageIndex: a.imageIndex, layer: a.layer, fs: fsA, reader: readerA },
+    { archive: b.archive, imageIndex: b.imageIndex, layer: b.layer, fs: fsB, reader: readerB },
+  ];
+}
+
 /** Everything of a comparison except the paths: what the two images' metadata says. */
 export interface ImageComparison {
   config: ConfigDifference[];
@@ -52,7 +98,7 @@ export interface ImageComparison {
   history: HistoryRow[];
 }
 
-export function compareImageMetadata(a: CompareSide, b: CompareSide): ImageComparison {
+export function compareImageMetadata(a: SidePlace, b: SidePlace): ImageComparison {
   const imageA = a.archive.images[a.imageIndex];
   const imageB = b.archive.images[b.imageIndex];
   return {

@@ -16,7 +16,7 @@ import { diskDiff, type LayerMember, snapshotTree, unpackImage } from '../../tes
 import type { Compression } from '../compress/sniff';
 import type { ImageArchive } from '../image/model';
 import { openArchive } from '../image/open';
-import { compareImageMetadata, openSide, TreeComparison } from '.';
+import { compareImageMetadata, openSide, openSides, TreeComparison } from '.';
 
 const work = mkdtempSync(join(tmpdir(), 'compare-oracle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -31,12 +31,18 @@ interface Place {
 }
 
 async function ours(a: Place, b: Place, trustDiffIds = true): Promise<[string, string, string][]> {
-  const comparison = new TreeComparison(
+  const whereA = { archive: a.archive, imageIndex: a.image, layer: a.layer };
+  const whereB = { archive: b.archive, imageIndex: b.image, layer: b.layer };
+  const [sideA, sideB] = await openSides(whereA, whereB, { trustDiffIds });
+  const comparison = new TreeComparison(sideA, sideB, { trustDiffIds });
+  const results = await comparison.all();
+  // The same with both filesystems built: one stack holding the other must not change the answer.
+  const apart = new TreeComparison(
     await openSide(a.archive, a.image, a.layer),
     await openSide(b.archive, b.image, b.layer),
     { trustDiffIds },
   );
-  const results = await comparison.all();
+  expect(await apart.all()).toEqual(results);
   expect(comparison.warnings).toEqual([]);
   return results.map((r) => [r.path, r.change, r.what.join(',')]);
 }

@@ -9,13 +9,42 @@ import type { ContentReader } from '../image/content';
 import type { ImageArchive } from '../image/model';
 import type { PathState } from './types';
 
-export interface CompareSide {
+/** An image of an archive, seen at one of its layers. */
+export interface SidePlace {
   archive: ImageArchive;
   imageIndex: number;
   /** The merged view at this layer. */
   layer: number;
+}
+
+export interface CompareSide extends SidePlace {
   fs: ImageFileSystem;
   reader: ContentReader;
+}
+
+/**
+ * Which side's stack holds the other's: 'b' when A's layers, up to A's layer, are B's first
+ * layers (the same blobs of one archive or, trusting diff IDs, the same diff IDs), 'a' the other
+ * way round, null when neither holds the other. A merged view at layer n depends only on layers
+ * 0..n, so the held side is the holder's filesystem seen at the held side's layer: an image
+ * against its base, a rebuild that added layers on top, or two layers of one image need one
+ * filesystem built, not two. The holder must have read every layer of the common part.
+ */
+export function stackHolder(a: SidePlace, b: SidePlace, trustDiffIds = true): 'a' | 'b' | null {
+  const layersA = a.archive.images[a.imageIndex].layers.slice(0, a.layer + 1);
+  const layersB = b.archive.images[b.imageIndex].layers.slice(0, b.layer + 1);
+  const holder = layersA.length <= layersB.length ? b : a;
+  for (let i = 0; i < Math.min(layersA.length, layersB.length); i++) {
+    const la = layersA[i];
+    const lb = layersB[i];
+    const same =
+      (a.archive === b.archive && la.blob === lb.blob) ||
+      (trustDiffIds && la.diffId !== null && la.diffId === lb.diffId);
+    if (!same) return null;
+    const held = holder.archive.images[holder.imageIndex].layers[i];
+    if (!holder.archive.blobs.get(held.blob)?.entries) return null;
+  }
+  return holder === b ? 'b' : 'a';
 }
 
 /** Where a regular file's bytes are, and what proves two of them the same without reading. */

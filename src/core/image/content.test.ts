@@ -178,3 +178,73 @@ describe('ContentReader with more compressed layers in use at once than it keeps
     await Promise.all(reads);
   });
 });
+
+describe('ContentReader.readWhole', () => {
+  const small = Array.from({ length: 300 }, (_, i) => ({
+    name: `s/${i}.txt`,
+    content: `file ${i}\n`.repeat(i),
+  }));
+  const gapBytes = new Uint8Array(200_000).fill(7);
+  const many: TestImage = {
+    tags: ['m:1'],
+    layers: [[...small.slice(0, 150), { name: 'gap.bin', content: gapBytes }, ...small.slice(150)]],
+  };
+
+  /** A source that counts its reads and, once `failFrom` is set, fails any read reaching past it. */
+  class CountingSource extends MemorySource {
+    reads = 0;
+    failFrom = Number.POSITIVE_INFINITY;
+    override async read(offset: number, length: number): Promise<Uint8Array> {
+      this.reads++;
+      if (offset + length > this.failFrom) throw new Error(`cannot read ${offset}+${length}`);
+      return super.read(offset, length);
+    }
+  }
+
+  async function wholeOf(reader: ContentReader, blob: string, entries: number[]) {
+    const seen: [number, string][] = [];
+    await reader.readWhole(blob, entries, (entryIndex, bytes) => {
+      seen.push([
+        entryIndex,
+        bytes instanceof Error ? `error: ${bytes.message}` : new TextDecoder().decode(bytes),
+      ]);
+    });
+    return seen;
+  }
+
+  for (const [label, make] of [
+    ['uncompressed docker-archive', () => dockerArchive([many])],
+    ['gzip OCI layers', () => ociArchive([many], 'gzip')],
+    ['zstd OCI layers', () => ociArchive([many], 'zstd')],
+  ] as const) {
+    it(`gives every file whole, in order (${label})`, async () => {
+      const source = new CountingSource(make());
+      const archive = await openArchive(source);
+      const reader = new ContentReader(archive);
+      const blob = archive.images[0].layers[0].blob;
+      const entries = Array.from({ length: 301 }, (_, i) => i).filter((i) => i % 3 !== 1);
+      const expected: [number, string][] = [];
+      for (const i of entries) expected.push([i, new TextDecoder().decode(await reader.read(blob, i))]);
+      source.reads = 0;
+      expect(await wholeOf(reader, blob, entries)).toEqual(expected);
+      // stored as it is, 201 files 200 KB apart at most are one read of the source
+      if (label.startsWith('uncompressed')) expect(source.reads).toBe(1);
+    });
+  }
+
+  it('reads each file alone when a read of several fails, and says which could not be read', async () => {
+    const source = new CountingSource(dockerArchive([many]));
+    const archive = await openArchive(source);
+    const reader = new ContentReader(archive);
+    const blob = archive.images[0].layers[0].blob;
+    const table = archive.blobs.get(blob)!.entries!;
+    // from the first file after the gap on, the archive can no longer be read
+    source.failFrom = archive.blobs.get(blob)!.dataOffset + table.dataOffsets[151];
+    const seen = await wholeOf(reader, blob, [3, 4, 151, 152]);
+    expect(seen.map(([i]) => i)).toEqual([3, 4, 151, 152]);
+    expect(seen[0][1]).toBe('file 3\n'.repeat(3));
+    expect(seen[1][1]).toBe('file 4\n'.repeat(4));
+    expect(seen[2][1]).toMatch(/^error: cannot read/);
+    expect(seen[3][1]).toMatch(/^error: cannot read/);
+  });
+});

@@ -7,6 +7,10 @@ import type { ImageArchive, LayerBlob } from './model';
 
 /** Forward cursors kept per layer; a few, because each may hold a decompressor's buffers. */
 const MAX_CURSORS = 4;
+/** At most this much of a layer stored as it is is read at once for `readWhole`. */
+const WHOLE_SPAN = 8 * 1024 * 1024;
+/** Unwanted bytes between two files that `readWhole` reads through rather than read again. */
+const WHOLE_GAP = 1024 * 1024;
 
 function limited(parent: SequentialReader, length: number): SequentialReader {
   let left = length;
@@ -262,6 +266,82 @@ export class ContentReader {
       );
     }
     return out;
+  }
+
+  /**
+   * The whole contents of `entryIndices` of one layer (in ascending order), each handed to
+   * `visit` before the next is read, or the error that kept it from being read. On a layer read
+   * by offset, files lying close together come from one read of the source: a Blob read costs
+   * milliseconds however small it is, and comparing two images reads thousands of small files
+   * (2,000 changed files on each side took 7.6 s one read each in Chromium). A gap is read
+   * through when it is smaller than the source's read-ahead (at most 1 MiB). Compressed layers
+   * are read an entry at a time, in order, through the layer's cursor.
+   */
+  async readWhole(
+    blobKey: string,
+    entryIndices: readonly number[],
+    visit: (entryIndex: number, bytes: Uint8Array | Error) => void | Promise<void>,
+  ): Promise<void> {
+    const one = async (entryIndex: number) => {
+      let bytes: Uint8Array | Error;
+      try {
+        bytes = await this.read(blobKey, entryIndex);
+      } catch (error) {
+        bytes = error instanceof Error ? error : new Error(String(error));
+      }
+      await visit(entryIndex, bytes);
+    };
+    const blob = this.archive.blobs.get(blobKey);
+    const entries = blob?.entries;
+    if (
+      !blob ||
+      !entries ||
+      blob.dataOffset < 0 ||
+      this.archive.outerCompression !== 'none' ||
+      blob.compression !== 'none'
+    ) {
+      for (const entryIndex of entryIndices) await one(entryIndex);
+      return;
+    }
+    const { source } = this.archive;
+    const gap = Math.min(WHOLE_GAP, source.readAhead ?? WHOLE_GAP);
+    for (let i = 0; i < entryIndices.length; ) {
+      const first = entryIndices[i];
+      if (first >= entries.count) {
+        await one(first);
+        i++;
+        continue;
+      }
+      const start = entries.dataOffsets[first];
+      let end = start + entries.storedSize(first);
+      let j = i + 1;
+      for (; j < entryIndices.length; j++) {
+        const next = entryIndices[j];
+        if (next >= entries.count) break;
+        const at = entries.dataOffsets[next];
+        const nextEnd = at + entries.storedSize(next);
+        if (at < end || at - end > gap || nextEnd - start > WHOLE_SPAN) break;
+        end = nextEnd;
+      }
+      const group = entryIndices.slice(i, j);
+      i = j;
+      let span: Uint8Array | null = null;
+      if (group.length > 1) {
+        try {
+          span = await source.read(blob.dataOffset + start, end - start);
+        } catch {
+          span = null; // each file is read alone below, and its own error said
+        }
+      }
+      if (!span || span.length < end - start) {
+        for (const entryIndex of group) await one(entryIndex);
+        continue;
+      }
+      for (const entryIndex of group) {
+        const at = entries.dataOffsets[entryIndex] - start;
+        await visit(entryIndex, span.subarray(at, at + entries.storedSize(entryIndex)));
+      }
+    }
   }
 
   /** A fast content fingerprint (xxHash64), streamed so large files are never held whole. */
