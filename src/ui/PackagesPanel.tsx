@@ -19,6 +19,7 @@ import type {
 } from '../worker/protocol';
 import { formatBytes, formatCount, layerLabel, plural, visible } from './format';
 import { usePackageSummary } from './packagesData';
+import { lazyInitialRect, observeRectLazily, scrollLazily } from './treeRows';
 import { useQuery } from './useQuery';
 
 const ROW_H = 28;
@@ -243,6 +244,9 @@ export function PackagesPanel() {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_H,
     overscan: 10,
+    observeElementRect: observeRectLazily,
+    initialRect: lazyInitialRect(),
+    scrollToFn: scrollLazily,
   });
   const items = virtualizer.getVirtualItems();
   const first = items.length ? items[0].index : 0;
