@@ -59,12 +59,13 @@ export async function reuseKnownLayer(
   if (!layer || layer.storedSize !== job.size) return null;
   const { entries } = layer;
   if (entries.count > 0) {
-    for (const i of new Set([0, entries.count - 1])) {
-      const at = entries.headerOffsets[i];
-      if (at < 0 || at + HEADER > job.size) return null;
-      const header = await source.read(job.dataOffset + at, HEADER);
-      if (header.length < HEADER || !checksumMatches(header)) return null;
-    }
+    const offsets = [...new Set([0, entries.count - 1])].map((i) => entries.headerOffsets[i]);
+    if (offsets.some((at) => at < 0 || at + HEADER > job.size)) return null;
+    // side by side: a Blob read costs milliseconds of waiting, two at once hardly more than one
+    const read = (at: number) => source.read(job.dataOffset + at, HEADER).then((h) => h.slice());
+    const headers = source.ownBuffers ? await Promise.all(offsets.map(read)) : [];
+    if (!source.ownBuffers) for (const at of offsets) headers.push(await read(at));
+    if (headers.some((header) => header.length < HEADER || !checksumMatches(header))) return null;
   }
   return { compression: 'none', entries, error: null, warnings: [] };
 }
