@@ -409,8 +409,10 @@ export function runCompare(): void {
 
 /**
  * Has the comparison's worker read ahead what Run will need for the places chosen (both archives,
- * both images' file systems), while the person still looks at the form: Run then walks at once.
- * Only once the explorer's index can be handed over (A is never read a second time for this).
+ * the sides' file systems), while the person still looks at the form: Run then walks at once.
+ * Only once the explorer's index can be handed over (A is never read a second time for this). A
+ * second archive is read ahead from the moment it is picked, beside its listing (B's first image
+ * until another is chosen); a place against itself has nothing to read ahead.
  */
 function prepareRun(): void {
   const s = getCompare();
@@ -418,9 +420,9 @@ function prepareRun(): void {
   if (!s.open || !source) return;
   let bSource: SourceSpec | null = null;
   if (s.b.archive === 'other') {
-    if (s.other?.phase !== 'ready') return;
+    if (s.other?.phase !== 'ready' && s.other?.phase !== 'reading') return;
     bSource = s.other.source;
-  }
+  } else if (s.a.image === s.b.image && s.a.layer === s.b.layer) return;
   void explorerIndex().then((index) => {
     if (!index || shownSource() !== source) return;
     compareClient().prepare(

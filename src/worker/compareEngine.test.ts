@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BlobSource } from '../core/bytes/byteSource';
+import { ImageFileSystem } from '../core/fs/imageFileSystem';
 import { openArchive } from '../core/image/open';
 import { encodeIndex } from '../core/persist/indexCodec';
 import type { EntryTable } from '../core/tar/entryTable';
@@ -10,6 +11,7 @@ import { CompareEngine } from './compareEngine';
 import {
   COMPARE_PROTOCOL_VERSION,
   type CompareDone,
+  type CompareMeta,
   type CompareQuery,
   type FileDiffPage,
   type FromCompareWorker,
@@ -231,9 +233,14 @@ describe("the explorer's index handed to the comparison", () => {
     const run = async (handed: boolean) => {
       const opened: string[] = [];
       const layersRead: string[] = [];
+      const built: string[] = [];
       const messages: FromCompareWorker[] = [];
       const e = new CompareEngine({
         post: (m) => messages.push(m),
+        buildFs: (archive, imageIndex) => {
+          built.push(`${archive.name} ${imageIndex}`);
+          return ImageFileSystem.build(archive, imageIndex);
+        },
         makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
         openArchive: async (source, signal, knownLayers) => {
           opened.push(source.name);
@@ -261,7 +268,8 @@ describe("the explorer's index handed to the comparison", () => {
       for (let i = 0; i < 500 && !messages.some((m) => m.type === 'done' || m.type === 'failed'); i++)
         await new Promise((resolve) => setTimeout(resolve, 5));
       const done = messages.find((m) => m.type === 'done') as { done: CompareDone } | undefined;
-      return { opened, layersRead, messages, totals: done?.done.totals };
+      const meta = messages.find((m) => m.type === 'meta') as { meta: CompareMeta } | undefined;
+      return { opened, layersRead, built, messages, meta: meta?.meta, totals: done?.done.totals };
     };
     const handed = await run(true);
     const read = await run(false);
@@ -276,6 +284,12 @@ describe("the explorer's index handed to the comparison", () => {
     expect(handed.totals).toEqual(read.totals);
     // /srv, /srv/new and /srv/new/x added; /etc/conf changed
     expect(handed.totals).toMatchObject({ added: 3, removed: 0, changed: 1 });
+    // B's stack holds A's: one file system (B's) serves both sides, each named as its own
+    expect(handed.built).toEqual(['b.tar 0']);
+    expect(read.built).toEqual(['b.tar 0']);
+    expect(handed.meta?.a).toMatchObject({ archive: 'a.tar', layer: 0, layerCount: 1 });
+    expect(handed.meta?.b).toMatchObject({ archive: 'b.tar', layer: 1, layerCount: 2 });
+    expect(handed.meta?.layers).toEqual(read.meta?.layers);
   });
 });
 

@@ -10,7 +10,8 @@ import {
   type CompareSide,
   compareImageMetadata,
   digestOf,
-  openSide,
+  openSides,
+  type SidePlace,
   TreeComparison,
 } from '../core/compare/index';
 import {
@@ -60,12 +61,22 @@ export interface CompareEngineDeps {
    * reading the archive again, and one read here is kept for next time.
    */
   indexStore?: IndexStore;
+  /** An image's file system (ImageFileSystem.build when not given: tests count the builds). */
+  buildFs?(archive: ImageArchive, imageIndex: number): Promise<ImageFileSystem>;
 }
 
 /** Versions bigger than this are not diffed as text (each is read whole to diff it). */
 const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 /** Progress events at most this often. */
 const PROGRESS_MS = 100;
+
+interface LoadedSides {
+  /** What each side names: its own archive, image and layer (headings, metadata). */
+  placeA: SidePlace;
+  placeB: SidePlace;
+  /** What the walk reads: both may be one image's file system seen at two layers. */
+  sides: [CompareSide, CompareSide];
+}
 
 class Run {
   readonly controller = new AbortController();
@@ -84,6 +95,12 @@ export class CompareEngine {
   /** Archives and file systems read for the places last asked for (see load). */
   private readonly keptWork = new Map<string, Promise<ImageArchive | ImageFileSystem>>();
   private loads = 0;
+  /**
+   * Indexes read here, to be saved once the run's first differences are out (or the read-ahead is
+   * done with no run waiting): encoding one (10 MB for 100k entries) and writing it to OPFS took
+   * tens of milliseconds from the file system being built right after it.
+   */
+  private savesLeft: (() => void)[] = [];
 
   constructor(private readonly deps: CompareEngineDeps) {
     this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
@@ -124,7 +141,10 @@ export class CompareEngine {
       }
     }
     const archive = await this.deps.openArchive(source, signal, known);
-    if (saved && key && spec.kind === 'file') void saved.save(key, archive, spec.name);
+    if (saved && key && spec.kind === 'file') {
+      const name = spec.name;
+      this.savesLeft.push(() => void saved.save(key, archive, name));
+    }
     return archive;
   }
 
@@ -143,15 +163,13 @@ export class CompareEngine {
   }
 
   /**
-   * Both archives and both images' file systems, read once and kept for the places last asked
-   * for (by `prepare` or a run): anything else kept is let go. A place without a `sourceId` is
-   * read for this call alone.
+   * Both archives and the sides' file systems, read once and kept for the places last asked for
+   * (by `prepare` or a run): anything else kept is let go. Where one side's stack holds the
+   * other's (an image against its base, a rebuild with layers added on top, two layers of one
+   * image: core/compare/side.ts stackHolder), one file system serves both sides and one is built,
+   * not two. A place without a `sourceId` is read for this call alone.
    */
-  private load(
-    a: ComparePlace,
-    b: ComparePlace,
-    onPhase: (phase: string) => void,
-  ): Promise<{ archiveA: ImageArchive; archiveB: ImageArchive; fsA: ImageFileSystem; fsB: ImageFileSystem }> {
+  private load(a: ComparePlace, b: ComparePlace, onPhase: (phase: string) => void): Promise<LoadedSides> {
     const sourceA = a.source;
     if (!sourceA) return Promise.reject(new Error('A names no archive'));
     const once = ++this.loads;
@@ -173,11 +191,17 @@ export class CompareEngine {
           this.read(sourceB, 'B', onPhase, b.index, knownLayersOf(archiveA)),
         );
       }
-      checkPlace(archiveA, a, 'A');
-      checkPlace(archiveB, b, 'B');
-      const fsA = await this.kept(fsKeyA, () => ImageFileSystem.build(archiveA, a.image));
-      const fsB = await this.kept(fsKeyB, () => ImageFileSystem.build(archiveB, b.image));
-      return { archiveA, archiveB, fsA, fsB };
+      const placeA: SidePlace = { archive: archiveA, imageIndex: a.image, layer: layerOf(archiveA, a, 'A') };
+      const placeB: SidePlace = { archive: archiveB, imageIndex: b.image, layer: layerOf(archiveB, b, 'B') };
+      const sides = await openSides(placeA, placeB, {
+        fsOf: (archive, imageIndex) =>
+          this.kept(archive === archiveA && imageIndex === a.image ? fsKeyA : fsKeyB, () =>
+            this.deps.buildFs
+              ? this.deps.buildFs(archive, imageIndex)
+              : ImageFileSystem.build(archive, imageIndex),
+          ),
+      });
+      return { placeA, placeB, sides };
     })();
   }
 
@@ -186,10 +210,21 @@ export class CompareEngine {
     if (!m || typeof m !== 'object' || m.v !== COMPARE_PROTOCOL_VERSION) return;
     const msg = m as ToCompareWorker;
     if (msg.type === 'start') void this.start(msg.run, msg.a, msg.b, msg.settings);
-    else if (msg.type === 'prepare') this.load(msg.a, msg.b, () => {}).catch(() => {});
+    else if (msg.type === 'prepare')
+      this.load(msg.a, msg.b, () => {})
+        .catch(() => {})
+        .finally(() => {
+          if (!this.run || this.run.complete) this.saveLeft();
+        });
     else if (msg.type === 'cancel') {
       if (this.run?.id === msg.run) this.run.controller.abort(new DOMException('cancelled', 'AbortError'));
     } else if (msg.type === 'query') void this.answer(msg.id, msg.run, msg.query);
+  }
+
+  private saveLeft(): void {
+    const saves = this.savesLeft;
+    this.savesLeft = [];
+    for (const save of saves) save();
   }
 
   private emit(run: Run, event: CompareEvent): void {
@@ -209,22 +244,15 @@ export class CompareEngine {
     const { signal } = run.controller;
     const started = this.deps.now();
     try {
-      const { archiveA, archiveB, fsA, fsB } = await untilAborted(
+      const { placeA, placeB, sides } = await untilAborted(
         this.load(a, b, (phase) => this.emit(run, { type: 'opening', phase })),
         signal,
       );
-      const sideA = await openSide(archiveA, a.image, layerOf(archiveA, a, 'A'), fsA);
-      const sideB =
-        fsB === fsA
-          ? await openSide(archiveB, b.image, layerOf(archiveB, b, 'B'), fsB, sideA.reader)
-          : await openSide(archiveB, b.image, layerOf(archiveB, b, 'B'), fsB);
-      run.sides = [sideA, sideB];
-      run.viewers = [
-        new ContentReader(archiveA),
-        archiveB === archiveA ? new ContentReader(archiveA) : new ContentReader(archiveB),
-      ];
-      const meta = compareImageMetadata(sideA, sideB);
-      this.emit(run, { type: 'meta', meta: { a: info(sideA), b: info(sideB), ...meta } });
+      const [sideA, sideB] = sides;
+      run.sides = sides;
+      run.viewers = [new ContentReader(sideA.archive), new ContentReader(sideB.archive)];
+      const meta = compareImageMetadata(placeA, placeB);
+      this.emit(run, { type: 'meta', meta: { a: info(placeA), b: info(placeB), ...meta } });
       // Unchanged paths are always kept (as bare paths): showing them is a filter, not a second walk.
       const comparison = new TreeComparison(sideA, sideB, {
         includeTimes: settings.includeTimes,
@@ -250,9 +278,14 @@ export class CompareEngine {
               totals: { ...comparison.totals },
             },
           });
+          // The page asks for rows on each progress event: let it have them now. A window that
+          // needs no contents read settles without leaving the microtask queue, so without this
+          // the rows waited behind the walk's next windows (about 100 ms at the first differences).
+          await nextTask();
         }
       }
       run.complete = true;
+      this.saveLeft();
       this.emit(run, {
         type: 'done',
         done: {
@@ -268,6 +301,7 @@ export class CompareEngine {
       });
     } catch (error) {
       run.complete = true;
+      this.saveLeft();
       if (signal.aborted) this.emit(run, { type: 'cancelled' });
       else this.emit(run, { type: 'failed', message: messageOf(error) });
     }
@@ -411,18 +445,19 @@ export class CompareEngine {
   }
 }
 
-/** Throws when the place names an image the archive does not have. */
-function checkPlace(archive: ImageArchive, place: ComparePlace, which: string): void {
-  if (!archive.images[place.image]) throw new Error(`${which}: ${archive.name} has no image ${place.image}`);
-}
-
-/** The place's layer (its top when null); throws for a layer the image does not have. */
+/** The place's layer (its top when null); throws for an image or a layer the archive does not have. */
 function layerOf(archive: ImageArchive, place: ComparePlace, which: string): number {
   const image = archive.images[place.image];
+  if (!image) throw new Error(`${which}: ${archive.name} has no image ${place.image}`);
   const layer = place.layer ?? image.layers.length - 1;
   if (layer < 0 || layer >= image.layers.length)
     throw new Error(`${which}: the image has no layer ${layer} (0..${image.layers.length - 1})`);
   return layer;
+}
+
+/** Resolves after the tasks already queued (the page's queries among them). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** `work`, or the signal's reason as soon as it is aborted (the work itself goes on, and is kept). */
@@ -444,7 +479,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function info(side: CompareSide): CompareSideInfo {
+function info(side: SidePlace): CompareSideInfo {
   const image = side.archive.images[side.imageIndex];
   return {
     archive: side.archive.name,
