@@ -16,7 +16,7 @@ import {
 import { settleContentComparisons } from './contentHashing';
 import { GrowableInt32 } from './growable';
 import { LayerViews, packEvents, packRecords } from './packing';
-import { classifyName, cleanRelative, parentOf } from './path';
+import { classifyName, cleanRelative, parentOf, plainPathSpan } from './path';
 import { PathInterner, type PathTree } from './pathTree';
 import {
   ADDED,
@@ -194,11 +194,18 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
   const interner = new PathInterner(entries + (entries >> 3) + 1);
   const kinds: Uint8Array[] = [];
   const targets: Int32Array[] = [];
+  const span = new Int32Array(2);
   for (const { table } of layers) {
     const count = table?.count ?? 0;
     const layerKinds = new Uint8Array(count);
     const layerTargets = new Int32Array(count);
+    const names = table?.nameColumn;
     for (let i = 0; i < count; i++) {
+      if (names && plainPathSpan(names, i, span)) {
+        layerKinds[i] = K_WRITE;
+        layerTargets[i] = interner.internBytes(names.arena, span[0], span[1]);
+        continue;
+      }
       const relative = cleanRelative(table!.name(i));
       const meaning = classifyName(relative);
       if (meaning.kind === 'path') {

@@ -79,7 +79,7 @@ export class AsciiNames {
   }
 
   get(i: number): string {
-    const other = this.others.get(i);
+    const other = this.others.size > 0 ? this.others.get(i) : undefined;
     if (other !== undefined) return other;
     const start = i === 0 ? 0 : this.ends[i - 1];
     const bytes = this.bytes.subarray(start, this.ends[i]);
@@ -109,7 +109,7 @@ export class AsciiNames {
 
   /** Name i against `name`, by UTF-16 code unit: negative, 0 or positive. */
   compare(i: number, name: string): number {
-    const other = this.others.get(i);
+    const other = this.others.size > 0 ? this.others.get(i) : undefined;
     if (other !== undefined) return other < name ? -1 : other > name ? 1 : 0;
     const start = i === 0 ? 0 : this.ends[i - 1];
     const length = this.ends[i] - start;
@@ -124,8 +124,11 @@ export class AsciiNames {
 
   /** Name i against name j, by UTF-16 code unit. */
   compareNames(i: number, j: number): number {
-    const other = this.others.get(j);
-    if (other !== undefined || this.others.has(i)) return this.compare(i, other ?? this.get(j));
+    // Sorting a tree's names makes a million of these: no map lookups when every name is ASCII.
+    if (this.others.size > 0) {
+      const other = this.others.get(j);
+      if (other !== undefined || this.others.has(i)) return this.compare(i, other ?? this.get(j));
+    }
     const startI = i === 0 ? 0 : this.ends[i - 1];
     const startJ = j === 0 ? 0 : this.ends[j - 1];
     const lengthI = this.ends[i] - startI;
@@ -137,6 +140,70 @@ export class AsciiNames {
       if (difference !== 0) return difference;
     }
     return lengthI - lengthJ;
+  }
+
+  /**
+   * The arena holding the ASCII names' bytes, name i at [startOf(i), endOf(i)) unless `isOther(i)`:
+   * for readers that walk names as bytes without making a string of each (stacking's interning).
+   * A later `push` may replace the arena.
+   */
+  get arena(): Uint8Array {
+    return this.bytes;
+  }
+
+  startOf(i: number): number {
+    return i === 0 ? 0 : this.ends[i - 1];
+  }
+
+  endOf(i: number): number {
+    return this.ends[i];
+  }
+
+  /** Name i is held as a string (it has characters other than ASCII): its bytes are not in the arena. */
+  isOther(i: number): boolean {
+    return this.others.size > 0 && this.others.has(i);
+  }
+
+  /** Appends the ASCII name at `source[from, to)`; its index. */
+  pushBytes(source: Uint8Array, from: number, to: number): number {
+    const i = this.count++;
+    if (i === this.ends.length) {
+      const ends = new Uint32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    const start = this.used;
+    const length = to - from;
+    if (start + length > 0xffff_ffff) {
+      this.others.set(i, String.fromCharCode.apply(null, source.subarray(from, to) as unknown as number[]));
+      this.ends[i] = start;
+      return i;
+    }
+    if (start + length > this.bytes.length) {
+      const size = Math.max(start + length, Math.min(0xffff_ffff, this.bytes.length * 2));
+      const grown = new Uint8Array(size);
+      grown.set(this.bytes.subarray(0, start));
+      this.bytes = grown;
+    }
+    this.bytes.set(source.subarray(from, to), start);
+    this.used = start + length;
+    this.ends[i] = this.used;
+    return i;
+  }
+
+  /** Whether name i is the ASCII bytes `source[from, to)`. */
+  equalsBytes(i: number, source: Uint8Array, from: number, to: number): boolean {
+    const other = this.others.size > 0 ? this.others.get(i) : undefined;
+    if (other !== undefined) {
+      if (other.length !== to - from) return false;
+      for (let k = 0; k < other.length; k++) if (other.charCodeAt(k) !== source[from + k]) return false;
+      return true;
+    }
+    const start = i === 0 ? 0 : this.ends[i - 1];
+    if (this.ends[i] - start !== to - from) return false;
+    const bytes = this.bytes;
+    for (let k = 0; k < to - from; k++) if (bytes[start + k] !== source[from + k]) return false;
+    return true;
   }
 
   startsWith(i: number, prefix: string): boolean {

@@ -111,6 +111,11 @@ export class EntryTable {
     return this.names.get(i);
   }
 
+  /** The names as they are held, for readers that walk their bytes (see AsciiNames.arena). */
+  get nameColumn(): AsciiNames {
+    return this.names;
+  }
+
   /** Every name, in order (tests, and saving the index). */
   allNames(): string[] {
     return this.names.all();
