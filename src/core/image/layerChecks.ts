@@ -5,6 +5,7 @@
  * later in the layer, and type flags tar does not define.
  */
 
+import type { AsciiNames } from '../tar/asciiNames';
 import type { EntryTable } from '../tar/entryTable';
 import { cleanRelative, climbsOutOfRoot } from '../tar/names';
 
@@ -28,6 +29,22 @@ class Finding {
   }
 }
 
+const DOT = 0x2e;
+
+/**
+ * Whether name i may climb out of the root or be the root's opaque marker: either needs '..' in
+ * the name (cleaning never joins dots across a '/'). Checked on the name's bytes, since making a
+ * string of every name of a 100k-entry layer to find none was most of this module's time (about
+ * 200 ms of reading a 1.5 GB image in Chromium).
+ */
+function mayClimbOrMarkRoot(names: AsciiNames, i: number): boolean {
+  if (names.isOther(i)) return true;
+  const bytes = names.arena;
+  const end = names.endOf(i);
+  for (let k = names.startOf(i) + 1; k < end; k++) if (bytes[k] === DOT && bytes[k - 1] === DOT) return true;
+  return false;
+}
+
 /** Warnings about `table`, each naming the entries (without the layer: the caller prefixes it). */
 export function layerWarnings(table: EntryTable): string[] {
   const climbing = new Finding();
@@ -35,10 +52,13 @@ export function layerWarnings(table: EntryTable): string[] {
   const forwardLinks = new Finding();
   const unknownTypes = new Finding();
   const hardlinkTargets = new Map<string, number[]>();
+  const names = table.nameColumn;
   for (let i = 0; i < table.count; i++) {
-    const name = table.name(i);
-    if (climbsOutOfRoot(name)) climbing.add(name);
-    if (cleanRelative(name) === ROOT_OPAQUE_MARKER) rootOpaque.add(name);
+    if (mayClimbOrMarkRoot(names, i)) {
+      const name = table.name(i);
+      if (climbsOutOfRoot(name)) climbing.add(name);
+      if (cleanRelative(name) === ROOT_OPAQUE_MARKER) rootOpaque.add(name);
+    }
     if (table.type(i) === 'hardlink') {
       const target = cleanRelative(table.linkTarget(i));
       const links = hardlinkTargets.get(target);
