@@ -4,32 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fileEntry as entry } from '../../testing/tarEntry';
 import { EntryTable } from '../tar/entryTable';
 import { cleanRelative, climbsOutOfRoot } from '../tar/names';
-import type { TarEntry } from '../tar/types';
 import { layerWarnings } from './layerChecks';
-
-function entry(name: string): TarEntry {
-  return {
-    name,
-    type: 'file',
-    size: 0,
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: '',
-    gname: '',
-    mtime: 0,
-    linkTarget: '',
-    devMajor: 0,
-    devMinor: 0,
-    headerOffset: 0,
-    dataOffset: 512,
-    storedSize: 0,
-    sparse: false,
-    xattrs: null,
-  };
-}
 
 function tableOf(names: string[]): EntryTable {
   const table = new EntryTable();

@@ -52,12 +52,7 @@ export class AsciiNames {
 
   /** Appends a name; its index. */
   push(name: string): number {
-    const i = this.count++;
-    if (i === this.ends.length) {
-      const ends = new Uint32Array(this.ends.length * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-    }
+    const i = this.nextIndex();
     const start = this.used;
     // Past 4 GiB of names the offsets would wrap: such a name is kept as a string.
     if (!isAscii(name) || start + name.length > 0xffff_ffff) {
@@ -65,17 +60,50 @@ export class AsciiNames {
       this.ends[i] = start;
       return i;
     }
-    if (start + name.length > this.bytes.length) {
-      const size = Math.max(start + name.length, Math.min(0xffff_ffff, this.bytes.length * 2));
-      const grown = new Uint8Array(size);
-      grown.set(this.bytes.subarray(0, start));
-      this.bytes = grown;
-    }
-    const bytes = this.bytes;
+    const bytes = this.room(name.length);
     for (let k = 0; k < name.length; k++) bytes[start + k] = name.charCodeAt(k);
     this.used = start + name.length;
     this.ends[i] = this.used;
     return i;
+  }
+
+  /** Appends the ASCII name at `source[from, to)`; its index. */
+  pushBytes(source: Uint8Array, from: number, to: number): number {
+    const i = this.nextIndex();
+    const start = this.used;
+    const length = to - from;
+    if (start + length > 0xffff_ffff) {
+      this.others.set(i, String.fromCharCode.apply(null, source.subarray(from, to) as unknown as number[]));
+      this.ends[i] = start;
+      return i;
+    }
+    this.room(length).set(source.subarray(from, to), start);
+    this.used = start + length;
+    this.ends[i] = this.used;
+    return i;
+  }
+
+  /** The next name's index, its end offset's slot made. */
+  private nextIndex(): number {
+    const i = this.count++;
+    if (i === this.ends.length) {
+      const ends = new Uint32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    return i;
+  }
+
+  /** The arena, grown to hold `length` more bytes past those used. */
+  private room(length: number): Uint8Array {
+    const start = this.used;
+    if (start + length > this.bytes.length) {
+      const size = Math.max(start + length, Math.min(0xffff_ffff, this.bytes.length * 2));
+      const grown = new Uint8Array(size);
+      grown.set(this.bytes.subarray(0, start));
+      this.bytes = grown;
+    }
+    return this.bytes;
   }
 
   get(i: number): string {
@@ -162,33 +190,6 @@ export class AsciiNames {
   /** Name i is held as a string (it has characters other than ASCII): its bytes are not in the arena. */
   isOther(i: number): boolean {
     return this.others.size > 0 && this.others.has(i);
-  }
-
-  /** Appends the ASCII name at `source[from, to)`; its index. */
-  pushBytes(source: Uint8Array, from: number, to: number): number {
-    const i = this.count++;
-    if (i === this.ends.length) {
-      const ends = new Uint32Array(this.ends.length * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-    }
-    const start = this.used;
-    const length = to - from;
-    if (start + length > 0xffff_ffff) {
-      this.others.set(i, String.fromCharCode.apply(null, source.subarray(from, to) as unknown as number[]));
-      this.ends[i] = start;
-      return i;
-    }
-    if (start + length > this.bytes.length) {
-      const size = Math.max(start + length, Math.min(0xffff_ffff, this.bytes.length * 2));
-      const grown = new Uint8Array(size);
-      grown.set(this.bytes.subarray(0, start));
-      this.bytes = grown;
-    }
-    this.bytes.set(source.subarray(from, to), start);
-    this.used = start + length;
-    this.ends[i] = this.used;
-    return i;
   }
 
   /** Whether name i is the ASCII bytes `source[from, to)`. */

@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fileEntry as entry } from '../../testing/tarEntry';
 import { AsciiNames } from './asciiNames';
 import { EntryTable } from './entryTable';
-import type { TarEntry } from './types';
-
-function entry(name: string): TarEntry {
-  return {
-    name,
-    type: 'file',
-    size: 0,
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: '',
-    gname: '',
-    mtime: 0,
-    linkTarget: '',
-    devMajor: 0,
-    devMinor: 0,
-    headerOffset: 0,
-    dataOffset: 512,
-    storedSize: 0,
-    sparse: false,
-    xattrs: null,
-  };
-}
 
 // Names live as bytes in one arena (ASCII) or as strings (anything else); each must come back
 // exactly as the walker gave it, in every mix and past every growth of the arena and the columns.
