@@ -141,6 +141,7 @@ export function openCompare(): void {
   const count = getExplorer().archive?.images.length ?? 1;
   // Another image of the archive by default: the next one (or the previous), or the same one's layers.
   const other = count > 1 ? (image + 1) % count : image;
+  if (shownSource()) compareClient().warm();
   setCompare({
     open: true,
     a: s.phase === 'idle' ? { image, layer: null } : s.a,
@@ -412,17 +413,24 @@ export function runCompare(): void {
  * the sides' file systems), while the person still looks at the form: Run then walks at once.
  * Only once the explorer's index can be handed over (A is never read a second time for this). A
  * second archive is read ahead from the moment it is picked, beside its listing (B's first image
- * until another is chosen); a place against itself has nothing to read ahead.
+ * until another is chosen). With `onlyA`, or for a place against itself, the worker only decodes A's index.
  */
-function prepareRun(): void {
+function prepareRun(onlyA = false): void {
   const s = getCompare();
   const source = shownSource();
   if (!s.open || !source) return;
   let bSource: SourceSpec | null = null;
+  if (onlyA) {
+    const a = { source, image: s.a.image, layer: s.a.layer };
+    void explorerIndex().then((index) => {
+      if (index && shownSource() === source) compareClient().prepare({ ...a, index }, { ...a, source: null });
+    });
+    return;
+  }
   if (s.b.archive === 'other') {
     if (s.other?.phase !== 'ready' && s.other?.phase !== 'reading') return;
     bSource = s.other.source;
-  } else if (s.a.image === s.b.image && s.a.layer === s.b.layer) return;
+  }
   void explorerIndex().then((index) => {
     if (!index || shownSource() !== source) return;
     compareClient().prepare(
@@ -439,6 +447,8 @@ function explorerSettled(): boolean {
 }
 
 compareStore.subscribe((s, prev) => {
+  // Opened beside the explorer's own work: only A's index is decoded ahead, nothing built.
+  if (s.open && !prev.open && s.phase === 'idle' && !explorerSettled()) prepareRun(true);
   // When the pane opens only once the explorer's worker is done with the archive just read (its
   // file system, stats): building A's file system beside it slowed the first differences
   // (measured: see README). Once B is chosen the form is nearly filled in.

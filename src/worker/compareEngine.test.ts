@@ -348,4 +348,41 @@ describe('reading ahead (prepare) and keeping between runs', () => {
     await run(4, c);
     expect(opened).toEqual(['x.tar', 'c.tar', 'c.tar']);
   });
+  it('reads only A for a place against itself: no file system until a B is asked for', async () => {
+    const fileA = new File([new Uint8Array(bytes)], 'x.tar');
+    const opened: string[] = [];
+    const built: string[] = [];
+    const e = new CompareEngine({
+      post: () => {},
+      buildFs: (archive, imageIndex) => {
+        built.push(`${archive.name} ${imageIndex}`);
+        return ImageFileSystem.build(archive, imageIndex);
+      },
+      makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
+      openArchive: (source, signal, knownLayers) => {
+        opened.push(source.name);
+        return openArchive(source, { signal, knownLayers });
+      },
+      now: () => performance.now(),
+    });
+    const a = {
+      source: { kind: 'file' as const, file: fileA, name: 'x.tar' },
+      sourceId: 1,
+      image: 0,
+      layer: null,
+    };
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'prepare', a, b: { ...a, source: null } });
+    for (let i = 0; i < 200 && opened.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(opened).toEqual(['x.tar']);
+    expect(built).toEqual([]);
+    // then image 1 against it: A is not read again
+    e.handle({ v: COMPARE_PROTOCOL_VERSION, type: 'prepare', a, b: { source: null, image: 1, layer: null } });
+    for (let i = 0; i < 200 && built.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(opened).toEqual(['x.tar']);
+    // image 1's stack holds image 0's: one file system serves both
+    expect(built).toEqual(['x.tar 1']);
+  });
 });

@@ -163,6 +163,17 @@ export class CompareEngine {
   }
 
   /**
+   * A place against itself (the form as it opens on a one-image archive): only its archive is read
+   * (the handed index decoded), kept beside what is kept already; its file system waits for a B,
+   * since building it beside the explorer's own work just after reading slowed both (README).
+   */
+  private async readAhead(a: ComparePlace): Promise<void> {
+    if (!a.source || a.sourceId === undefined) return;
+    const source = a.source;
+    await this.kept(`archive ${a.sourceId}`, () => this.read(source, 'A', () => {}, a.index));
+  }
+
+  /**
    * Both archives and the sides' file systems, read once and kept for the places last asked for
    * (by `prepare` or a run): anything else kept is let go. Where one side's stack holds the
    * other's (an image against its base, a rebuild with layers added on top, two layers of one
@@ -211,7 +222,7 @@ export class CompareEngine {
     const msg = m as ToCompareWorker;
     if (msg.type === 'start') void this.start(msg.run, msg.a, msg.b, msg.settings);
     else if (msg.type === 'prepare')
-      this.load(msg.a, msg.b, () => {})
+      (samePlace(msg.a, msg.b) ? this.readAhead(msg.a) : this.load(msg.a, msg.b, () => {}))
         .catch(() => {})
         .finally(() => {
           if (!this.run || this.run.complete) this.saveLeft();
@@ -488,4 +499,9 @@ function info(side: SidePlace): CompareSideInfo {
     layer: side.layer,
     layerCount: image.layers.length,
   };
+}
+
+/** The same place of the same archive: nothing to compare, only reading to do ahead. */
+function samePlace(a: ComparePlace, b: ComparePlace): boolean {
+  return !b.source && a.image === b.image && a.layer === b.layer;
 }
