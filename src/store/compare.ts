@@ -419,24 +419,19 @@ function prepareRun(onlyA = false): void {
   const s = getCompare();
   const source = shownSource();
   if (!s.open || !source) return;
-  let bSource: SourceSpec | null = null;
-  if (onlyA) {
-    const a = { source, image: s.a.image, layer: s.a.layer };
-    void explorerIndex().then((index) => {
-      if (index && shownSource() === source) compareClient().prepare({ ...a, index }, { ...a, source: null });
-    });
-    return;
-  }
-  if (s.b.archive === 'other') {
-    if (s.other?.phase !== 'ready' && s.other?.phase !== 'reading') return;
-    bSource = s.other.source;
+  const a = { source, image: s.a.image, layer: s.a.layer };
+  // A against its own place: the worker only decodes A's index.
+  let b: ComparePlace = { ...a, source: null };
+  if (!onlyA) {
+    let bSource: SourceSpec | null = null;
+    if (s.b.archive === 'other') {
+      if (s.other?.phase !== 'ready' && s.other?.phase !== 'reading') return;
+      bSource = s.other.source;
+    }
+    b = { source: bSource, image: s.b.image, layer: s.b.layer };
   }
   void explorerIndex().then((index) => {
-    if (!index || shownSource() !== source) return;
-    compareClient().prepare(
-      { source, image: s.a.image, layer: s.a.layer, index },
-      { source: bSource, image: s.b.image, layer: s.b.layer },
-    );
+    if (index && shownSource() === source) compareClient().prepare({ ...a, index }, b);
   });
 }
 

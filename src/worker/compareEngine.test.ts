@@ -293,22 +293,33 @@ describe("the explorer's index handed to the comparison", () => {
   });
 });
 
+/** An engine on real archives that records the archives it opens, the file systems it builds and what it posts. */
+function recordingEngine() {
+  const opened: string[] = [];
+  const built: string[] = [];
+  const messages: FromCompareWorker[] = [];
+  const e = new CompareEngine({
+    post: (m) => messages.push(m),
+    buildFs: (archive, imageIndex) => {
+      built.push(`${archive.name} ${imageIndex}`);
+      return ImageFileSystem.build(archive, imageIndex);
+    },
+    makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
+    openArchive: (source, signal, knownLayers) => {
+      opened.push(source.name);
+      return openArchive(source, { signal, knownLayers });
+    },
+    now: () => performance.now(),
+  });
+  return { e, opened, built, messages };
+}
+
 describe('reading ahead (prepare) and keeping between runs', () => {
   it('reads each archive once for a prepare and the runs after it, and lets go of places no longer asked for', async () => {
     const fileA = new File([new Uint8Array(bytes)], 'x.tar');
     const otherBytes = dockerArchive([{ tags: ['c:1'], layers: [base] }]);
     const fileC = new File([new Uint8Array(otherBytes)], 'c.tar');
-    const opened: string[] = [];
-    const messages: FromCompareWorker[] = [];
-    const e = new CompareEngine({
-      post: (m) => messages.push(m),
-      makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
-      openArchive: (source, signal, knownLayers) => {
-        opened.push(source.name);
-        return openArchive(source, { signal, knownLayers });
-      },
-      now: () => performance.now(),
-    });
+    const { e, opened, messages } = recordingEngine();
     const a = {
       source: { kind: 'file' as const, file: fileA, name: 'x.tar' },
       sourceId: 1,
@@ -350,21 +361,7 @@ describe('reading ahead (prepare) and keeping between runs', () => {
   });
   it('reads only A for a place against itself: no file system until a B is asked for', async () => {
     const fileA = new File([new Uint8Array(bytes)], 'x.tar');
-    const opened: string[] = [];
-    const built: string[] = [];
-    const e = new CompareEngine({
-      post: () => {},
-      buildFs: (archive, imageIndex) => {
-        built.push(`${archive.name} ${imageIndex}`);
-        return ImageFileSystem.build(archive, imageIndex);
-      },
-      makeSource: (spec) => new BlobSource((spec as { file: Blob }).file, (spec as { name: string }).name),
-      openArchive: (source, signal, knownLayers) => {
-        opened.push(source.name);
-        return openArchive(source, { signal, knownLayers });
-      },
-      now: () => performance.now(),
-    });
+    const { e, opened, built } = recordingEngine();
     const a = {
       source: { kind: 'file' as const, file: fileA, name: 'x.tar' },
       sourceId: 1,

@@ -170,7 +170,7 @@ export class CompareEngine {
   private async readAhead(a: ComparePlace): Promise<void> {
     if (!a.source || a.sourceId === undefined) return;
     const source = a.source;
-    await this.kept(`archive ${a.sourceId}`, () => this.read(source, 'A', () => {}, a.index));
+    await this.kept(archiveKey(a.sourceId), () => this.read(source, 'A', () => {}, a.index));
   }
 
   /**
@@ -184,8 +184,8 @@ export class CompareEngine {
     const sourceA = a.source;
     if (!sourceA) return Promise.reject(new Error('A names no archive'));
     const once = ++this.loads;
-    const keyA = `archive ${a.sourceId ?? `once ${once} A`}`;
-    const keyB = b.source ? `archive ${b.sourceId ?? `once ${once} B`}` : keyA;
+    const keyA = archiveKey(a.sourceId ?? `once ${once} A`);
+    const keyB = b.source ? archiveKey(b.sourceId ?? `once ${once} B`) : keyA;
     const fsKeyA = `${keyA} image ${a.image}`;
     const fsKeyB = `${keyB} image ${b.image}`;
     const wanted = new Set([keyA, keyB, fsKeyA, fsKeyB]);
@@ -499,6 +499,11 @@ function info(side: SidePlace): CompareSideInfo {
     layer: side.layer,
     layerCount: image.layers.length,
   };
+}
+
+/** What an archive is kept under in `keptWork`: the page's source id, or a one-off name. */
+function archiveKey(id: number | string): string {
+  return `archive ${id}`;
 }
 
 /** The same place of the same archive: nothing to compare, only reading to do ahead. */

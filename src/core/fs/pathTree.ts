@@ -248,16 +248,20 @@ export class PathInterner {
 function nameHash(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  return h ^ (h >>> 13);
+  return finishHash(h);
 }
 
 /** `nameHash` of the ASCII name at `source[from, to)`: the same number, since ASCII bytes are its UTF-16 units. */
 function bytesHash(source: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) h = Math.imul(h ^ source[i], 0x01000193);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  return h ^ (h >>> 13);
+  return finishHash(h);
+}
+
+/** Both hashes end alike, so a name hashed as bytes finds the same name hashed as a string. */
+function finishHash(h: number): number {
+  const mixed = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  return mixed ^ (mixed >>> 13);
 }
 
 const SLASH = 0x2f;

@@ -63,8 +63,9 @@ export async function reuseKnownLayer(
     if (offsets.some((at) => at < 0 || at + HEADER > job.size)) return null;
     // side by side: a Blob read costs milliseconds of waiting, two at once hardly more than one
     const read = (at: number) => source.read(job.dataOffset + at, HEADER).then((h) => h.slice());
-    const headers = source.ownBuffers ? await Promise.all(offsets.map(read)) : [];
-    if (!source.ownBuffers) for (const at of offsets) headers.push(await read(at));
+    const headers: Uint8Array[] = [];
+    if (source.ownBuffers) headers.push(...(await Promise.all(offsets.map(read))));
+    else for (const at of offsets) headers.push(await read(at));
     if (headers.some((header) => header.length < HEADER || !checksumMatches(header))) return null;
   }
   return { compression: 'none', entries, error: null, warnings: [] };
