@@ -22,7 +22,7 @@ import type {
   CompareQueryMap,
 } from '../worker/compareProtocol';
 import type { SourceSpec } from '../worker/protocol';
-import { query } from './client';
+import { getClient, query } from './client';
 import { handedIndexOf } from './handedIndex';
 import { archiveUrl, type DeepLink, parseHash } from './hash';
 import { store as explorerStore, getState as getExplorer } from './index';
@@ -458,6 +458,22 @@ compareStore.subscribe((s, prev) => {
       s.other?.phase !== prev.other?.phase)
   )
     prepareRun();
+});
+
+/**
+ * While the pane is open and its comparison has not ended, the explorer's worker puts its own
+ * background work off (its stats, analysis, saving; the queries of the views the pane hides):
+ * on two cores it otherwise halves the comparison's speed. Measured at once after Indexed, Run to
+ * the first difference: see README. Asked again when a run starts, so the worker's lapse restarts.
+ */
+function explorerHeld(s: CompareState): boolean {
+  return s.open && (s.phase === 'idle' || s.phase === 'opening' || s.phase === 'running');
+}
+
+compareStore.subscribe((s, prev) => {
+  const held = explorerHeld(s);
+  const started = s.phase === 'opening' && prev.phase !== 'opening';
+  if (held !== explorerHeld(prev) || (held && started)) getClient().holdBackground(held);
 });
 
 /** Counts runCompare's calls, so a run whose index arrives after a newer one began is dropped. */

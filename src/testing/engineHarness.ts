@@ -27,6 +27,8 @@ export interface EngineHarnessOptions {
   indexStore?: IndexStore;
   /** The engine's background pass for seek points left for later (EngineDeps.recordSeekPoints). */
   recordSeekPoints?: EngineDeps['recordSeekPoints'];
+  /** The hold the page's `hold` messages set (EngineDeps.hold). */
+  hold?: EngineDeps['hold'];
 }
 
 export function engineHarness(bytes: Uint8Array, options: EngineHarnessOptions = {}) {
@@ -55,6 +57,7 @@ export function engineHarness(bytes: Uint8Array, options: EngineHarnessOptions =
     now: () => performance.now(),
     indexStore: options.indexStore,
     recordSeekPoints: options.recordSeekPoints,
+    hold: options.hold,
   });
   const send = (m: ToWorker) => engine.handle(m);
   const until = async (pred: (m: FromWorker) => boolean): Promise<FromWorker> => {

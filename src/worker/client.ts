@@ -121,6 +121,14 @@ export class ExplorerClient {
       this.send({ v: PROTOCOL_VERSION, type: 'cancel', session: this.session });
   }
 
+  /**
+   * Asks the worker to put its background work and heavy queries off while a comparison starts
+   * beside it, or lets go (worker/backgroundHold.ts; the ask lapses by itself).
+   */
+  holdBackground(held: boolean): void {
+    this.send({ v: PROTOCOL_VERSION, type: 'hold', held });
+  }
+
   query<K extends QueryKind>(kind: K, args: QueryArgs<K>): Promise<QueryResult<K>> {
     if (!this.worker || this.session === 0) return Promise.reject(new Error('no archive is open'));
     const id = this.nextQuery++;

@@ -4,6 +4,7 @@ import { openArchive } from '../core/image/open';
 import { decodeIndex } from '../core/persist/indexCodec';
 import { dockerArchive } from '../testing/archives';
 import { engineHarness } from '../testing/engineHarness';
+import { BackgroundHold } from './backgroundHold';
 import { HANDED_INDEX_KEY } from './engine';
 import { type FileViewSpec, PROTOCOL_VERSION, type ToWorker } from './protocol';
 
@@ -122,6 +123,35 @@ describe('worker engine', () => {
       for (const [key, blob] of read.blobs)
         expect(handed.blobs.get(key)?.entries?.toColumns().names).toEqual(blob.entries?.toColumns().names);
     }
+  });
+
+  it("a hold puts the background and the views' queries off, not the index; letting go answers them", async () => {
+    const h = harness();
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    h.send({ v, type: 'hold', held: true });
+    await h.until((m) => m.type === 'indexReady');
+    let rowsAnswered = false;
+    const rows = h.ask(1, 'rows', { view: view({ layer: 1 }), offset: 0, limit: 50 }).then((r) => {
+      rowsAnswered = true;
+      return r;
+    });
+    // the comparison's own ask goes through, and several tasks pass: the rest still waits
+    const { bytes } = await h.ask(1, 'indexBytes', {});
+    expect(bytes.byteLength).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(rowsAnswered).toBe(false);
+    expect(h.events(1)).not.toContain('imageStats');
+    h.send({ v, type: 'hold', held: false });
+    expect((await rows).rows.map((r) => r.path)).toEqual(['/etc', '/etc/app.conf', '/etc/passwd']);
+    await h.until((m) => m.type === 'imageStats');
+  });
+
+  it('a hold the page never lets go of lapses by itself', async () => {
+    const h = engineHarness(ARCHIVE, { hold: new BackgroundHold(30) });
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    h.send({ v, type: 'hold', held: true });
+    const stats = await h.until((m) => m.type === 'imageStats');
+    expect(stats.type === 'imageStats' && stats.stats.counts.length).toBe(3);
   });
 
   it('reports images first, then layers, then the total of entries', async () => {

@@ -8,6 +8,7 @@ import type { ImageArchive, OpenProgress } from '../core/image/model';
 import type { VerifyReport } from '../core/image/verify';
 import { encodeIndex } from '../core/persist/indexCodec';
 import type { IndexStore } from '../storage/indexStore';
+import { BackgroundHold } from './backgroundHold';
 import { FileViews } from './fileView';
 import type { FileSystemView, ImageAnalysis } from './fsApi';
 import { transferables } from './inside';
@@ -19,6 +20,7 @@ import {
   MAX_INEFFICIENT,
   PROTOCOL_VERSION,
   type Query,
+  type QueryKind,
   type SavedIndexRequest,
   type SessionEvent,
   type SourceSpec,
@@ -66,10 +68,31 @@ export interface EngineDeps {
    * in the background once the archive is shown; returns how many layers got them.
    */
   recordSeekPoints?(archive: ImageArchive, signal: AbortSignal): Promise<number>;
+  /** For tests: the hold the page's `hold` messages set (one lapsing after MAX_HOLD_MS otherwise). */
+  hold?: BackgroundHold;
 }
 
 /** File systems kept built at once; each can be large, and images of one archive share little memory. */
 const MAX_FS = 3;
+/**
+ * The longest the page's ask to hold the background lasts, from its last ask: a comparison's
+ * first differences come well within it (see README), and the explorer then catches up.
+ */
+const MAX_HOLD_MS = 8000;
+/**
+ * The queries a hold does not put off: the comparison's own ask for the index, what the person
+ * asked for outright (verifying, a secret shown), and the cancels. Every other query is of the
+ * explorer's views, which the comparison's pane hides; each also waits, once its image's file
+ * system is built, before it walks it.
+ */
+const UNHELD_QUERIES: ReadonlySet<QueryKind> = new Set<QueryKind>([
+  'indexBytes',
+  'verify',
+  'secretReveal',
+  'searchCancel',
+  'exportCancel',
+  'secretsCancel',
+]);
 /** Images whose stats are computed in the background once the archive is indexed. */
 const BACKGROUND_STATS = 8;
 
@@ -152,9 +175,11 @@ export function summarize(archive: ImageArchive, size: number, indexed: Readonly
 export class Engine {
   private session: Session | null = null;
   private readonly saved: SavedIndexes | null;
+  private readonly hold: BackgroundHold;
 
   constructor(private readonly deps: EngineDeps) {
     this.saved = deps.indexStore ? new SavedIndexes(deps.indexStore) : null;
+    this.hold = deps.hold ?? new BackgroundHold(MAX_HOLD_MS);
   }
 
   handle(message: unknown): void {
@@ -180,6 +205,9 @@ export class Engine {
         break;
       case 'savedIndexes':
         void this.answerSavedIndexes(msg.id, msg.request);
+        break;
+      case 'hold':
+        this.hold.set(msg.held);
         break;
     }
   }
@@ -299,7 +327,9 @@ export class Engine {
   private async afterRead(s: Session, save: (() => Promise<unknown>) | null, fresh: boolean): Promise<void> {
     await this.handOver(s);
     await this.backgroundStats(s);
+    await this.hold.wait();
     if (fresh) await save?.();
+    await this.hold.wait();
     if ((await this.laterSeekPoints(s)) > 0) await save?.();
   }
 
@@ -357,6 +387,7 @@ export class Engine {
   private async backgroundStats(s: Session): Promise<void> {
     const count = Math.min(s.archive?.images.length ?? 0, BACKGROUND_STATS);
     for (let i = 0; i < count; i++) {
+      await this.hold.wait();
       if (this.session !== s) return;
       const stats = await this.stats(s, i);
       this.emit(s, { type: 'imageStats', stats });
@@ -399,7 +430,9 @@ export class Engine {
         const archive = s.archive;
         const layers = archive?.images[image]?.layers.length ?? 0;
         try {
+          await this.hold.wait();
           const fs = await this.fsFor(s, image);
+          await this.hold.wait();
           const counts = Array.from({ length: layers }, (_, i) => fs.counts(i));
           let analysis: ImageAnalysis | null = null;
           let inefficientTotal = 0;
@@ -429,7 +462,11 @@ export class Engine {
         return s.archive;
       },
       ready: s.ready,
-      fsFor: (image) => this.fsFor(s, image),
+      fsFor: async (image) => {
+        const fs = await this.fsFor(s, image);
+        await this.hold.wait();
+        return fs;
+      },
       viewsFor: (image) => this.viewsFor(s, image),
       stats: (image) => this.stats(s, image),
       verify: () => this.verify(s),
@@ -443,6 +480,7 @@ export class Engine {
     const s = this.session;
     try {
       if (!s || s.id !== sessionId) throw new Error('stale session');
+      if (!UNHELD_QUERIES.has(query.kind)) await this.hold.wait();
       const result = await this.routerOf(s).run(query);
       this.deps.post({ v: PROTOCOL_VERSION, type: 'result', id, ok: true, result }, transferables(result));
     } catch (error) {

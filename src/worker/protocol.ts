@@ -458,7 +458,12 @@ export type ToWorker =
   | { v: number; type: 'open'; session: number; source: SourceSpec }
   | { v: number; type: 'cancel'; session: number }
   | { v: number; type: 'query'; id: number; session: number; query: Query }
-  | { v: number; type: 'savedIndexes'; id: number; request: SavedIndexRequest };
+  | { v: number; type: 'savedIndexes'; id: number; request: SavedIndexRequest }
+  /**
+   * The page asks the worker to put its background work and heavy queries off (`held`), or lets
+   * go: a comparison is starting beside it (worker/backgroundHold.ts). Lapses by itself.
+   */
+  | { v: number; type: 'hold'; held: boolean };
 
 export type SessionEvent =
   | { type: 'progress'; progress: OpenProgress }
