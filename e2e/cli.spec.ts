@@ -151,7 +151,7 @@ test('the packed, installed command serves an archive that Chromium opens', asyn
     '/assets/',
     '/../package.json',
     '/%2e%2e/package.json',
-    '/dist-cli/main.js',
+    '/dist-cli/main.cjs',
     `${new URL(archiveUrl).pathname}x`,
     '/app_image.tar',
   ])

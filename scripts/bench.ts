@@ -68,8 +68,8 @@ const TSX = ['--import', 'tsx'];
 type Tool = 'gnu' | 'tar-stream' | 'node' | 'cli' | 'harness' | 'app' | 'reopen' | 'floor';
 const TOOLS: Tool[] = ['gnu', 'tar-stream', 'node', 'cli', 'harness', 'app', 'reopen', 'floor'];
 /** The built command line that `ours/cli` and the start-up case run. */
-const CLI = join(ROOT, 'dist-cli/main.js');
-const POOL_WORKER = join(ROOT, 'dist-cli/pool-worker.js');
+const CLI = join(ROOT, 'dist-cli/main.cjs');
+const POOL_WORKER = join(ROOT, 'dist-cli/pool-worker.cjs');
 
 interface Args {
   archives: string[];
@@ -195,7 +195,7 @@ async function oursNode(
 }
 
 /**
- * The whole command as a user runs it: `node dist-cli/main.js inspect <archive> --json`, from the
+ * The whole command as a user runs it: `node dist-cli/main.cjs inspect <archive> --json`, from the
  * process's start to its exit (the JSON goes to /dev/null, so the pipe costs nothing).
  */
 async function oursCli(archive: string): Promise<Measurement> {

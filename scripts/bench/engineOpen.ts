@@ -68,7 +68,7 @@ async function commandToIndexed(): Promise<{ ms: number; entries: number; bytes:
   const child = spawn(
     process.execPath,
     [
-      join(ROOT, 'dist-cli/main.js'),
+      join(ROOT, 'dist-cli/main.cjs'),
       reference,
       '--no-open',
       ...(values.engine ? ['--engine', values.engine] : []),

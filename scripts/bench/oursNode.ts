@@ -7,7 +7,7 @@
  *
  * Compressed layers are decoded by the CLI's pool of worker threads, sized as the CLI sizes it
  * (ILX_POOL, else one per core); the workers' start is inside the measured time. ILX_POOL_WORKER names
- * the built worker script (dist-cli/pool-worker.js), which the benchmark passes when it exists.
+ * the built worker script (dist-cli/pool-worker.cjs), which the benchmark passes when it exists.
  */
 import { NodeFileSource } from '../../src/cli/nodeFileSource';
 import { defaultPoolSize, nodeLayerPool } from '../../src/cli/pool/nodePool';

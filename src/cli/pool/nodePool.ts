@@ -25,7 +25,7 @@ export function defaultPoolSize(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * How a worker is started. Built (dist-cli), its script is the bundle's own entry
- * `pool-worker.js`, beside main.js, whichever chunk this code landed in. From the sources (tsx,
+ * `pool-worker.cjs`, beside main.cjs. From the sources (tsx,
  * vitest) a worker thread gets no TypeScript loader of its own on Node 20, so a few lines of
  * JavaScript load the .ts entry through tsx's API.
  */
@@ -47,11 +47,11 @@ import(workerData.tsxApi).then(({ tsImport }) => tsImport(workerData.entry, work
       },
     };
   }
-  for (const relative of ['./pool-worker.js', '../pool-worker.js']) {
+  for (const relative of ['./pool-worker.cjs', '../pool-worker.cjs']) {
     const url = new URL(relative, import.meta.url);
     if (existsSync(fileURLToPath(url))) return { script: url, eval: false, data: {} };
   }
-  throw new Error('pool-worker.js is missing beside the built command line (npm run build:cli)');
+  throw new Error('pool-worker.cjs is missing beside the built command line (npm run build:cli)');
 }
 
 /** Compressed layers of the archive at `path` decoded on `size` worker threads. */
