@@ -248,6 +248,27 @@ async function openFromEngine(
   expect(after).toEqual([]);
 }
 
+test("the installed command runs its bundle from V8's code cache, which this Node accepts", () => {
+  const installed = join(work, 'prefix', 'lib', 'node_modules', 'image-layer-explorer', 'dist-cli');
+  expect(readdirSync(installed).sort()).toEqual(
+    expect.arrayContaining(['cli.cjs', 'cli.cjs.cache', 'main.cjs', 'pool-worker.cjs']),
+  );
+  // the launcher's own compile, asked whether V8 took the cache (it refuses one of another V8)
+  const probe = `const fs = require('node:fs'), vm = require('node:vm'), Module = require('node:module');
+const file = ${JSON.stringify(join(installed, 'cli.cjs'))};
+const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
+const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: fs.readFileSync(file + '.cache') });
+process.stdout.write(String(script.cachedDataRejected));`;
+  expect(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })).toBe('false');
+  const archive = join(work, 'one.tar');
+  writeFileSync(archive, buildTar([{ name: 'etc/hello', content: 'hello\n' }]));
+  const inspected = JSON.parse(execFileSync(bin, ['inspect', archive, '--json'], { encoding: 'utf8' })) as {
+    images: { layers: unknown[] }[];
+  };
+  expect(inspected.images[0].layers).toHaveLength(1);
+  expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+/);
+});
+
 test('an image from Podman, saved over its API socket, opens in Chromium', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ilx-podman-'));
   const started = startPodman(dir);
