@@ -31,7 +31,8 @@ const result = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  minify: true,
+  // ILX_NO_MINIFY=1 keeps the names, for a readable `node --cpu-prof dist-cli/main.cjs …` profile
+  minify: process.env.ILX_NO_MINIFY !== '1',
   // the sources find files beside themselves by import.meta.url (the app, package.json, the pool's
   // script): in CommonJS that is the bundle's own address, in dist-cli/
   banner: {

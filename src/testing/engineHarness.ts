@@ -51,7 +51,7 @@ export function engineHarness(bytes: Uint8Array, options: EngineHarnessOptions =
       reads.archives++;
       return openArchive(source, hooks);
     },
-    buildFs: (archive, image) => buildImageFileSystem(archive, image),
+    buildFs: (archive, image, pause) => buildImageFileSystem(archive, image, pause),
     analyze: (archive, image) => analyzeImage(archive, image),
     verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
     now: () => performance.now(),

@@ -146,6 +146,35 @@ describe('worker engine', () => {
     await h.until((m) => m.type === 'imageStats');
   });
 
+  it('a file system being built when a hold comes gives way at its next layer, and goes on when let go', async () => {
+    /** Counts the build's pauses; the page's hold arrives while the build is at its second. */
+    class CountingHold extends BackgroundHold {
+      pauses = 0;
+      override pause(): Promise<void> {
+        this.pauses++;
+        if (this.pauses === 2) this.set(true);
+        return super.pause();
+      }
+    }
+    const hold = new CountingHold(60_000);
+    const h = engineHarness(ARCHIVE, { hold });
+    h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });
+    await h.until((m) => m.type === 'indexReady');
+    let answered = false;
+    const rows = h.ask(1, 'rows', { view: view({ layer: 1 }), offset: 0, limit: 50 }).then((r) => {
+      answered = true;
+      return r;
+    });
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    // stopped after the first layer's interning: nothing stacked, nothing answered
+    expect(hold.pauses).toBe(2);
+    expect(answered).toBe(false);
+    h.send({ v, type: 'hold', held: false });
+    expect((await rows).rows.map((r) => r.path)).toEqual(['/etc', '/etc/app.conf', '/etc/passwd']);
+    // before each of the 3 layers' interning and stacking
+    expect(hold.pauses).toBe(6);
+  });
+
   it('a hold the page never lets go of lapses by itself', async () => {
     const h = engineHarness(ARCHIVE, { hold: new BackgroundHold(30) });
     h.send({ v, type: 'open', session: 1, source: { kind: 'file', file: h.file, name: 'demo.tar' } });

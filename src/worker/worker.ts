@@ -66,7 +66,7 @@ const engine = new Engine({
     }
   },
   // the same model as the CLI: rewrites of the same size are compared by content
-  buildFs: (archive, image) => buildImageFileSystem(archive, image),
+  buildFs: (archive, image, pause) => buildImageFileSystem(archive, image, pause),
   analyze: (archive, image) => analyzeImage(archive, image),
   verify: (archive, onProgress, signal) => verifyArchive(archive, onProgress, signal),
   recordSeekPoints: async (archive, signal) => {

@@ -2,17 +2,26 @@ import { ContentReader } from '../image/content';
 import type { ImageArchive } from '../image/model';
 import { ImageFileSystem } from './imageFileSystem';
 import type { LayerSource } from './stackedModel';
-import { stackLayerCounts } from './stacking';
+import { type BuildPause, stackLayerCounts } from './stacking';
 import type { InternedPaths, LayerChangeDetail } from './types';
 
 /**
  * The image's filesystem with contents compared where it matters: only paths re-written with the
  * same size are hashed, through a ContentReader that decompresses each layer at most once.
  */
-export function buildImageFileSystem(archive: ImageArchive, imageIndex: number): Promise<ImageFileSystem> {
+export function buildImageFileSystem(
+  archive: ImageArchive,
+  imageIndex: number,
+  pause?: BuildPause,
+): Promise<ImageFileSystem> {
   const reader = new ContentReader(archive);
   const layers = archive.images[imageIndex].layers;
-  return ImageFileSystem.build(archive, imageIndex, (layer, entry) => reader.hash(layers[layer].blob, entry));
+  return ImageFileSystem.build(
+    archive,
+    imageIndex,
+    (layer, entry) => reader.hash(layers[layer].blob, entry),
+    pause,
+  );
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   UNMODIFIED,
   unpackRef,
 } from './stackedModel';
-import { stackLayers } from './stacking';
+import { type BuildPause, stackLayers } from './stacking';
 import type {
   ContentHasher,
   ContentRef,
@@ -87,6 +87,8 @@ export class ImageFileSystem {
     archive: ImageArchive,
     imageIndex: number,
     contentHash?: ContentHasher,
+    /** Between layers, a build that may have to give way waits here (stacking.ts, BuildPause). */
+    pause?: BuildPause,
   ): Promise<ImageFileSystem> {
     const image = archive.images[imageIndex];
     if (!image)
@@ -95,7 +97,7 @@ export class ImageFileSystem {
       blobKey: layer.blob,
       table: archive.blobs.get(layer.blob)?.entries ?? null,
     }));
-    return new ImageFileSystem(await stackLayers(layers, contentHash));
+    return new ImageFileSystem(await stackLayers(layers, contentHash, pause));
   }
 
   /** Number of distinct paths the image's layers mention (whiteout targets included). */

@@ -27,6 +27,7 @@ export {
   type SearchQuery,
   searchPages,
 } from './search';
+export type { BuildPause } from './stacking';
 export type {
   ChangeNote,
   ContentHasher,

@@ -39,6 +39,13 @@ import {
 import { StackingLog } from './stackingLog';
 import type { ContentHasher, InternedPaths, LayerChangeDetail } from './types';
 
+/**
+ * Called before each layer is interned and before each is stacked, by a build that may have to
+ * give way: the explorer's, while a comparison needs the machine (src/worker/backgroundHold.ts).
+ * Stacking a 100k-entry image is otherwise one block of close to a second on a busy machine.
+ */
+export type BuildPause = () => Promise<void>;
+
 // What an entry means for stacking.
 const K_SKIP = 0;
 const K_WRITE = 1;
@@ -48,8 +55,9 @@ const K_OPAQUE = 3;
 export async function stackLayers(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
+  pause?: BuildPause,
 ): Promise<BuiltModel> {
-  const { tree, log, hardlinks, counts, replaced } = applyLayers(layers);
+  const { tree, log, hardlinks, counts, replaced } = await applyLayers(layers, pause);
   const warnings: string[] = [];
   await settleContentComparisons(log, layers, hardlinks, contentHash, warnings);
   for (let layer = 0; layer < layers.length; layer++) noteRewrites(log, layers, layer);
@@ -111,14 +119,19 @@ function tallyItems(
  * 45 bytes a path: 45 MB for a 1,000,000-entry layer) is unreachable once this returns, before
  * the log is packed.
  */
-function applyLayers(
+async function applyLayers(
   layers: LayerSource[],
-): Pick<LayerStacker, 'tree' | 'log' | 'hardlinks' | 'counts' | 'replaced'> {
+  pause: BuildPause | undefined,
+): Promise<Pick<LayerStacker, 'tree' | 'log' | 'hardlinks' | 'counts' | 'replaced'>> {
   // The explorer's model keeps only the frozen tree: the interner's lookup tables (a map of every
   // distinct name and a slot table, ~60 MB for a 1,000,000-entry layer) go before the stacker's
   // per-path scratch is allocated, instead of being held through the stacking peak.
-  const stacker = new LayerStacker(layers, false);
-  for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
+  const { tree: frozen, kinds, targets } = await internLayers(layers, pause);
+  const stacker = new LayerStacker(layers, { tree: frozen, kinds, targets }, null);
+  for (let layer = 0; layer < layers.length; layer++) {
+    if (pause) await pause();
+    stacker.applyLayer(layer);
+  }
   stacker.log.endItems();
   const { tree, log, hardlinks, counts, replaced } = stacker;
   return { tree, log, hardlinks, counts, replaced };
@@ -129,7 +142,8 @@ async function stackAndSettle(
   layers: LayerSource[],
   contentHash: ContentHasher | undefined,
 ): Promise<{ stacker: LayerStacker; warnings: string[] }> {
-  const stacker = new LayerStacker(layers, true);
+  const interned = await internLayers(layers, undefined);
+  const stacker = new LayerStacker(layers, interned, interned.interner);
   for (let layer = 0; layer < layers.length; layer++) stacker.applyLayer(layer);
   stacker.log.endItems();
   const warnings: string[] = [];
@@ -188,7 +202,10 @@ interface InternedLayers {
   interner: PathInterner;
 }
 
-function internLayers(layers: readonly LayerSource[]): InternedLayers {
+async function internLayers(
+  layers: readonly LayerSource[],
+  pause: BuildPause | undefined,
+): Promise<InternedLayers> {
   const entries = layers.reduce((sum, { table }) => sum + (table?.count ?? 0), 0);
   // Paths are about the entries, and a few more for directories only implied by paths below them.
   const interner = new PathInterner(entries + (entries >> 3) + 1);
@@ -196,6 +213,7 @@ function internLayers(layers: readonly LayerSource[]): InternedLayers {
   const targets: Int32Array[] = [];
   const span = new Int32Array(2);
   for (const { table } of layers) {
+    if (pause) await pause();
     const count = table?.count ?? 0;
     const layerKinds = new Uint8Array(count);
     const layerTargets = new Int32Array(count);
@@ -328,11 +346,11 @@ class LayerStacker {
 
   constructor(
     private readonly layers: readonly LayerSource[],
-    keepInterner: boolean,
+    { tree, kinds, targets }: Omit<InternedLayers, 'interner'>,
+    interner: PathInterner | null,
   ) {
-    const { tree, kinds, targets, interner } = internLayers(layers);
     this.tree = tree;
-    this.interner = keepInterner ? interner : null;
+    this.interner = interner;
     this.kinds = kinds;
     this.targets = targets;
     const n = tree.count;
