@@ -27,9 +27,10 @@ describe('a layer index crosses to another thread and back unchanged', () => {
     expect(result.error).toBeNull();
     const withExtra = { ...result, checkpoints: [{ out: 0, bits: 3 }] };
     const { packed, transfer } = packLayerIndex(withExtra);
-    // what crosses: a handful of arrays, not an object per entry
+    // what crosses: a handful of arrays, not an object per entry; names not all ASCII as one string
     expect(transfer.length).toBe(10);
-    expect(typeof packed.columns.nameText).toBe('string');
+    expect(packed.columns.nameBytes).toBeNull();
+    expect(packed.columns.nameText.length).toBeGreaterThan(120);
     const cloned = structuredClone(packed, { transfer });
     const back = unpackLayerIndex(cloned);
     expect(back.entries.toColumns()).toEqual(result.entries.toColumns());
@@ -38,6 +39,33 @@ describe('a layer index crosses to another thread and back unchanged', () => {
     expect(back.entries.linkTarget(4)).toBe('../target');
     expect(back.entries.xattrs.get(6)).toEqual({ 'user.note': 'hello' });
     expect((back as typeof withExtra).checkpoints).toEqual([{ out: 0, bits: 3 }]);
+  });
+
+  it('names all ASCII cross as their bytes, no string made of them', async () => {
+    const tar = buildTar([
+      { name: 'usr/', type: 'dir' },
+      { name: 'usr/bin/tool', content: 'x', mode: 0o755 },
+      { name: `usr/share/${'d'.repeat(150)}/file`, content: 'long name, GNU long-name header' },
+      { name: 'usr/link', type: 'symlink', linkTarget: 'bin/tool' },
+    ]);
+    const result = await indexLayer(new MemorySource(tar), {
+      member: 'layer.tar',
+      dataOffset: 0,
+      size: tar.length,
+      compression: 'none',
+      expansion: DEFAULT_EXPANSION_LIMIT,
+    });
+    const { packed, transfer } = packLayerIndex(result);
+    expect(packed.columns.nameText).toBe('');
+    expect(new TextDecoder().decode(packed.columns.nameBytes ?? undefined)).toBe(
+      result.entries.allNames().join(''),
+    );
+    expect(transfer.length).toBe(11);
+    const back = unpackLayerIndex(structuredClone(packed, { transfer }));
+    expect(back.entries.toColumns()).toEqual(result.entries.toColumns());
+    expect(back.entries.linkTarget(3)).toBe('bin/tool');
+    // the table's own arena is not handed away with them
+    expect(result.entries.allNames()[1]).toBe('usr/bin/tool');
   });
 
   it('an empty layer and a broken one keep their error and warnings', async () => {

@@ -5,6 +5,7 @@ import { SeekPointRecorder, type SeekPoints, seekPointBuffers } from '../compres
 import type { Compression } from '../compress/sniff';
 import { messageOf } from '../errors';
 import type { ExpansionLimit } from '../limits';
+import { AsciiNames } from '../tar/asciiNames';
 import { type EntryColumns, EntryTable } from '../tar/entryTable';
 import type { TarEntry } from '../tar/types';
 import { type WalkState, walkTarEach } from '../tar/walker';
@@ -175,9 +176,14 @@ export interface LayerPool {
 
 /**
  * An EntryTable as it crosses to another thread: typed arrays that are transferred, not copied,
- * and the names as one string and their lengths, so 100k entries are a handful of objects.
+ * and the names as their ASCII bytes when every name is ASCII (nearly every layer), else as one
+ * string; with their lengths, so 100k entries are a handful of objects. Bytes, because the string
+ * form made a string of each name on one side and took each apart again on the other.
  */
 export interface PackedColumns extends Omit<EntryColumns, 'names'> {
+  /** Every name's bytes, one after another, when all are ASCII; else null (see nameText). */
+  nameBytes: Uint8Array | null;
+  /** The names joined, when nameBytes is null; else ''. */
   nameText: string;
   nameLengths: Uint32Array;
 }
@@ -190,13 +196,19 @@ export function packLayerIndex(result: LayerIndexResult): {
   transfer: ArrayBuffer[];
 } {
   const { entries, ...rest } = result;
-  const { names, ...columns } = entries.toColumns();
-  const nameLengths = new Uint32Array(names.length);
-  for (let i = 0; i < names.length; i++) nameLengths[i] = names[i].length;
-  const packed: PackedLayerIndex = {
-    ...rest,
-    columns: { ...columns, nameText: names.join(''), nameLengths },
-  };
+  const columns = entries.columnsWithoutNames();
+  const ascii = entries.asciiNameColumn();
+  let names: Pick<PackedColumns, 'nameBytes' | 'nameText' | 'nameLengths'>;
+  if (ascii) {
+    // a copy of the used part only: the arena is sized for growth, and stays with the table
+    names = { nameBytes: ascii.bytes.slice(), nameText: '', nameLengths: ascii.lengths };
+  } else {
+    const all = entries.allNames();
+    const nameLengths = new Uint32Array(all.length);
+    for (let i = 0; i < all.length; i++) nameLengths[i] = all[i].length;
+    names = { nameBytes: null, nameText: all.join(''), nameLengths };
+  }
+  const packed: PackedLayerIndex = { ...rest, columns: { ...columns, ...names } };
   const c = packed.columns;
   const transfer = [
     c.types,
@@ -209,6 +221,7 @@ export function packLayerIndex(result: LayerIndexResult): {
     c.headerOffsets,
     c.ownerIds,
     c.nameLengths,
+    ...(c.nameBytes ? [c.nameBytes] : []),
   ].map((a) => a.buffer as ArrayBuffer);
   if (rest.seekPoints) transfer.push(...seekPointBuffers(rest.seekPoints));
   return { packed, transfer };
@@ -216,7 +229,11 @@ export function packLayerIndex(result: LayerIndexResult): {
 
 export function unpackLayerIndex(packed: PackedLayerIndex): LayerIndexResult {
   const { columns, ...rest } = packed;
-  const { nameText, nameLengths, ...others } = columns;
+  const { nameBytes, nameText, nameLengths, ...others } = columns;
+  if (nameBytes) {
+    const names = AsciiNames.fromAscii(nameBytes, nameLengths);
+    return { ...rest, entries: EntryTable.fromColumnsAndNames(others, names) };
+  }
   const names = new Array<string>(nameLengths.length);
   let at = 0;
   for (let i = 0; i < nameLengths.length; i++) {
