@@ -186,7 +186,31 @@ describe('WindowedReader reading ahead', () => {
     expect(new Set(starts).size).toBe(starts.length);
   });
 
-  it('any mix of reads and skips gives exactly the bytes at each position', async () => {
+  it('keeps as many windows being read as the source asks for, each read once', async () => {
+    const tar = buildTar(
+      Array.from({ length: 3000 }, (_, i) => ({ name: `d/f${i}`, content: 'y'.repeat(i % 900) })),
+    );
+    const want = await names(new WindowedReader(new RecordingSource(tar, 256 * 1024)));
+    let reader: WindowedReader | null = null;
+    const askedAt: number[] = [];
+    const source = new (class extends OwnBuffers {
+      readonly readsAhead = 3;
+      override async read(offset: number, length: number): Promise<Uint8Array> {
+        askedAt.push(reader?.position ?? 0);
+        return super.read(offset, length);
+      }
+    })(tar, 256 * 1024);
+    reader = new WindowedReader(source);
+    expect(await names(reader)).toEqual(want);
+    // past the first few, each window was asked for while the walk was two windows or more before it
+    expect(source.reads.length).toBeGreaterThan(8);
+    for (let i = 5; i < source.reads.length; i++)
+      expect(askedAt[i]).toBeLessThanOrEqual(source.reads[i].offset - 2 * 256 * 1024);
+    const starts = source.reads.map((r) => r.offset);
+    expect(new Set(starts).size).toBe(starts.length);
+  });
+
+  it('any mix of reads and skips gives exactly the bytes at each position, with 1 to 4 windows ahead', async () => {
     const bytes = new Uint8Array(3 * MiB + 777).map((_, i) => (i * 2654435761) >>> 24);
     let seed = 7;
     const random = () => {
@@ -194,7 +218,8 @@ describe('WindowedReader reading ahead', () => {
       return seed / 2 ** 32;
     };
     for (let round = 0; round < 20; round++) {
-      const reader = new WindowedReader(new OwnBuffers(bytes, 64 * 1024));
+      const source = Object.assign(new OwnBuffers(bytes, 64 * 1024), { readsAhead: 1 + (round % 4) });
+      const reader = new WindowedReader(source);
       while (reader.position < bytes.length) {
         const at = reader.position;
         if (random() < 0.3) {

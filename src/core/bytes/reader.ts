@@ -48,11 +48,12 @@ export class WindowedReader implements SequentialReader {
   /** Where the previous window ended, or -1 before the first fetch. */
   private fetchedEnd = -1;
   /**
-   * The window after the current one, already being read: where headers are dense the next read
-   * almost always wants it, and with a Blob the read waits milliseconds that the parsing of this
-   * window can fill. Only for sources whose reads have buffers of their own (ByteSource.ownBuffers).
+   * The windows after the current one, already being read (ByteSource.readsAhead of them, one by
+   * default), in order and back to back: where headers are dense the next reads almost always want
+   * them, and with a Blob each read waits milliseconds that the parsing of this window can fill.
+   * Only for sources whose reads have buffers of their own (ByteSource.ownBuffers).
    */
-  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
+  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> }[] = [];
   readonly length: number;
 
   constructor(
@@ -92,11 +93,13 @@ export class WindowedReader implements SequentialReader {
     const gap = this.pos - this.fetchedEnd;
     const dense = this.fetchedEnd >= 0 && gap >= 0 && gap <= SPARSE_GAP;
     const size = dense ? this.windowSize : Math.min(this.windowSize, SPARSE_WINDOW);
-    const ahead = this.ahead;
-    this.ahead = null;
     let window: Uint8Array | null = null;
     let start = this.pos;
+    // the windows read ahead up to the position go; the one holding it is taken; a jump past all drops them
+    while (this.ahead.length > 0 && this.ahead[0].end <= this.pos) this.ahead.shift();
+    const ahead = this.ahead[0];
     if (ahead && ahead.start <= this.pos && this.pos < ahead.end) {
+      this.ahead.shift();
       const bytes = await ahead.bytes;
       const end = ahead.start + bytes.length;
       if (this.pos + want <= end || end >= this.length) {
@@ -104,6 +107,7 @@ export class WindowedReader implements SequentialReader {
         start = ahead.start;
       }
     }
+    if (window === null) this.ahead = [];
     window ??= await this.source.read(
       this.start + this.pos,
       Math.min(Math.max(want, size), this.length - this.pos),
@@ -111,12 +115,16 @@ export class WindowedReader implements SequentialReader {
     this.window = window;
     this.windowStart = start;
     this.fetchedEnd = start + window.length;
-    if (dense && this.source.ownBuffers && this.fetchedEnd < this.length) {
-      const from = this.fetchedEnd;
-      const end = Math.min(this.length, from + this.windowSize);
-      const bytes = this.source.read(this.start + from, end - from);
-      bytes.catch(() => undefined); // a jump past it drops it; a failure shows when it is used
-      this.ahead = { start: from, end, bytes };
+    const inFlight = this.source.readsAhead ?? 1;
+    if (dense && this.source.ownBuffers) {
+      let from = this.ahead.length > 0 ? this.ahead[this.ahead.length - 1].end : this.fetchedEnd;
+      while (this.ahead.length < inFlight && from < this.length) {
+        const end = Math.min(this.length, from + this.windowSize);
+        const bytes = this.source.read(this.start + from, end - from);
+        bytes.catch(() => undefined); // a jump past it drops it; a failure shows when it is used
+        this.ahead.push({ start: from, end, bytes });
+        from = end;
+      }
     }
   }
 
