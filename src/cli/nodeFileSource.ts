@@ -34,6 +34,17 @@ export class NodeFileSource implements ByteSource {
     return filled === len ? buffer : buffer.subarray(0, filled);
   }
 
+  readInto(offset: number, target: Uint8Array): number {
+    const len = Math.max(0, Math.min(target.length, this.size - offset));
+    let filled = 0;
+    while (filled < len) {
+      const n = readSync(this.fd, target, filled, len - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled;
+  }
+
   close(): void {
     closeSync(this.fd);
   }

@@ -25,6 +25,13 @@ export interface ByteSource {
    * array may be a view into a shared buffer: copy it to keep it past the next read.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fills `target` from `offset` at once (fewer bytes only at the end of the source) and says how
+   * many: for sources whose reads are system calls (a file on disk). A reader walking headers then
+   * reads every window into the same memory, instead of a fresh buffer per read whose pages the
+   * kernel faults in one by one.
+   */
+  readInto?(offset: number, target: Uint8Array): number;
 }
 
 export class MemorySource implements ByteSource {

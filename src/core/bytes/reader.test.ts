@@ -12,7 +12,7 @@ class RecordingSource implements ByteSource {
   readonly size: number;
   readonly name = 'recording';
   constructor(
-    private readonly bytes: Uint8Array,
+    protected readonly bytes: Uint8Array,
     readonly readAhead: number,
   ) {
     this.size = bytes.length;
@@ -227,6 +227,61 @@ describe('WindowedReader reading ahead', () => {
           continue;
         }
         const n = 1 + Math.floor(random() ** 3 * 200_000);
+        const got = await reader.read(n);
+        expect(got.length).toBe(Math.min(n, bytes.length - at));
+        expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);
+      }
+    }
+  });
+});
+
+describe('WindowedReader reading into one memory', () => {
+  /** A file-like source: reads land in the caller's memory; each fresh buffer it hands out is counted. */
+  class IntoSource extends RecordingSource {
+    intoCalls = 0;
+    readInto(offset: number, target: Uint8Array): number {
+      this.intoCalls++;
+      const part = this.bytes.subarray(offset, Math.min(this.size, offset + target.length));
+      target.set(part);
+      return part.length;
+    }
+  }
+
+  it('walks a tar with every window read into the same memory, and finds what a fresh buffer a read finds', async () => {
+    const tar = buildTar(
+      Array.from({ length: 2000 }, (_, i) => ({
+        name: `d/${'n'.repeat(i % 90)}${i}`,
+        content: 'x'.repeat(i % 1300),
+      })),
+    );
+    const want = await names(new WindowedReader(new RecordingSource(tar, 64 * 1024)));
+    const source = new IntoSource(tar, 64 * 1024);
+    const reader = new WindowedReader(source, 0, tar.length, undefined, true);
+    expect(await names(reader)).toEqual(want);
+    expect(source.intoCalls).toBeGreaterThan(5);
+    expect(source.reads).toEqual([]);
+    // without `reuse`, the same source is read a buffer at a time
+    const plain = new IntoSource(tar, 64 * 1024);
+    expect(await names(new WindowedReader(plain))).toEqual(want);
+    expect(plain.intoCalls).toBe(0);
+  });
+
+  it('any mix of reads and skips gives the bytes at each position (each view used before the next call)', async () => {
+    const bytes = new Uint8Array(2 * MiB + 333).map((_, i) => (i * 2246822519) >>> 24);
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 10; round++) {
+      const reader = new WindowedReader(new IntoSource(bytes, 32 * 1024), 0, bytes.length, undefined, true);
+      while (reader.position < bytes.length) {
+        const at = reader.position;
+        if (random() < 0.3) {
+          await reader.skip(Math.floor(random() ** 4 * MiB));
+          continue;
+        }
+        const n = 1 + Math.floor(random() ** 3 * 100_000);
         const got = await reader.read(n);
         expect(got.length).toBe(Math.min(n, bytes.length - at));
         expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);

@@ -55,12 +55,21 @@ export class WindowedReader implements SequentialReader {
    */
   private ahead: { start: number; end: number; bytes: Promise<Uint8Array> }[] = [];
   readonly length: number;
+  /** The memory every window is read into, with `reuse` and a source that reads into memory given. */
+  private memory: Uint8Array | null = null;
 
   constructor(
     private readonly source: ByteSource,
     private readonly start = 0,
     end = source.size,
     private readonly windowSize = source.readAhead ?? DEFAULT_WINDOW,
+    /**
+     * Read each window into the same memory where the source can (ByteSource.readInto): only for
+     * readers whose callers keep no view past their next call, as the contract says (the tar
+     * walks of the index). Opening docker-s100.tar in Node took 194–197 ms this way against
+     * 242–270 ms with a fresh buffer per read (9 runs each, alternating in one process).
+     */
+    private readonly reuse = false,
   ) {
     this.length = Math.max(0, end - start);
   }
@@ -108,6 +117,15 @@ export class WindowedReader implements SequentialReader {
       }
     }
     if (window === null) this.ahead = [];
+    if (window === null && this.reuse && this.source.readInto && !this.source.ownBuffers) {
+      const n = Math.min(Math.max(want, size), this.length - this.pos);
+      if (this.memory === null || this.memory.length < n)
+        this.memory = new Uint8Array(Math.max(n, this.windowSize));
+      window = this.memory.subarray(
+        0,
+        this.source.readInto(this.start + this.pos, this.memory.subarray(0, n)),
+      );
+    }
     window ??= await this.source.read(
       this.start + this.pos,
       Math.min(Math.max(want, size), this.length - this.pos),

@@ -125,7 +125,7 @@ export async function indexLayer(
   const recorder = job.seekPoints && compression !== 'none' ? new SeekPointRecorder() : undefined;
   const reader: SequentialReader =
     compression === 'none'
-      ? new WindowedReader(source, dataOffset, end)
+      ? new WindowedReader(source, dataOffset, end, undefined, true)
       : decompressedReader(source, dataOffset, end, compression, {
           onInput: (n) => {
             reported += n;

@@ -214,7 +214,8 @@ async function scanRandomAccess(
 ): Promise<ScanResult> {
   const dir = new ArchiveDirectory(source);
   const table = new EntryTable();
-  const reader = new WindowedReader(source);
+  // the walk keeps nothing of a window past the next read: one window's memory serves them all
+  const reader = new WindowedReader(source, 0, source.size, undefined, true);
   const walk: WalkState = { sawEndBlock: false };
   const scanError = await indexTar(
     reader,
