@@ -69,9 +69,13 @@ async function openWithPool(
   await page.goto(`./?pool=${pool}`);
   await openViaInput(page, file);
   const entries = await waitIndexed(page);
-  const layerNames = await layers(page)
-    .getByRole('option')
-    .evaluateAll((options) => options.map((o) => o.getAttribute('aria-label') ?? o.textContent ?? ''));
+  const names = () =>
+    layers(page)
+      .getByRole('option')
+      .evaluateAll((options) => options.map((o) => o.getAttribute('aria-label') ?? o.textContent ?? ''));
+  // each layer's change counts come with the image's stats, a moment after Indexed: compared once all are there
+  await expect.poll(async () => (await names()).every((name) => / added, /.test(name))).toBe(true);
+  const layerNames = await names();
   // the engine worker that opened it (a spare one is kept warm beside it) says what its pool did,
   // once openArchive has returned (the status can say Indexed a moment before)
   const poolStats = async (): Promise<PoolStats[]> => {
