@@ -25,12 +25,7 @@ export class NodeFileSource implements ByteSource {
     // plain Uint8Array: a Buffer's subarray builds a Buffer, and the tar walker takes one per header.
     const allocated = Buffer.allocUnsafe(len);
     const buffer = new Uint8Array(allocated.buffer, allocated.byteOffset, len);
-    let filled = 0;
-    while (filled < len) {
-      const n = readSync(this.fd, buffer, filled, len - filled, offset + filled);
-      if (n === 0) break;
-      filled += n;
-    }
+    const filled = this.readInto(offset, buffer);
     return filled === len ? buffer : buffer.subarray(0, filled);
   }
 

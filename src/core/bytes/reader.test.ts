@@ -35,6 +35,36 @@ async function names(reader: WindowedReader): Promise<string[]> {
   return out;
 }
 
+/**
+ * Random reads and skips to the end, `rounds` times over a reader from `makeReader`: each read
+ * must give exactly the bytes at its position (checked at once, before the next call).
+ */
+async function expectAnyMix(
+  bytes: Uint8Array,
+  mix: { seed: number; rounds: number; longestSkip: number; longestRead: number },
+  makeReader: (round: number) => WindowedReader,
+): Promise<void> {
+  let seed = mix.seed;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let round = 0; round < mix.rounds; round++) {
+    const reader = makeReader(round);
+    while (reader.position < bytes.length) {
+      const at = reader.position;
+      if (random() < 0.3) {
+        await reader.skip(Math.floor(random() ** 4 * mix.longestSkip));
+        continue;
+      }
+      const n = 1 + Math.floor(random() ** 3 * mix.longestRead);
+      const got = await reader.read(n);
+      expect(got.length).toBe(Math.min(n, bytes.length - at));
+      expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);
+    }
+  }
+}
+
 describe('WindowedReader windows', () => {
   it('reads a small window after each long jump, so big bodies cost no megabytes per header', async () => {
     // Like an outer archive: a few members, each far bigger than the jump threshold.
@@ -212,26 +242,14 @@ describe('WindowedReader reading ahead', () => {
 
   it('any mix of reads and skips gives exactly the bytes at each position, with 1 to 4 windows ahead', async () => {
     const bytes = new Uint8Array(3 * MiB + 777).map((_, i) => (i * 2654435761) >>> 24);
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
-    for (let round = 0; round < 20; round++) {
-      const source = Object.assign(new OwnBuffers(bytes, 64 * 1024), { readsAhead: 1 + (round % 4) });
-      const reader = new WindowedReader(source);
-      while (reader.position < bytes.length) {
-        const at = reader.position;
-        if (random() < 0.3) {
-          await reader.skip(Math.floor(random() ** 4 * 2 * MiB));
-          continue;
-        }
-        const n = 1 + Math.floor(random() ** 3 * 200_000);
-        const got = await reader.read(n);
-        expect(got.length).toBe(Math.min(n, bytes.length - at));
-        expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);
-      }
-    }
+    await expectAnyMix(
+      bytes,
+      { seed: 7, rounds: 20, longestSkip: 2 * MiB, longestRead: 200_000 },
+      (round) => {
+        const source = Object.assign(new OwnBuffers(bytes, 64 * 1024), { readsAhead: 1 + (round % 4) });
+        return new WindowedReader(source);
+      },
+    );
   });
 });
 
@@ -268,24 +286,10 @@ describe('WindowedReader reading into one memory', () => {
 
   it('any mix of reads and skips gives the bytes at each position (each view used before the next call)', async () => {
     const bytes = new Uint8Array(2 * MiB + 333).map((_, i) => (i * 2246822519) >>> 24);
-    let seed = 11;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
-    for (let round = 0; round < 10; round++) {
-      const reader = new WindowedReader(new IntoSource(bytes, 32 * 1024), 0, bytes.length, undefined, true);
-      while (reader.position < bytes.length) {
-        const at = reader.position;
-        if (random() < 0.3) {
-          await reader.skip(Math.floor(random() ** 4 * MiB));
-          continue;
-        }
-        const n = 1 + Math.floor(random() ** 3 * 100_000);
-        const got = await reader.read(n);
-        expect(got.length).toBe(Math.min(n, bytes.length - at));
-        expect(Buffer.compare(Buffer.from(got), Buffer.from(bytes.subarray(at, at + got.length)))).toBe(0);
-      }
-    }
+    await expectAnyMix(
+      bytes,
+      { seed: 11, rounds: 10, longestSkip: MiB, longestRead: 100_000 },
+      () => new WindowedReader(new IntoSource(bytes, 32 * 1024), 0, bytes.length, undefined, true),
+    );
   });
 });

@@ -116,20 +116,10 @@ export class WindowedReader implements SequentialReader {
         start = ahead.start;
       }
     }
-    if (window === null) this.ahead = [];
-    if (window === null && this.reuse && this.source.readInto && !this.source.ownBuffers) {
-      const n = Math.min(Math.max(want, size), this.length - this.pos);
-      if (this.memory === null || this.memory.length < n)
-        this.memory = new Uint8Array(Math.max(n, this.windowSize));
-      window = this.memory.subarray(
-        0,
-        this.source.readInto(this.start + this.pos, this.memory.subarray(0, n)),
-      );
+    if (window === null) {
+      this.ahead = [];
+      window = await this.fetch(Math.min(Math.max(want, size), this.length - this.pos));
     }
-    window ??= await this.source.read(
-      this.start + this.pos,
-      Math.min(Math.max(want, size), this.length - this.pos),
-    );
     this.window = window;
     this.windowStart = start;
     this.fetchedEnd = start + window.length;
@@ -144,6 +134,15 @@ export class WindowedReader implements SequentialReader {
         from = end;
       }
     }
+  }
+
+  /** `n` bytes at the position: into the reader's own memory where it may (see `reuse`), else a read of their own. */
+  private async fetch(n: number): Promise<Uint8Array> {
+    const at = this.start + this.pos;
+    if (!this.reuse || !this.source.readInto || this.source.ownBuffers) return this.source.read(at, n);
+    if (this.memory === null || this.memory.length < n)
+      this.memory = new Uint8Array(Math.max(n, this.windowSize));
+    return this.memory.subarray(0, this.source.readInto(at, this.memory.subarray(0, n)));
   }
 
   async skip(n: number): Promise<number> {

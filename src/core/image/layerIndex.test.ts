@@ -5,6 +5,17 @@ import { DEFAULT_EXPANSION_LIMIT } from '../limits';
 import { EntryTable } from '../tar/entryTable';
 import { indexLayer, packLayerIndex, unpackLayerIndex } from './layerIndex';
 
+/** One uncompressed layer, the whole of `tar`, indexed as the pool's workers do. */
+function indexPlain(tar: Uint8Array, member: string) {
+  return indexLayer(new MemorySource(tar), {
+    member,
+    dataOffset: 0,
+    size: tar.length,
+    compression: 'none',
+    expansion: DEFAULT_EXPANSION_LIMIT,
+  });
+}
+
 describe('a layer index crosses to another thread and back unchanged', () => {
   it('every column, names of any script and length, owners, links, xattrs and extra fields', async () => {
     const tar = buildTar([
@@ -16,13 +27,7 @@ describe('a layer index crosses to another thread and back unchanged', () => {
       { name: 'dir/hard', type: 'hardlink', linkTarget: 'dir/plain.txt' },
       { name: 'dir/attrs', content: 'a', pax: { 'SCHILY.xattr.user.note': 'hello' } },
     ]);
-    const result = await indexLayer(new MemorySource(tar), {
-      member: 'layer.tar',
-      dataOffset: 0,
-      size: tar.length,
-      compression: 'none',
-      expansion: DEFAULT_EXPANSION_LIMIT,
-    });
+    const result = await indexPlain(tar, 'layer.tar');
     expect(result.entries.count).toBe(7);
     expect(result.error).toBeNull();
     const withExtra = { ...result, checkpoints: [{ out: 0, bits: 3 }] };
@@ -48,13 +53,7 @@ describe('a layer index crosses to another thread and back unchanged', () => {
       { name: `usr/share/${'d'.repeat(150)}/file`, content: 'long name, GNU long-name header' },
       { name: 'usr/link', type: 'symlink', linkTarget: 'bin/tool' },
     ]);
-    const result = await indexLayer(new MemorySource(tar), {
-      member: 'layer.tar',
-      dataOffset: 0,
-      size: tar.length,
-      compression: 'none',
-      expansion: DEFAULT_EXPANSION_LIMIT,
-    });
+    const result = await indexPlain(tar, 'layer.tar');
     const { packed, transfer } = packLayerIndex(result);
     expect(packed.columns.nameText).toBe('');
     expect(new TextDecoder().decode(packed.columns.nameBytes ?? undefined)).toBe(
@@ -71,13 +70,7 @@ describe('a layer index crosses to another thread and back unchanged', () => {
   it('an empty layer and a broken one keep their error and warnings', async () => {
     const tar = buildTar([{ name: 'a', content: 'abc' }]);
     const cut = tar.subarray(0, 700); // inside the first entry's body
-    const result = await indexLayer(new MemorySource(cut), {
-      member: 'cut.tar',
-      dataOffset: 0,
-      size: cut.length,
-      compression: 'none',
-      expansion: DEFAULT_EXPANSION_LIMIT,
-    });
+    const result = await indexPlain(cut, 'cut.tar');
     expect(result.error).toMatch(/^layer "cut\.tar": /);
     const back = unpackLayerIndex(structuredClone(packLayerIndex(result).packed));
     expect(back.error).toBe(result.error);
