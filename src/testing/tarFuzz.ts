@@ -3,7 +3,7 @@ import { MemorySource } from '../core/bytes/byteSource';
 import { type SequentialReader, StreamReader, WindowedReader } from '../core/bytes/reader';
 import { BLOCK, padded } from '../core/tar/header';
 import { ENTRY_TYPES, type TarEntry, TarError } from '../core/tar/types';
-import { walkTar } from '../core/tar/walker';
+import { type WalkOptions, walkTar, walkTarEach } from '../core/tar/walker';
 import { sha256, type TestImage } from './archives';
 import { withDeadline, YieldingSource } from './hostile';
 import { type BuildEntry, type BuildEntryType, buildTar, setChecksum } from './tarBuilder';
@@ -266,17 +266,43 @@ export interface WalkOutcome {
 }
 
 /** Walks to the end or the first error, within a deadline (a DeadlineError is thrown, not kept). */
-export async function walkAll(bytes: Uint8Array, rk: ReaderKind, deadlineMs: number): Promise<WalkOutcome> {
+/**
+ * Walks every entry. With `nameBytes`, through walkTarEach's WalkOptions.nameBytes, each name
+ * made from the bytes the walk handed over: the result must equal the plain walk's.
+ */
+export async function walkAll(
+  bytes: Uint8Array,
+  rk: ReaderKind,
+  deadlineMs: number,
+  options: WalkOptions = {},
+): Promise<WalkOutcome> {
   const { value, elapsedMs } = await withDeadline(`walkTar (${describeReader(rk)})`, deadlineMs, async () => {
     const entries: TarEntry[] = [];
     try {
-      for await (const e of walkTar(makeReader(bytes, rk))) entries.push({ ...e });
+      if (options.nameBytes) {
+        await walkTarEach(
+          makeReader(bytes, rk),
+          (e) => {
+            entries.push(withNameFromBytes(e));
+          },
+          undefined,
+          options,
+        );
+      } else for await (const e of walkTar(makeReader(bytes, rk))) entries.push({ ...e });
       return { entries, error: null as unknown };
     } catch (error) {
       return { entries, error };
     }
   });
   return { ...value, elapsedMs };
+}
+
+/** An entry of a nameBytes walk as a plain walk gives it: the name made from its bytes. */
+export function withNameFromBytes(entry: TarEntry): TarEntry {
+  const { nameBytes, nameLength, ...rest } = entry;
+  if (!nameBytes) return { ...rest };
+  if (rest.name !== '') throw new Error(`a bytes-named entry has the name ${JSON.stringify(rest.name)} too`);
+  return { ...rest, name: String.fromCharCode(...nameBytes.subarray(0, nameLength)) };
 }
 
 /** A TarError message: reason, offset and the last good entry (or "first header"). */

@@ -46,7 +46,8 @@ export async function indexTar(
     return onEntry?.(entry, reader);
   };
   try {
-    await walkTarEach(reader, visit, state);
+    // names go into the table as bytes, unless a hook wants the entries themselves
+    await walkTarEach(reader, visit, state, { nameBytes: onEntry === undefined });
     return null;
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

@@ -88,7 +88,8 @@ export class EntryTable {
   add(e: TarEntry): number {
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.names.push(e.name);
+    if (e.nameBytes) this.names.pushBytes(e.nameBytes, 0, e.nameLength ?? 0);
+    else this.names.push(e.name);
     this.types[i] = ENTRY_TYPES.indexOf(e.type);
     this.sizes[i] = e.size;
     this.modes[i] = e.mode;

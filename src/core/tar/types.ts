@@ -43,6 +43,12 @@ export interface TarEntry {
    * extracts it ("Unknown file type 'Z', extracted as normal file"), and this says so.
    */
   unknownTypeFlag?: string;
+  /**
+   * Only from a walk with WalkOptions.nameBytes: the name's ASCII bytes are
+   * `nameBytes[0, nameLength)` and `name` is ''. A view valid only during the visit.
+   */
+  nameBytes?: Uint8Array;
+  nameLength?: number;
 }
 
 /** A problem in an archive, with enough context to find it: which entry, at which byte. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildTar, concat, setChecksum } from '../../testing/tarBuilder';
+import { withNameFromBytes } from '../../testing/tarFuzz';
 import { MemorySource } from '../bytes/byteSource';
 import { WindowedReader } from '../bytes/reader';
 import type { TarEntry } from './types';
 import { walkTar, walkTarEach } from './walker';
 
-async function list(
+async function listPlain(
   bytes: Uint8Array,
   windowSize?: number,
 ): Promise<{ entries: TarEntry[]; error: Error | null }> {
@@ -17,6 +18,38 @@ async function list(
   } catch (error) {
     return { entries, error: error as Error };
   }
+}
+
+/** The walk with names handed over as bytes (WalkOptions.nameBytes), the names made from them. */
+async function listNamedByBytes(
+  bytes: Uint8Array,
+  windowSize?: number,
+): Promise<{ entries: TarEntry[]; error: Error | null; byBytes: number }> {
+  const entries: TarEntry[] = [];
+  let byBytes = 0;
+  const reader = new WindowedReader(new MemorySource(bytes), 0, bytes.length, windowSize);
+  const visit = (e: TarEntry) => {
+    if (e.nameBytes) byBytes++;
+    entries.push(withNameFromBytes(e));
+  };
+  try {
+    await walkTarEach(reader, visit, undefined, { nameBytes: true });
+    return { entries, error: null, byBytes };
+  } catch (error) {
+    return { entries, error: error as Error, byBytes };
+  }
+}
+
+/** Every listing here is made both ways, and the two must agree, errors included. */
+async function list(
+  bytes: Uint8Array,
+  windowSize?: number,
+): Promise<{ entries: TarEntry[]; error: Error | null }> {
+  const plain = await listPlain(bytes, windowSize);
+  const { byBytes, ...named } = await listNamedByBytes(bytes, windowSize);
+  expect(named.entries).toEqual(plain.entries.map((e) => ({ ...e })));
+  expect(named.error?.message).toBe(plain.error?.message);
+  return plain;
 }
 
 const LONG = `${'deep/'.repeat(40)}file-with-a-long-name.txt`;
@@ -173,6 +206,47 @@ describe('walkTar', () => {
       ['dir/', 'dir'],
       ['f', 'file'],
     ]);
+  });
+});
+
+describe('names handed over as bytes (WalkOptions.nameBytes)', () => {
+  it('hands over plain ASCII names as bytes, and makes strings of prefixed, long, PAX and non-ASCII ones', async () => {
+    const bytes = buildTar([
+      { name: 'usr/bin/tool', content: 'x' },
+      { name: `${'p'.repeat(120)}/short.txt`, content: 'prefix' },
+      { name: LONG, content: 'long' },
+      { name: UNICODE, content: 'ü' },
+      { name: 'paxed', content: '', pax: { mtime: '1.5' } },
+      { name: 'etc/', type: 'dir' },
+    ]);
+    const { entries, byBytes } = await listNamedByBytes(bytes);
+    expect(entries.map((e) => e.name)).toEqual((await listPlain(bytes)).entries.map((e) => e.name));
+    expect(byBytes).toBe(2); // usr/bin/tool and etc/
+  });
+
+  it('an error in a header scanned for its name still names the entry before it', async () => {
+    // a GNU sparse header ('S') with a broken real size fails after its name was scanned
+    const bytes = buildTar([
+      { name: 'first', content: 'x' },
+      { name: 'second-name', content: 'y' },
+    ]);
+    const second = bytes.subarray(1024, 1536);
+    second[156] = 'S'.charCodeAt(0);
+    second.fill('9'.charCodeAt(0), 483, 495);
+    setChecksum(second);
+    const { entries, error } = await listNamedByBytes(bytes);
+    expect(entries.map((e) => e.name)).toEqual(['first']);
+    expect(error?.message).toBe('invalid sparse real size at byte 1024 (after entry "first")');
+    expect((await listPlain(bytes)).error?.message).toBe(error?.message);
+  });
+
+  it('an old-style directory (type 0, trailing slash) is a directory when named by bytes too', async () => {
+    const bytes = buildTar([{ name: 'dir/', type: 'file' }]);
+    bytes[156] = 0;
+    setChecksum(bytes.subarray(0, 512));
+    const { entries, byBytes } = await listNamedByBytes(bytes);
+    expect(byBytes).toBe(1);
+    expect(entries.map((e) => [e.name, e.type])).toEqual([['dir/', 'dir']]);
   });
 });
 
