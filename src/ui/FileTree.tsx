@@ -169,9 +169,14 @@ export function FileTree() {
     if (typeof ResizeObserver === 'undefined') return;
     // When the tree shrinks (the File contents panel opening below it, a narrower window), the
     // active row that was in view stays in view: a jump must not land out of sight a moment later.
-    let lastH = el.clientHeight;
+    // null until the observer's first report, which is the size at mount
+    let lastH: number | null = null;
     const ro = new ResizeObserver(() => {
       const h = el.clientHeight;
+      if (lastH === null) {
+        lastH = h;
+        return;
+      }
       const top = activeRef.current * ROW_H;
       const wasInView = activeRef.current >= 0 && top >= el.scrollTop && top + ROW_H <= el.scrollTop + lastH;
       lastH = h;
