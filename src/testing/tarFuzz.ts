@@ -265,10 +265,10 @@ export interface WalkOutcome {
   elapsedMs: number;
 }
 
-/** Walks to the end or the first error, within a deadline (a DeadlineError is thrown, not kept). */
 /**
- * Walks every entry. With `nameBytes`, through walkTarEach's WalkOptions.nameBytes, each name
- * made from the bytes the walk handed over: the result must equal the plain walk's.
+ * Walks to the end or the first error, within a deadline (a DeadlineError is thrown, not kept).
+ * With `nameBytes`, through walkTarEach's WalkOptions.nameBytes, each name made from the bytes the
+ * walk handed over: the result must equal the plain walk's.
  */
 export async function walkAll(
   bytes: Uint8Array,
